@@ -21,6 +21,7 @@ export class StoreError extends Error {
 
 export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/** Shared by every watcher that receives it, and deeply frozen: copy before changing. */
 export interface StoreEvent {
   type: StoreEventType;
   key: string;

@@ -1,0 +1,135 @@
+// The in-memory store: the same revision log as SQLite, held in arrays. For tests and the
+// simulator; nothing survives the process.
+import { compareKeys } from './keys.js';
+import { LogStore, type LogEntry, type LogRow, type RevisionLog } from './log.js';
+
+class MemoryLog implements RevisionLog {
+  private rows: LogRow[] = []; // revision order
+  private readonly byKey = new Map<string, LogRow[]>(); // each key's rows, revision order
+  private keys: string[] = []; // the keys of byKey in key order
+  private headRevision = 0;
+  private compactedRevision = 0;
+
+  head(): number {
+    return this.headRevision;
+  }
+
+  compacted(): number {
+    return this.compactedRevision;
+  }
+
+  atomically<T>(fn: () => T): T {
+    return fn(); // single-threaded, and an append is the last step of every write
+  }
+
+  current(key: string): LogRow | undefined {
+    const rows = this.byKey.get(key);
+    const last = rows?.[rows.length - 1];
+    return last && !last.deleted ? last : undefined;
+  }
+
+  append(key: string, deleted: boolean, prevRevision: number, value: string): number {
+    const row: LogRow = { revision: this.headRevision + 1, key, deleted, prevRevision, value };
+    const rows = this.byKey.get(key);
+    if (rows) rows.push(row);
+    else {
+      this.byKey.set(key, [row]);
+      this.keys.splice(this.lowerBound(key), 0, key);
+    }
+    this.rows.push(row);
+    return (this.headRevision = row.revision);
+  }
+
+  range(prefix: string, after: string | undefined, revision: number, limit: number): LogRow[] {
+    const out: LogRow[] = [];
+    for (const row of this.visible(prefix, after, revision)) {
+      out.push(row);
+      if (out.length === limit) break;
+    }
+    return out;
+  }
+
+  count(prefix: string, after: string | undefined, revision: number): number {
+    let n = 0;
+    for (const _ of this.visible(prefix, after, revision)) n++;
+    return n;
+  }
+
+  since(prefix: string, from: number): LogEntry[] {
+    const out: LogEntry[] = [];
+    for (let i = this.firstAbove(this.rows, from); i < this.rows.length; i++) {
+      const row = this.rows[i]!;
+      if (!row.key.startsWith(prefix)) continue;
+      const prev = row.prevRevision && !row.deleted ? this.at(this.byKey.get(row.key)!, row.prevRevision) : undefined;
+      out.push(prev ? { ...row, prevValue: prev.value } : row);
+    }
+    return out;
+  }
+
+  compact(revision: number): void {
+    const dropped = new Set<LogRow>();
+    for (const [key, rows] of this.byKey) {
+      const latest = this.firstAbove(rows, revision) - 1;
+      if (latest < 0) continue;
+      // Keep the latest row at or below the revision unless it is a tombstone, and all above.
+      const keepFrom = rows[latest]!.deleted ? latest + 1 : latest;
+      if (keepFrom === 0) continue;
+      for (let i = 0; i < keepFrom; i++) dropped.add(rows[i]!);
+      if (keepFrom === rows.length) this.byKey.delete(key);
+      else this.byKey.set(key, rows.slice(keepFrom));
+    }
+    if (dropped.size > 0) this.rows = this.rows.filter((r) => !dropped.has(r));
+    if (this.keys.length !== this.byKey.size) this.keys = this.keys.filter((k) => this.byKey.has(k));
+    this.compactedRevision = revision;
+  }
+
+  close(): void {}
+
+  /** The live row of each key under prefix (above `after`) at revision, in key order. */
+  private *visible(prefix: string, after: string | undefined, revision: number): Generator<LogRow> {
+    const start = after !== undefined && compareKeys(after, prefix) >= 0 ? after : prefix;
+    for (let i = this.lowerBound(start); i < this.keys.length; i++) {
+      const key = this.keys[i]!;
+      if (key === after) continue;
+      if (!key.startsWith(prefix)) break;
+      const rows = this.byKey.get(key)!;
+      const row = rows[this.firstAbove(rows, revision) - 1];
+      if (row && !row.deleted) yield row;
+    }
+  }
+
+  /** Index of the first key not below key. */
+  private lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(this.keys[mid]!, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the first row above revision. */
+  private firstAbove(rows: LogRow[], revision: number): number {
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rows[mid]!.revision <= revision) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private at(rows: LogRow[], revision: number): LogRow | undefined {
+    const row = rows[this.firstAbove(rows, revision) - 1];
+    return row?.revision === revision ? row : undefined;
+  }
+}
+
+export class MemoryStore extends LogStore {
+  constructor() {
+    super(new MemoryLog());
+  }
+}

@@ -1,0 +1,66 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/index.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { runStoreConformance, settle } from './conformance.js';
+import type { StoreEvent } from '../../src/store/types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshPath = () => join(dir, `store-${++n}.db`);
+
+runStoreConformance('sqlite', () => new SqliteStore(freshPath()));
+
+const obj = (name: string, v = 0) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, v });
+
+describe('sqlite: reopening', () => {
+  test('continues revisions, state and history', async () => {
+    const path = join(dir, 'nested', 'reopen.db');
+    const s1 = openStore({ kind: 'sqlite', path });
+    await s1.create('/k/a', obj('a', 1)); // 1
+    await s1.create('/k/b', obj('b')); // 2
+    await s1.update('/k/a', obj('a', 2)); // 3
+    await s1.delete('/k/b'); // 4
+    const latest = await s1.list('/k/');
+    await s1.close();
+
+    const s2 = new SqliteStore(path);
+    assert.equal(await s2.revision(), 4);
+    assert.deepEqual(await s2.list('/k/'), latest);
+    assert.deepEqual((await s2.list('/k/', { revision: 2 })).items.map((o) => o.metadata.name), ['a', 'b']);
+    const events: StoreEvent[] = [];
+    s2.watch('/k/', 0, { event: (e) => events.push(e), error: (e) => assert.fail(e) });
+    assert.equal((await s2.create('/k/c', obj('c'))).metadata.resourceVersion, '5');
+    await settle();
+    assert.deepEqual(events.map((e) => [e.type, e.revision]), [
+      ['ADDED', 1],
+      ['ADDED', 2],
+      ['MODIFIED', 3],
+      ['DELETED', 4],
+      ['ADDED', 5],
+    ]);
+    await s2.close();
+  });
+
+  test('keeps the compacted revision, and the head even when compaction removed the newest rows', async () => {
+    const path = freshPath();
+    const s1 = new SqliteStore(path);
+    await s1.create('/k/a', obj('a')); // 1
+    await s1.create('/k/b', obj('b')); // 2
+    await s1.delete('/k/b'); // 3: a tombstone at the head, which compaction to 3 drops
+    await s1.compact(3);
+    await s1.close();
+
+    const s2 = new SqliteStore(path);
+    assert.equal(await s2.revision(), 3);
+    assert.equal(await s2.compactedRevision(), 3);
+    await assert.rejects(s2.list('/k/', { revision: 2 }), { code: 'Compacted' });
+    assert.equal((await s2.create('/k/b', obj('b'))).metadata.resourceVersion, '4');
+    assert.deepEqual((await s2.list('/k/')).items.map((o) => o.metadata.resourceVersion), ['1', '4']);
+    await s2.close();
+  });
+});
