@@ -1,0 +1,39 @@
+// Strict field validation: the fields of a request body that the kind's schema does not declare,
+// named as upstream's strict JSON decoder (sigs.k8s.io/json) names them: keys joined by ".", list
+// positions as "[i]" (`spec.template.spec.containers[0].imagee`). Free-form values (maps' keys,
+// RawExtension, JSON, FieldsV1) are not descended into beyond what their schema declares.
+import { isPlainObject } from '../object.js';
+import { definitionNameFor, resolve, type Schema } from './definitions.js';
+
+/** Upstream's decoder stops accumulating strict errors at 100. */
+const MAX_REPORTED = 100;
+
+export function unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
+  const name = definitionNameFor(group, version, kind);
+  if (name === undefined) return [];
+  const out: string[] = [];
+  walk(obj, { $ref: name }, '', out);
+  return out;
+}
+
+const key = (path: string, k: string) => (path ? `${path}.${k}` : k);
+
+function walk(value: unknown, schema: Schema, path: string, out: string[]): void {
+  if (out.length >= MAX_REPORTED) return;
+  const s = resolve(schema);
+  if (!s) return;
+  if (Array.isArray(value)) {
+    if (s.items) value.forEach((v, i) => walk(v, s.items!, `${path}[${i}]`, out));
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  if (s.properties) {
+    for (const [k, v] of Object.entries(value)) {
+      const p = s.properties[k];
+      if (p) walk(v, p, key(path, k), out);
+      else if (out.length < MAX_REPORTED) out.push(key(path, k));
+    }
+  } else if (s.additionalProperties) {
+    for (const [k, v] of Object.entries(value)) walk(v, s.additionalProperties, key(path, k), out);
+  }
+}

@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { definitions, definitionNameFor, resolve, unknownFields, type Schema } from '../../../src/model/openapi/index.js';
+
+const deployment = () => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', labels: { app: 'web', 'anything/goes': 'x' }, annotations: { 'x.io/y': '{"a":1}' } },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: 'web' } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1' } } }] },
+    },
+  },
+});
+
+test('a valid object has no unknown fields', () => {
+  assert.deepEqual(unknownFields('apps', 'v1', 'Deployment', deployment()), []);
+});
+
+test('unknown fields are named as upstream\'s strict decoder names them', () => {
+  const d = deployment() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  d.spec.replicaz = 3;
+  d.spec.template.spec.containers[0].imagee = 'x';
+  d.spec.template.spec.containers.push({ name: 'b', image: 'b', ports: [{ containerPort: 1, porotocol: 'TCP' }] });
+  d.extra = true;
+  // In document order: spec.replicaz was added after spec.template.
+  assert.deepEqual(unknownFields('apps', 'v1', 'Deployment', d), [
+    'spec.template.spec.containers[0].imagee',
+    'spec.template.spec.containers[1].ports[0].porotocol',
+    'spec.replicaz',
+    'extra',
+  ]);
+});
+
+test('free-form maps and values are not descended into', () => {
+  assert.deepEqual(unknownFields('', 'v1', 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: 'b' } }, data: { 'x.y': 'z', anything: '1' }, binaryData: { f: 'AA==' } }), []);
+  assert.deepEqual(unknownFields('apps', 'v1', 'ControllerRevision', { revision: 1, data: { whatever: { deep: [1, { x: 2 }] } } }), []);
+  assert.deepEqual(unknownFields('', 'v1', 'Secret', { stringData: { k: 'v' }, data: { k: 'dg==' }, tpye: 'Opaque' }), ['tpye']);
+  // map[string]Struct values are typed: their unknown fields are named through the key.
+  const crd = {
+    spec: {
+      group: 'example.com', names: { kind: 'W', plural: 'ws' }, scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: {
+        type: 'object', 'x-kubernetes-preserve-unknown-fields': true,
+        properties: { spec: { type: 'object', typo: 1, default: { free: 'form' }, items: { anything: true } } },
+      } } }],
+    },
+  };
+  assert.deepEqual(unknownFields('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', crd), ['spec.versions[0].schema.openAPIV3Schema.properties.spec.typo']);
+});
+
+test('kinds without a schema report nothing; non-objects are left to type checking', () => {
+  assert.deepEqual(unknownFields('example.com', 'v1', 'Widget', { anything: 1 }), []);
+  assert.deepEqual(unknownFields('apps', 'v1', 'Deployment', 'not an object'), []);
+  assert.deepEqual(unknownFields('apps', 'v1', 'Deployment', { spec: [] }), []);
+});
+
+test('reporting stops at 100 fields, as upstream\'s decoder does', () => {
+  const o: Record<string, number> = {};
+  for (let i = 0; i < 150; i++) o[`f${i}`] = i;
+  assert.equal(unknownFields('', 'v1', 'Pod', o).length, 100);
+});
+
+// Property: objects built from a kind's own schema have no unknown fields; adding one key at any
+// object position is reported at exactly that path.
+function arbitraryFor(schema: Schema, depth: number): fc.Arbitrary<unknown> {
+  const s = resolve(schema)!;
+  if (s.properties && depth > 0) {
+    const keys = Object.keys(s.properties);
+    return fc.subarray(keys, { maxLength: Math.min(4, keys.length) }).chain((ks) =>
+      ks.length ? fc.record(Object.fromEntries(ks.map((k) => [k, arbitraryFor(s.properties![k]!, depth - 1)]))) : fc.constant({}),
+    );
+  }
+  if (s.type === 'array' && s.items && depth > 0) return fc.array(arbitraryFor(s.items, depth - 1), { maxLength: 2 });
+  if (s.additionalProperties && depth > 0) return fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), arbitraryFor(s.additionalProperties, depth - 1), { maxKeys: 2 });
+  if (s.type === 'integer') return fc.integer();
+  if (s.type === 'boolean') return fc.boolean();
+  return fc.string({ maxLength: 4 });
+}
+
+function objectPositions(v: unknown, schema: Schema, path: string, out: Array<{ path: string; obj: Record<string, unknown> }>) {
+  const s = resolve(schema);
+  if (!s) return;
+  if (Array.isArray(v) && s.items) v.forEach((x, i) => objectPositions(x, s.items!, `${path}[${i}]`, out));
+  else if (v && typeof v === 'object' && !Array.isArray(v) && s.properties) {
+    out.push({ path, obj: v as Record<string, unknown> });
+    for (const [k, x] of Object.entries(v)) objectPositions(x, s.properties[k]!, path ? `${path}.${k}` : k, out);
+  }
+}
+
+test('property: schema-built objects are clean, and an injected key is found where it was put', () => {
+  for (const [group, version, kind] of [['apps', 'v1', 'Deployment'], ['', 'v1', 'Pod'], ['', 'v1', 'Service'], ['batch', 'v1', 'CronJob']] as const) {
+    const root: Schema = { $ref: definitionNameFor(group, version, kind)! };
+    assert.ok(definitions[root.$ref!]);
+    fc.assert(
+      fc.property(arbitraryFor(root, 6), fc.nat(), (obj, pick) => {
+        assert.deepEqual(unknownFields(group, version, kind, obj), []);
+        const positions: Array<{ path: string; obj: Record<string, unknown> }> = [];
+        objectPositions(obj, root, '', positions);
+        const at = positions[pick % positions.length]!;
+        at.obj['zz-unknown'] = 1;
+        assert.deepEqual(unknownFields(group, version, kind, obj), [at.path ? `${at.path}.zz-unknown` : 'zz-unknown']);
+      }),
+      { numRuns: 60 },
+    );
+  }
+});
