@@ -83,8 +83,20 @@ export class FieldError {
   }
 }
 
+/**
+ * A value already printed the way Go's fmt prints it (`%#v` of a map or struct, or a Stringer), for
+ * the messages where upstream reports such a value: `map[string]string{"app":"x"}`.
+ */
+export class GoRepr {
+  constructor(readonly repr: string) {}
+  toString(): string {
+    return this.repr;
+  }
+}
+
 /** Go's %q / %v formatting for the values validation reports. */
 export function formatValue(v: unknown): string {
+  if (v instanceof GoRepr) return v.repr;
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return goQuote(v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
