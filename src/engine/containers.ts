@@ -1,0 +1,1325 @@
+// The container service: create, start, stop, kill, pause, restart, remove, wait, attach and logs
+// over runc, with the lifecycle decided by the pure state machine (lifecycle.ts) and every step
+// persisted so that a restarted engine finds its containers again (live restore). Usable from
+// TypeScript directly (the kubelet's runtime will be) as well as through the Docker API.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  watch,
+  writeFileSync,
+  writeSync,
+  truncateSync,
+  cpSync,
+  constants as fsc,
+  type FSWatcher,
+} from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { createServer } from 'node:net';
+import type { PortMapping } from './cni.js';
+import { validateCreate, generateName, validateName, type CreateRequest, type EndpointSettings, type HostConfig } from './config.js';
+import { conflict, EngineError, invalidParameter, isEngineError, messageOf, notFound, notModified, systemError } from './errors.js';
+import type { EventBus } from './events.js';
+import type { ContainerConfig, Image, ImageStore } from './images.js';
+import { shortID } from './images.js';
+import type { LayerStore } from './layers.js';
+import { dockerTransition, isRunning, type Command, type LifecycleState } from './lifecycle.js';
+import { ContainerLog, nowNano, type LogEntry, type RawChunk } from './logs.js';
+import { parseBind, parseMountSpec, parseTmpfs, type MountPoint } from './mounts.js';
+import { containerResolvConf, netnsName, PREDEFINED, type Endpoint, type NetworkRecord, type NetworkService } from './network.js';
+import { shouldRestart, isNone } from './restart.js';
+import { Runc, runcError } from './runtime.js';
+import { parseSignal, SIGNALS } from './signals.js';
+import { entrypointAndArgs, mergeConfig, parseGroup, parsePasswd, processEnv, resolveUser, runtimeSpec, type NamespaceMode, type OciMount, type ResolvedUser } from './spec.js';
+import { check, isMounted, processAlive, run, unmountAll } from './sys.js';
+import type { VolumeStore } from './volumes.js';
+
+/** What the engine remembers about a container (persisted as container.json). */
+export interface ContainerRecord {
+  ID: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  Name: string;
+  Image: string;
+  Config: ContainerConfig;
+  HostConfig: HostConfig;
+  State: LifecycleState & { Pid: number; OOMKilled: boolean; Error: string };
+  RestartCount: number;
+  HasBeenStartedBefore: boolean;
+  HasBeenManuallyStopped: boolean;
+  Mounts: MountPoint[];
+  /** network name → endpoint, while attached */
+  Networks: Record<string, Endpoint>;
+  /** configured endpoint settings per network (aliases, static IP) */
+  EndpointsConfig: Record<string, EndpointSettings>;
+  /** published ports in effect: "80/tcp" → bindings */
+  Ports: Record<string, { HostIp: string; HostPort: string }[]>;
+  /** top layer of the image (ChainID); '' for an image without layers */
+  ChainID: string;
+  ShimPid: number;
+  RestartDelayMs: number;
+  Stdin: 'null' | 'once' | 'open';
+}
+
+export interface WaitResult {
+  StatusCode: number;
+  Error: { Message: string } | null;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/** A live attach: raw output as it arrives, and the container's stdin. */
+export interface AttachSession {
+  output: EventEmitter; // 'data' (RawChunk), 'end'
+  writeStdin(data: Buffer): void;
+  closeStdin(): void;
+  detach(): void;
+}
+
+export interface ContainerDeps {
+  dataDir: string;
+  images: ImageStore;
+  layers: LayerStore;
+  volumes: VolumeStore;
+  network: NetworkService;
+  events: EventBus;
+  runc: Runc;
+}
+
+const HOSTS_HEADER = `127.0.0.1\tlocalhost
+::1\tlocalhost ip6-localhost ip6-loopback
+fe00::0\tip6-localnet
+ff00::0\tip6-mcastprefix
+ff02::1\tip6-allnodes
+ff02::2\tip6-allrouters
+`;
+
+/** One container: its record plus what exists only while the engine runs. */
+export class Container {
+  readonly ev = new EventEmitter();
+  log: ContainerLog;
+  watchers: FSWatcher[] = [];
+  stdinFd: number | undefined;
+  restartTimer: NodeJS.Timeout | undefined;
+  /** serialises user operations on this container */
+  private lock: Promise<unknown> = Promise.resolve();
+  /** resolves when the exit in progress has been fully handled */
+  exiting: Promise<void> | undefined;
+  removed = false;
+  attached = 0;
+
+  constructor(
+    public rec: ContainerRecord,
+    readonly dir: string,
+  ) {
+    this.ev.setMaxListeners(0);
+    this.log = new ContainerLog(join(dir, 'io'));
+  }
+
+  get id(): string {
+    return this.rec.ID;
+  }
+
+  get runDir(): string {
+    return join(this.dir, 'run');
+  }
+
+  get rootfs(): string {
+    return join(this.dir, 'rootfs');
+  }
+
+  serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn, fn);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class ContainerService {
+  private readonly containers = new Map<string, Container>();
+  private readonly names = new Map<string, string>();
+  readonly runc: Runc;
+  private readonly root: string;
+  private readonly numCPU = cpus().length;
+  private readonly swapLimit = existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes');
+  private shuttingDown = false;
+
+  constructor(private readonly d: ContainerDeps) {
+    this.root = join(d.dataDir, 'containers');
+    mkdirSync(this.root, { recursive: true });
+    this.runc = d.runc;
+    d.images.containerLayers = () => this.list().flatMap((c) => (c.rec.ChainID ? d.layers.chain(c.rec.ChainID).map((l) => l.chainID) : []));
+  }
+
+  // ---- lookup ---------------------------------------------------------------------------------
+
+  list(): Container[] {
+    return [...this.containers.values()].filter((c) => !c.removed);
+  }
+
+  /** GetContainer: full ID, exact name, then a unique ID prefix. */
+  get(prefixOrName: string): Container {
+    if (!prefixOrName) throw invalidParameter(`invalid name or ID supplied: ""`);
+    const byId = this.containers.get(prefixOrName);
+    if (byId && !byId.removed) return byId;
+    const name = prefixOrName.startsWith('/') ? prefixOrName : `/${prefixOrName}`;
+    const byName = this.names.get(name);
+    if (byName && this.containers.has(byName)) return this.containers.get(byName)!;
+    const hits = this.list().filter((c) => c.id.startsWith(prefixOrName));
+    if (hits.length > 1) throw systemError(`Multiple IDs found with provided prefix: ${prefixOrName}`);
+    if (hits.length === 0) throw notFound(`No such container: ${prefixOrName}`);
+    return hits[0]!;
+  }
+
+  find(prefixOrName: string): Container | undefined {
+    try {
+      return this.get(prefixOrName);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Containers using an image, for rmi's checks. */
+  imageUsers(): { id: string; imageID: string; running: boolean }[] {
+    return this.list().map((c) => ({ id: c.id, imageID: c.rec.Image, running: isRunning(c.rec.State) }));
+  }
+
+  volumeUsers(name: string): string[] {
+    return this.list()
+      .filter((c) => c.rec.Mounts.some((m) => m.Type === 'volume' && m.Name === name))
+      .map((c) => c.id);
+  }
+
+  // ---- persistence ------------------------------------------------------------------------------
+
+  private persist(c: Container): void {
+    if (c.removed) return;
+    const tmp = join(c.dir, 'container.json.tmp');
+    writeFileSync(tmp, JSON.stringify(c.rec));
+    renameSync(tmp, join(c.dir, 'container.json'));
+  }
+
+  private event(c: Container, action: string, extra: Record<string, string> = {}): void {
+    const attrs: Record<string, string> = { ...(c.rec.Config.Labels ?? {}), image: c.rec.Config.Image ?? '', name: c.rec.Name.slice(1), ...extra };
+    this.d.events.log('container', action, c.id, attrs);
+  }
+
+  // ---- create -----------------------------------------------------------------------------------
+
+  async create(req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
+    const config: ContainerConfig = { ...(req.config ?? {}) };
+    const host: HostConfig = { ...(req.hostConfig ?? {}) };
+    // dockerd's order: settings, image, command, name, network
+    const warnings = validateCreate(config, host, this.numCPU);
+    const eps = req.networkingConfig?.EndpointsConfig ?? {};
+    if (Object.keys(eps).length > 1) throw invalidParameter(`Container cannot be connected to network endpoints: ${Object.keys(eps).join(', ')}`);
+    this.adaptHostConfig(host, warnings);
+    let img: Image | undefined;
+    if (config.Image) img = this.d.images.get(config.Image);
+    const merged = mergeConfig(config, img?.config.config);
+    if (merged.Entrypoint && merged.Entrypoint.length === 1 && merged.Entrypoint[0] === '') merged.Entrypoint = null;
+    const { path, args } = entrypointAndArgs(merged);
+    let name: string;
+    if (req.name) {
+      name = validateName(req.name);
+      const holder = this.names.get(name);
+      if (holder) {
+        throw conflict(`Conflict. The container name "${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
+      }
+    } else {
+      name = `/${generateName(Math.random, (n) => this.names.has(n))}`;
+    }
+    // networking: validate the mode now, as dockerd does
+    // dockerd keeps "default" as given (inspect shows it) and means the bridge network by it
+    host.NetworkMode ||= 'default';
+    const mode = networkMode(host);
+    if (mode.startsWith('container:')) {
+      const other = this.get(mode.slice('container:'.length));
+      host.NetworkMode = `container:${other.id}`;
+    } else if (mode !== 'host' && mode !== 'none') {
+      this.d.network.get(mode);
+      if (host.PublishAllPorts === undefined) host.PublishAllPorts = false;
+    }
+    for (const [k, v] of Object.entries(eps)) if (!v) throw invalidParameter(`no EndpointSettings for ${k}`);
+    const id = randomBytes(32).toString('hex');
+    const mounts = this.mountPoints(merged, host);
+    const dir = join(this.root, id);
+    const rec: ContainerRecord = {
+      ID: id,
+      Created: new Date().toISOString(),
+      Path: path,
+      Args: args,
+      Name: name,
+      Image: img?.id ?? '',
+      Config: { ...merged, Image: config.Image ?? '', Hostname: merged.Hostname || (mode === 'host' ? readHostname() : id.slice(0, 12)), Domainname: merged.Domainname ?? '' },
+      HostConfig: host,
+      State: { status: 'created', exitCode: 0, createdAt: Date.now(), Pid: 0, OOMKilled: false, Error: '' },
+      RestartCount: 0,
+      HasBeenStartedBefore: false,
+      HasBeenManuallyStopped: false,
+      Mounts: mounts,
+      Networks: {},
+      EndpointsConfig: Object.fromEntries(Object.entries(eps).map(([k, v]) => [k, v!])),
+      Ports: {},
+      ChainID: img?.layers.at(-1)?.chainID ?? '',
+      ShimPid: 0,
+      RestartDelayMs: 0,
+      Stdin: 'null',
+    };
+    // named volumes exist from create on (dockerd emits their create events here)
+    for (const m of mounts) if (m.Type === 'volume' && m.Name) this.d.volumes.create(m.Name, m.Driver ?? 'local');
+    for (const d of ['io', 'run', 'upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { recursive: true });
+    const c = new Container(rec, dir);
+    this.containers.set(id, c);
+    this.names.set(name, id);
+    this.persist(c);
+    this.event(c, 'create');
+    return { Id: id, Warnings: warnings };
+  }
+
+  /** adaptContainerSettings + the resource adjustments of verifyPlatformContainerResources. */
+  private adaptHostConfig(h: HostConfig, warnings: string[]): void {
+    if ((h.Memory ?? 0) > 0 && (h.MemorySwap ?? 0) === 0) h.MemorySwap = h.Memory! * 2;
+    if ((h.Memory ?? 0) > 0 && h.MemorySwap !== -1 && !this.swapLimit) {
+      warnings.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
+      h.MemorySwap = -1;
+    }
+    h.ShmSize ||= 64 * 1024 * 1024;
+    h.RestartPolicy ??= { Name: 'no', MaximumRetryCount: 0 };
+    if (h.RestartPolicy.Name === '') h.RestartPolicy = { Name: 'no', MaximumRetryCount: 0 };
+    h.LogConfig ??= { Type: 'json-file', Config: {} };
+    h.LogConfig.Type ||= 'json-file';
+    h.IpcMode ||= 'private';
+    h.CgroupnsMode ||= 'host';
+  }
+
+  /** registerMountPoints: binds, --mount, --tmpfs, and anonymous volumes for the image's VOLUMEs. */
+  private mountPoints(c: ContainerConfig, h: HostConfig): MountPoint[] {
+    const out: MountPoint[] = [];
+    const rnd = () => randomBytes(32).toString('hex');
+    const add = (m: MountPoint) => {
+      if (out.some((x) => x.Destination === m.Destination)) throw invalidParameter(`Duplicate mount point: ${m.Destination}`);
+      out.push(m);
+    };
+    for (const b of h.Binds ?? []) add({ ...parseBind(b, rnd), FromBinds: true });
+    for (const m of h.Mounts ?? []) add(parseMountSpec(m, existsSync, rnd));
+    for (const [dest, opts] of Object.entries(h.Tmpfs ?? {})) add(parseTmpfs(dest, opts));
+    for (const dest of Object.keys(c.Volumes ?? {})) {
+      if (out.some((m) => m.Destination === posix.normalize(dest))) continue;
+      out.push({ Type: 'volume', Name: rnd(), Source: '', Destination: posix.normalize(dest), Driver: 'local', Mode: '', RW: true, Propagation: '', CopyData: true, Spec: { Type: 'volume', Target: dest } });
+    }
+    return out;
+  }
+
+  // ---- start ------------------------------------------------------------------------------------
+
+  start(prefixOrName: string): Promise<void> {
+    const c = this.get(prefixOrName);
+    return c.serialize(() => this.startLocked(c, false));
+  }
+
+  private transition(c: Container, cmd: Command): void {
+    const r = dockerTransition(c.rec.State, cmd, Date.now(), c.id);
+    if (!r.ok) {
+      const kind = r.error.kind === 'invalidTransition' ? 'conflict' : r.error.kind;
+      throw new EngineError(kind, r.error.message);
+    }
+    c.rec.State = { ...c.rec.State, ...r.state };
+  }
+
+  private check(c: Container, cmd: Command): void {
+    const r = dockerTransition(c.rec.State, cmd, Date.now(), c.id);
+    if (!r.ok) throw new EngineError(r.error.kind === 'invalidTransition' ? 'conflict' : r.error.kind, r.error.message);
+  }
+
+  private async startLocked(c: Container, auto: boolean): Promise<void> {
+    if (c.exiting) await c.exiting;
+    if (c.removed) throw conflict('container is marked for removal and cannot be started');
+    this.check(c, auto ? { op: 'autoRestart' } : { op: 'start' });
+    if (!auto) {
+      if (c.restartTimer) clearTimeout(c.restartTimer);
+      c.restartTimer = undefined;
+      c.rec.HasBeenManuallyStopped = false;
+    }
+    const started = Date.now();
+    try {
+      await this.prepare(c);
+      await this.launch(c);
+    } catch (e) {
+      await this.cleanup(c).catch(() => undefined);
+      const msg = messageOf(e);
+      const code = startFailureCode(msg);
+      const r = dockerTransition(c.rec.State, { op: 'startFailed', exitCode: code }, Date.now(), c.id);
+      if (r.ok) c.rec.State = { ...c.rec.State, ...r.state };
+      c.rec.State.Error = msg;
+      c.rec.State.Pid = 0;
+      this.persist(c);
+      if (c.rec.HostConfig.AutoRemove && !auto) await this.removeLocked(c, true, true).catch(() => undefined);
+      if (isEngineError(e) && (e.kind === 'conflict' || e.kind === 'notFound')) throw e;
+      throw new EngineError(code === 128 ? 'system' : 'invalidParameter', msg);
+    }
+    this.transition(c, auto ? { op: 'autoRestart' } : { op: 'start' });
+    c.rec.State.startedAt = started;
+    c.rec.State.Error = '';
+    c.rec.State.OOMKilled = false;
+    c.rec.HasBeenStartedBefore = true;
+    this.persist(c);
+    this.event(c, 'start');
+  }
+
+  /** Everything the container needs before runc: root filesystem, mounts, network, files, spec. */
+  private async prepare(c: Container): Promise<void> {
+    const r = c.rec;
+    const h = r.HostConfig;
+    // the root filesystem: the image's layers under the container's own writable layer
+    if (!isMounted(c.rootfs)) {
+      const lower = r.ChainID ? this.d.layers.lowerDirs(r.ChainID) : [this.emptyLower()];
+      if (lower.length === 1) lower.push(this.emptyLower()); // overlayfs wants two lowers for a read-only stack
+      await check('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower.join(':')},upperdir=${join(c.dir, 'upper')},workdir=${join(c.dir, 'work')}`, c.rootfs]);
+    }
+    // the user, from the container's own passwd and group files
+    const user = this.userOf(c, r.Config.User ?? '');
+    const cwd = r.Config.WorkingDir || '/';
+    if (r.Config.WorkingDir) {
+      const wd = join(c.rootfs, cwd);
+      if (!existsSync(wd)) {
+        mkdirSync(wd, { recursive: true, mode: 0o755 });
+        chownSync(wd, user.uid, user.gid);
+      }
+    }
+    // mounts
+    const ociMounts: OciMount[] = [];
+    for (const m of r.Mounts) {
+      if (m.Type === 'bind') {
+        if (!existsSync(m.Source)) {
+          // a `-v` bind creates its missing source; a `--mount` one was checked at create
+          if (m.FromBinds) mkdirSync(m.Source, { recursive: true, mode: 0o755 });
+          else throw invalidParameter(`invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
+        }
+        ociMounts.push({ destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', m.Propagation || 'rprivate', ...(m.RW ? [] : ['ro'])] });
+      } else if (m.Type === 'volume') {
+        const v = this.d.volumes.exists(m.Name!) ? this.d.volumes.get(m.Name!) : this.d.volumes.create(m.Name!, m.Driver ?? 'local');
+        const src = await this.d.volumes.mountpoint(v.Name);
+        m.Source = src;
+        if (m.CopyData && this.d.volumes.isEmpty(v.Name)) {
+          const inImage = join(c.rootfs, m.Destination);
+          if (existsSync(inImage) && lstatSync(inImage).isDirectory()) cpSync(inImage, src, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+        }
+        ociMounts.push({ destination: m.Destination, type: 'bind', source: src, options: ['rbind', 'rprivate', ...(m.RW ? [] : ['ro'])] });
+      } else {
+        const opts = ['nosuid', 'nodev', 'noexec', ...(m.Data ? m.Data.split(',').filter(Boolean) : [])];
+        ociMounts.push({ destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: dedupeTmpfsOpts(opts) });
+      }
+    }
+    // networking
+    const netns = await this.setupNetwork(c);
+    // the files dockerd writes for every container
+    const etc = { hostname: join(c.dir, 'hostname'), hosts: join(c.dir, 'hosts'), resolv: join(c.dir, 'resolv.conf') };
+    const hostnameFull = r.Config.Hostname + (r.Config.Domainname ? `.${r.Config.Domainname}` : '');
+    const mode = networkMode(h);
+    if (mode === 'host') {
+      writeFileSync(etc.hosts, readOr('/etc/hosts', HOSTS_HEADER));
+      writeFileSync(etc.hostname, readOr('/etc/hostname', `${r.Config.Hostname}\n`));
+      writeFileSync(etc.resolv, readOr('/etc/resolv.conf', ''));
+    } else if (!mode.startsWith('container:')) {
+      const ep = Object.values(r.Networks)[0];
+      let hosts = HOSTS_HEADER;
+      for (const eh of h.ExtraHosts ?? []) {
+        const i = eh.indexOf(':');
+        hosts += `${eh.slice(i + 1)}\t${eh.slice(0, i)}\n`;
+      }
+      if (ep?.IPAddress) hosts += `${ep.IPAddress}\t${hostnameFull}${r.Config.Domainname ? ` ${r.Config.Hostname}` : ''}\n`;
+      writeFileSync(etc.hosts, hosts);
+      writeFileSync(etc.hostname, `${hostnameFull}\n`);
+      const userNet = Object.keys(r.Networks).find((n) => !PREDEFINED.includes(n));
+      const gw = userNet ? r.Networks[userNet]!.Gateway : undefined;
+      writeFileSync(etc.resolv, containerResolvConf(gw, h.Dns ?? [], h.DnsSearch ?? [], h.DnsOptions ?? []));
+    }
+    if (!mode.startsWith('container:')) {
+      for (const [dest, src] of [['/etc/resolv.conf', etc.resolv], ['/etc/hostname', etc.hostname], ['/etc/hosts', etc.hosts]] as const) {
+        if (!ociMounts.some((m) => m.destination === dest)) ociMounts.push({ destination: dest, type: 'bind', source: src, options: ['rbind', 'rprivate'] });
+      }
+    }
+    const env = processEnv(r.Config.Env, r.Config.Hostname ?? '', !!r.Config.Tty);
+    const other = (m: string | undefined, kind: string): NamespaceMode => {
+      if (m === 'host') return { kind: 'host' };
+      if (m?.startsWith('container:')) {
+        const o = this.get(m.slice('container:'.length));
+        if (o.rec.State.status !== 'running' && o.rec.State.status !== 'paused') throw conflict(`cannot join ${kind} of a non running container: ${o.id}`);
+        return { kind: 'path', path: `/proc/${o.rec.State.Pid}/ns/${kind}` };
+      }
+      return { kind: 'new' };
+    };
+    const res = h;
+    const spec = runtimeSpec({
+      root: 'rootfs',
+      readonlyRootfs: !!h.ReadonlyRootfs,
+      args: [r.Path, ...r.Args],
+      env,
+      cwd,
+      user,
+      tty: !!r.Config.Tty,
+      hostname: r.Config.Hostname ?? '',
+      mounts: ociMounts,
+      network: mode === 'host' ? { kind: 'host' } : netns ? { kind: 'path', path: netns } : mode.startsWith('container:') ? other(mode, 'net') : { kind: 'new' },
+      ipc: other(h.IpcMode === 'private' || h.IpcMode === 'shareable' ? undefined : h.IpcMode, 'ipc'),
+      pid: other(h.PidMode, 'pid'),
+      uts: mode === 'host' || h.UTSMode === 'host' ? { kind: 'host' } : { kind: 'new' },
+      cgroupsPath: `/berth/${r.ID}`,
+      resources: {
+        ...(res.Memory ? { memory: res.Memory } : {}),
+        ...(res.MemorySwap && res.MemorySwap > 0 ? { memorySwap: res.MemorySwap } : {}),
+        ...(res.MemoryReservation ? { memoryReservation: res.MemoryReservation } : {}),
+        ...(res.CpuShares ? { cpuShares: res.CpuShares } : {}),
+        ...(res.NanoCpus ? { cpuQuota: Math.round((res.NanoCpus * 100000) / 1e9), cpuPeriod: 100000 } : {}),
+        ...(res.CpuQuota ? { cpuQuota: res.CpuQuota } : {}),
+        ...(res.CpuPeriod ? { cpuPeriod: res.CpuPeriod } : {}),
+        ...(res.CpusetCpus ? { cpusetCpus: res.CpusetCpus } : {}),
+        ...(res.CpusetMems ? { cpusetMems: res.CpusetMems } : {}),
+        ...(res.PidsLimit && res.PidsLimit > 0 ? { pidsLimit: res.PidsLimit } : {}),
+        ...(res.BlkioWeight ? { blkioWeight: res.BlkioWeight } : {}),
+      },
+      capAdd: h.CapAdd ?? [],
+      capDrop: h.CapDrop ?? [],
+      privileged: !!h.Privileged,
+      shmSize: h.ShmSize ?? 64 * 1024 * 1024,
+      sysctls: h.Sysctls ?? {},
+      ...(h.OomScoreAdj ? { oomScoreAdj: h.OomScoreAdj } : {}),
+      noNewPrivileges: (h.SecurityOpt ?? []).includes('no-new-privileges') || (h.SecurityOpt ?? []).includes('no-new-privileges:true'),
+    });
+    writeFileSync(join(c.dir, 'config.json'), JSON.stringify(spec));
+  }
+
+  private emptyLower(): string {
+    const p = join(this.d.dataDir, 'empty');
+    mkdirSync(p, { recursive: true });
+    return p;
+  }
+
+  userOf(c: Container, spec: string): ResolvedUser {
+    const passwd = parsePasswd(readOr(join(c.rootfs, 'etc/passwd'), ''));
+    const group = parseGroup(readOr(join(c.rootfs, 'etc/group'), ''));
+    const u = resolveUser(spec, passwd, group);
+    for (const g of c.rec.HostConfig.GroupAdd ?? []) {
+      const gid = /^\d+$/.test(g) ? Number(g) : group.find((x) => x.name === g)?.gid;
+      if (gid === undefined) throw invalidParameter(`Unable to find group ${g}`);
+      if (!u.additionalGids.includes(gid)) u.additionalGids.push(gid);
+    }
+    return u;
+  }
+
+  /** Joins the container to its networks; returns the namespace path (undefined: runc makes one). */
+  private async setupNetwork(c: Container): Promise<string | undefined> {
+    const r = c.rec;
+    const mode = networkMode(r.HostConfig);
+    if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return undefined;
+    const net = this.d.network.get(mode);
+    const netns = await this.d.network.createNetns(r.ID);
+    const ports = await this.portMappings(c);
+    const cfg = r.EndpointsConfig[mode] ?? r.EndpointsConfig[net.Name] ?? {};
+    const aliases = [...(cfg.Aliases ?? [])];
+    if (!PREDEFINED.includes(net.Name)) aliases.push(r.ID.slice(0, 12));
+    const ep = await this.d.network.attach(net, r.ID, netns, 'eth0', {
+      ...(cfg.IPAMConfig?.IPv4Address ? { ip: cfg.IPAMConfig.IPv4Address } : {}),
+      ports,
+      aliases: PREDEFINED.includes(net.Name) ? [] : aliases,
+    });
+    r.Networks = { [net.Name]: ep };
+    r.Ports = {};
+    for (const p of ports) {
+      const key = `${p.containerPort}/${p.protocol}`;
+      (r.Ports[key] ??= []).push({ HostIp: p.hostIP || '0.0.0.0', HostPort: String(p.hostPort) });
+    }
+    this.persist(c);
+    return netns;
+  }
+
+  /** The container's published ports, with host ports chosen for the unspecified ones. */
+  private async portMappings(c: Container): Promise<PortMapping[]> {
+    const h = c.rec.HostConfig;
+    const out: PortMapping[] = [];
+    const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = {};
+    for (const [k, v] of Object.entries(h.PortBindings ?? {})) bindings[k] = v ?? [];
+    if (h.PublishAllPorts) for (const k of Object.keys(c.rec.Config.ExposedPorts ?? {})) bindings[k] ??= [{ HostIp: '', HostPort: '' }];
+    const inUse = new Set(this.list().filter((o) => o !== c && isRunning(o.rec.State)).flatMap((o) => Object.entries(o.rec.Ports).flatMap(([k, bs]) => bs.map((b) => `${b.HostPort}/${k.split('/')[1]}`))));
+    for (const [key, bs] of Object.entries(bindings)) {
+      const [portStr, proto = 'tcp'] = key.split('/') as [string, string?];
+      const [cStart, cEnd = cStart] = portStr.split('-').map(Number) as [number, number?];
+      for (const b of bs) {
+        const hp = b.HostPort ?? '';
+        const [hStart, hEnd] = hp ? (hp.split('-').map(Number) as [number, number?]) : [0, undefined];
+        const cLen = cEnd! - cStart;
+        for (let i = 0; i <= cLen; i++) {
+          // a host range as long as the container range maps one to one; a longer one is a pool
+          const oneToOne = hStart && (hEnd === undefined || hEnd - hStart === cLen);
+          let hostPort = hStart && oneToOne ? hStart + i : 0;
+          if (hStart && !oneToOne) hostPort = await findFreePort(proto, hStart, hEnd!, inUse);
+          if (!hostPort) hostPort = await findFreePort(proto, 49153, 60999, inUse);
+          else if (inUse.has(`${hostPort}/${proto}`) || !(await portFree(proto, hostPort, b.HostIp || '0.0.0.0'))) {
+            throw systemError(`driver failed programming external connectivity on endpoint ${c.rec.Name.slice(1)} (${shortID(c.id)}): Bind for ${b.HostIp || '0.0.0.0'}:${hostPort} failed: port is already allocated`);
+          }
+          inUse.add(`${hostPort}/${proto}`);
+          out.push({ hostPort, containerPort: cStart + i, protocol: proto, ...(b.HostIp ? { hostIP: b.HostIp } : {}) });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Spawns the shim and waits for runc to report the process running, or failing. */
+  private async launch(c: Container): Promise<void> {
+    const r = c.rec;
+    for (const f of ['init.pid', 'exit', 'exit.tmp', 'runc.log']) rmSync(join(c.runDir, f), { force: true });
+    await this.d.runc.delete(r.ID); // a stale runc state from a crash would block the new run
+    for (const s of ['stdout', 'stderr']) if (!existsSync(join(c.dir, 'io', s))) writeFileSync(join(c.dir, 'io', s), '');
+    const tty = !!r.Config.Tty;
+    r.Stdin = tty || (r.Config.OpenStdin && !r.Config.StdinOnce) ? 'open' : r.Config.OpenStdin ? 'once' : 'null';
+    if (r.Stdin !== 'null' || tty) {
+      const fifo = join(c.runDir, 'stdin');
+      if (!existsSync(fifo)) await check('mkfifo', ['-m', '0600', fifo]);
+      if (c.stdinFd !== undefined) closeSync(c.stdinFd);
+      c.stdinFd = openSync(fifo, fsc.O_RDWR);
+    }
+    c.log.close();
+    const stderrSize = statSync(join(c.dir, 'io', 'stderr')).size;
+    this.watch(c, false);
+    const pidFile = join(c.runDir, 'init.pid');
+    const exitFile = join(c.runDir, 'exit');
+    const ready = new Promise<'running' | 'exited'>((resolve) => {
+      const done = () => {
+        if (existsSync(pidFile)) resolve('running');
+        else if (existsSync(exitFile)) resolve('exited');
+      };
+      c.ev.on('runDirChange', done);
+      c.ev.once('readyCheck', done);
+    });
+    r.ShimPid = this.d.runc.startShim({ id: r.ID, bundle: c.dir, runDir: c.runDir, ioDir: join(c.dir, 'io'), tty, stdin: r.Stdin });
+    c.ev.emit('readyCheck');
+    const outcome = await ready;
+    c.ev.removeAllListeners('runDirChange');
+    if (outcome === 'exited') {
+      const msg = runcError(c.runDir, 'container exited during start');
+      this.unwatch(c);
+      // runc printed its error on the container's stderr; dockerd never logs that line
+      truncateSync(join(c.dir, 'io', 'stderr'), stderrSize);
+      throw systemError(`failed to create shim task: OCI runtime create failed: ${msg.replace(/^runc run failed: /, 'runc create failed: ')}: unknown`);
+    }
+    r.State.Pid = Number(readFileSync(pidFile, 'utf8').trim());
+    this.watchIO(c);
+    this.pump(c);
+  }
+
+  /** Watches the container's io and run directories: output to tail, the exit to handle. */
+  private watch(c: Container, io = true): void {
+    this.unwatch(c);
+    const runw = watch(c.runDir, (_t, f) => {
+      c.ev.emit('runDirChange');
+      if (f === 'exit' && existsSync(join(c.runDir, 'exit'))) void this.onExit(c);
+    });
+    runw.on('error', () => {});
+    c.watchers = [runw];
+    if (io) this.watchIO(c);
+  }
+
+  private watchIO(c: Container): void {
+    const w = watch(join(c.dir, 'io'), () => this.pump(c));
+    w.on('error', () => {});
+    c.watchers.push(w);
+  }
+
+  private unwatch(c: Container): void {
+    for (const w of c.watchers) w.close();
+    c.watchers = [];
+  }
+
+  /** Moves new output into the log index and out to attached clients and followers. */
+  pump(c: Container, flush = false): void {
+    if (c.removed) return;
+    let out: { raw: RawChunk[]; entries: LogEntry[] };
+    try {
+      out = c.log.poll(nowNano(), flush);
+    } catch {
+      return;
+    }
+    for (const ch of out.raw) c.ev.emit('raw', ch);
+    for (const e of out.entries) c.ev.emit('entry', e);
+  }
+
+  // ---- exit -------------------------------------------------------------------------------------
+
+  /** The process ended (seen through the shim's exit file): record it, clean up, maybe restart. */
+  private onExit(c: Container): Promise<void> {
+    if (c.exiting) return c.exiting;
+    if (!isRunning(c.rec.State) || c.rec.State.status === 'restarting') return Promise.resolve();
+    const p = this.handleExit(c).finally(() => {
+      c.exiting = undefined;
+    });
+    c.exiting = p;
+    return p;
+  }
+
+  private async handleExit(c: Container, lost = false): Promise<void> {
+    const r = c.rec;
+    const exitFile = join(c.runDir, 'exit');
+    let code = 255;
+    let finished = Date.now();
+    if (!lost && existsSync(exitFile)) {
+      code = Number(readFileSync(exitFile, 'utf8').trim() || '255');
+      finished = statSync(exitFile).mtimeMs;
+    }
+    this.pump(c, true);
+    this.unwatch(c);
+    c.log.close();
+    if (c.stdinFd !== undefined) {
+      closeSync(c.stdinFd);
+      c.stdinFd = undefined;
+    }
+    r.State.OOMKilled = code === 137 && this.wasOOMKilled(c);
+    await this.cleanup(c);
+    const ranFor = finished - (r.State.startedAt ?? finished);
+    const decision = c.removed || this.shuttingDown ? { restart: false, delayMs: 0 } : shouldRestart(r.HostConfig.RestartPolicy, code, r.RestartCount, r.HasBeenManuallyStopped, ranFor, r.RestartDelayMs);
+    const res = dockerTransition(r.State, { op: 'exit', exitCode: code, restart: decision.restart }, finished, r.ID);
+    if (res.ok) r.State = { ...r.State, ...res.state };
+    r.State.Pid = 0;
+    r.ShimPid = 0;
+    if (lost) r.State.Error = 'container state was lost while the engine was down';
+    if (decision.restart) {
+      r.RestartCount++;
+      r.RestartDelayMs = decision.delayMs;
+    }
+    this.persist(c);
+    this.event(c, 'die', { exitCode: String(code) });
+    c.ev.emit('exit', code);
+    if (decision.restart) {
+      c.restartTimer = setTimeout(() => {
+        c.restartTimer = undefined;
+        void c.serialize(() => this.startLocked(c, true)).catch(() => {
+          const s = dockerTransition(c.rec.State, { op: 'stop', exitCode: code }, Date.now(), c.id);
+          if (s.ok) c.rec.State = { ...c.rec.State, ...s.state };
+          this.persist(c);
+          c.ev.emit('stopped');
+        });
+      }, decision.delayMs);
+    } else {
+      c.ev.emit('stopped');
+      if (r.HostConfig.AutoRemove && !c.removed) void c.serialize(() => this.removeLocked(c, true, true)).catch(() => undefined);
+    }
+  }
+
+  private wasOOMKilled(c: Container): boolean {
+    try {
+      const ctl = readFileSync(`/sys/fs/cgroup/memory/berth/${c.id}/memory.oom_control`, 'utf8');
+      return /oom_kill [1-9]/.test(ctl);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Releases what a run held: network, mounts, runc state (daemon.Cleanup). */
+  private async cleanup(c: Container): Promise<void> {
+    const r = c.rec;
+    for (const [name, ep] of Object.entries(r.Networks)) {
+      const n = this.d.network.find(ep.NetworkID) ?? this.d.network.find(name);
+      if (n) await this.d.network.detach(n, r.ID, `/run/netns/${netnsName(r.ID)}`, ep.IfName).catch(() => undefined);
+    }
+    r.Networks = {};
+    r.Ports = {};
+    await this.d.network.deleteNetns(r.ID);
+    await unmountAll(c.rootfs);
+    await this.d.runc.delete(r.ID);
+    for (const m of r.Mounts) {
+      if (m.Type === 'volume' && m.Name) {
+        const used = this.list().some((o) => o !== c && isRunning(o.rec.State) && o.rec.Mounts.some((x) => x.Name === m.Name));
+        await this.d.volumes.release(m.Name, used);
+      }
+    }
+  }
+
+  // ---- stop, kill, pause ------------------------------------------------------------------------
+
+  stop(prefixOrName: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const c = this.get(prefixOrName);
+    return c.serialize(() => this.stopLocked(c, opts.timeout, opts.signal));
+  }
+
+  private stopTimeout(c: Container): number {
+    return c.rec.Config.StopTimeout ?? 10;
+  }
+
+  private async stopLocked(c: Container, timeout?: number, signal?: string): Promise<void> {
+    if (c.exiting) await c.exiting;
+    this.check(c, { op: 'stop' });
+    c.rec.HasBeenManuallyStopped = true;
+    this.persist(c);
+    if (c.rec.State.status === 'restarting') {
+      this.cancelRestart(c);
+      this.event(c, 'stop');
+      return;
+    }
+    const t = timeout ?? this.stopTimeout(c);
+    const sig = signal ? parseSignal(signal) : c.rec.Config.StopSignal ? parseSignal(c.rec.Config.StopSignal) : SIGNALS['TERM']!;
+    const exited = this.waitExit(c);
+    // a failed signal means the process is already going; give it two seconds, as dockerd does
+    const grace = await this.signal(c, sig).then(
+      () => (t < 0 ? Infinity : t * 1000),
+      () => 2000,
+    );
+    if (!(await within(exited, grace))) await this.killAndWait(c);
+    await exited;
+    this.event(c, 'stop');
+  }
+
+  private cancelRestart(c: Container): void {
+    if (c.restartTimer) clearTimeout(c.restartTimer);
+    c.restartTimer = undefined;
+    const s = dockerTransition(c.rec.State, { op: 'stop' }, Date.now(), c.id);
+    if (s.ok) c.rec.State = { ...c.rec.State, ...s.state };
+    this.persist(c);
+    c.ev.emit('stopped');
+  }
+
+  /** Resolves once the current run has ended and been handled. */
+  private waitExit(c: Container): Promise<void> {
+    if (!isRunning(c.rec.State) || c.rec.State.status === 'restarting') return c.exiting ?? Promise.resolve();
+    return new Promise((resolve) => {
+      const on = () => {
+        c.ev.off('stopped', on);
+        c.ev.off('exit', onExit);
+        resolve();
+      };
+      const onExit = () => {
+        // the exit is recorded; wait for the cleanup that follows it
+        void (c.exiting ?? Promise.resolve()).then(on);
+      };
+      c.ev.on('stopped', on);
+      c.ev.on('exit', onExit);
+    });
+  }
+
+  /** Sends a signal to the container's init; SIGKILL also thaws a paused container. */
+  private async signal(c: Container, sig: number): Promise<void> {
+    const r = c.rec;
+    try {
+      await this.d.runc.kill(r.ID, String(sig));
+    } catch (e) {
+      if (!isRunning(r.State)) return;
+      throw systemError(`Cannot kill container ${r.ID}: ${messageOf(e)}`);
+    }
+    this.event(c, 'kill', { signal: String(sig) });
+    if (r.State.status === 'paused' && (sig === 9 || sig === parseSignal(r.Config.StopSignal || 'TERM'))) {
+      await this.d.runc.resume(r.ID).catch(() => undefined);
+    }
+  }
+
+  private async killAndWait(c: Container): Promise<void> {
+    const exited = this.waitExit(c);
+    await this.signal(c, 9).catch(() => undefined);
+    if (!(await within(exited, 10_000))) {
+      // the last resort dockerd also has: kill the process directly
+      if (c.rec.State.Pid) {
+        try {
+          process.kill(c.rec.State.Pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      if (!(await within(exited, 2_000))) throw systemError('tried to kill container, but did not receive an exit event');
+    }
+  }
+
+  kill(prefixOrName: string, signal?: string): Promise<void> {
+    const sig = signal ? parseSignal(signal) : 9;
+    const c = this.get(prefixOrName);
+    return c.serialize(async () => {
+      if (c.exiting) await c.exiting;
+      if (!isRunning(c.rec.State)) throw conflict(`Cannot kill container: ${prefixOrName}: Container ${c.id} is not running`);
+      c.rec.HasBeenManuallyStopped = true;
+      this.persist(c);
+      if (c.rec.State.status === 'restarting') {
+        this.cancelRestart(c);
+        return;
+      }
+      if (sig === 9) {
+        await this.killAndWait(c);
+        return;
+      }
+      await this.signal(c, sig);
+    });
+  }
+
+  pause(prefixOrName: string): Promise<void> {
+    const c = this.get(prefixOrName);
+    return c.serialize(async () => {
+      this.check(c, { op: 'pause' });
+      try {
+        await this.d.runc.pause(c.id);
+      } catch (e) {
+        throw systemError(`Cannot pause container ${c.id}: ${messageOf(e)}`);
+      }
+      this.transition(c, { op: 'pause' });
+      this.persist(c);
+      this.event(c, 'pause');
+    });
+  }
+
+  unpause(prefixOrName: string): Promise<void> {
+    const c = this.get(prefixOrName);
+    return c.serialize(async () => {
+      this.check(c, { op: 'unpause' });
+      try {
+        await this.d.runc.resume(c.id);
+      } catch (e) {
+        throw systemError(`Cannot unpause container ${c.id}: ${messageOf(e)}`);
+      }
+      this.transition(c, { op: 'unpause' });
+      this.persist(c);
+      this.event(c, 'unpause');
+    });
+  }
+
+  restart(prefixOrName: string, timeout?: number, signal?: string): Promise<void> {
+    const c = this.get(prefixOrName);
+    return c.serialize(async () => {
+      if (c.exiting) await c.exiting;
+      if (c.rec.State.status === 'dead') throw conflict('container is marked for removal and cannot be started');
+      if (isRunning(c.rec.State)) await this.stopLocked(c, timeout, signal);
+      try {
+        await this.startLocked(c, false);
+      } catch (e) {
+        throw new EngineError(isEngineError(e) ? e.kind : 'system', `Cannot restart container ${prefixOrName}: ${messageOf(e)}`);
+      }
+      this.event(c, 'restart');
+    });
+  }
+
+  // ---- remove -----------------------------------------------------------------------------------
+
+  remove(prefixOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const c = this.get(prefixOrName);
+    return c.serialize(() => this.removeLocked(c, !!opts.force, !!opts.volumes));
+  }
+
+  private async removeLocked(c: Container, force: boolean, volumes: boolean): Promise<void> {
+    if (c.removed) return;
+    if (c.exiting) await c.exiting;
+    this.check(c, { op: 'remove', force });
+    if (c.rec.State.status === 'restarting') this.cancelRestart(c);
+    if (isRunning(c.rec.State)) {
+      c.rec.HasBeenManuallyStopped = true;
+      try {
+        await this.killAndWait(c);
+      } catch (e) {
+        throw systemError(`Could not kill running container ${c.id}, cannot remove - ${messageOf(e)}`);
+      }
+    }
+    this.unwatch(c);
+    c.log.close();
+    await this.cleanup(c);
+    c.removed = true;
+    this.names.delete(c.rec.Name);
+    this.containers.delete(c.id);
+    const trash = join(this.root, `.rm-${c.id}`);
+    renameSync(c.dir, trash);
+    rmSync(trash, { recursive: true, force: true });
+    if (volumes) {
+      for (const m of c.rec.Mounts) {
+        // only anonymous volumes go with the container, and only when nothing else uses them
+        if (m.Type === 'volume' && m.Name && /^[a-f0-9]{64}$/.test(m.Name) && !m.Spec.Source && this.volumeUsers(m.Name).length === 0) {
+          try {
+            this.d.volumes.remove(m.Name);
+          } catch {
+            // in use elsewhere or already gone
+          }
+        }
+      }
+    }
+    this.d.images.collectLayers();
+    this.event(c, 'destroy');
+    c.ev.emit('removed');
+  }
+
+  // ---- wait -------------------------------------------------------------------------------------
+
+  async wait(prefixOrName: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> {
+    const c = this.get(prefixOrName);
+    const result = (): WaitResult => ({ StatusCode: c.rec.State.exitCode, Error: null });
+    if (condition === 'not-running' && !isRunning(c.rec.State) && !c.exiting) return result();
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        c.ev.off('stopped', onStopped);
+        c.ev.off('exit', onStopped);
+        c.ev.off('removed', onRemoved);
+      };
+      const onStopped = () => {
+        if (condition === 'removed') return;
+        cleanup();
+        resolve(result());
+      };
+      const onRemoved = () => {
+        cleanup();
+        resolve(result());
+      };
+      c.ev.on('stopped', onStopped);
+      c.ev.on('exit', onStopped);
+      c.ev.on('removed', onRemoved);
+      signal?.addEventListener('abort', () => {
+        cleanup();
+        reject(new Error('wait aborted'));
+      });
+    });
+  }
+
+  // ---- attach, logs, resize ---------------------------------------------------------------------
+
+  /** Live output and stdin of a container (docker attach, docker run without -d). */
+  attach(prefixOrName: string, opts: { stdin: boolean; stdout: boolean; stderr: boolean }): AttachSession {
+    const c = this.get(prefixOrName);
+    if (c.rec.State.status === 'paused') throw conflict(`container ${prefixOrName} is paused, unpause the container before attach`);
+    if (c.rec.State.status === 'restarting') throw conflict(`container ${prefixOrName} is restarting, wait until the container is running`);
+    const output = new EventEmitter();
+    const onRaw = (ch: RawChunk) => {
+      if ((ch.stream === 'stdout' && opts.stdout) || (ch.stream === 'stderr' && opts.stderr)) output.emit('data', ch);
+    };
+    const onEnd = () => {
+      c.ev.off('raw', onRaw);
+      output.emit('end');
+    };
+    c.ev.on('raw', onRaw);
+    // the attach ends when the run does (a restart needs a new attach, as with dockerd)
+    c.ev.once('exit', onEnd);
+    c.ev.once('removed', onEnd);
+    c.attached++;
+    this.event(c, 'attach');
+    let stdinClosed = false;
+    return {
+      output,
+      writeStdin: (data: Buffer) => {
+        if (!opts.stdin || stdinClosed || c.stdinFd === undefined) return;
+        try {
+          writeSync(c.stdinFd, data);
+        } catch {
+          // the container closed its stdin
+        }
+      },
+      closeStdin: () => {
+        if (!opts.stdin || stdinClosed) return;
+        stdinClosed = true;
+        if (c.rec.Config.StdinOnce && !c.rec.Config.Tty && c.stdinFd !== undefined) {
+          closeSync(c.stdinFd);
+          c.stdinFd = undefined;
+        }
+      },
+      detach: () => {
+        c.ev.off('raw', onRaw);
+        c.ev.off('exit', onEnd);
+        c.ev.off('removed', onEnd);
+        c.attached--;
+      },
+    };
+  }
+
+  /** Logged lines (docker logs), and with `follow` the ones still to come until the container stops. */
+  logs(prefixOrName: string, opts: { since?: bigint; until?: bigint; tail?: number; follow?: boolean }, onEntry: (e: LogEntry) => void, signal?: AbortSignal): Promise<void> {
+    const c = this.get(prefixOrName);
+    if (c.rec.HostConfig.LogConfig?.Type === 'none') {
+      throw invalidParameter('configured logging driver does not support reading');
+    }
+    this.pump(c);
+    for (const e of c.log.read(opts)) onEntry(e);
+    if (!opts.follow || !isRunning(c.rec.State)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onE = (e: LogEntry) => {
+        if (opts.until !== undefined && e.timeNano > opts.until) return;
+        onEntry(e);
+      };
+      const done = () => {
+        c.ev.off('entry', onE);
+        c.ev.off('exit', done);
+        c.ev.off('removed', done);
+        resolve();
+      };
+      c.ev.on('entry', onE);
+      c.ev.once('exit', done);
+      c.ev.once('removed', done);
+      signal?.addEventListener('abort', done);
+    });
+  }
+
+  async resize(prefixOrName: string, height: number, width: number): Promise<void> {
+    const c = this.get(prefixOrName);
+    if (!isRunning(c.rec.State) || c.rec.State.status === 'restarting') throw conflict(`Container ${c.id} is not running`);
+    if (!c.rec.Config.Tty || !c.rec.State.Pid) return;
+    const { resizeTty } = await import('./runtime.js');
+    await resizeTty(c.rec.State.Pid, height, width);
+  }
+
+  rename(prefixOrName: string, newName: string): void {
+    const c = this.get(prefixOrName);
+    if (!newName) throw invalidParameter('Neither old nor new names may be empty');
+    const n = validateName(newName);
+    if (n === c.rec.Name) throw invalidParameter('Renaming a container with the same name as its current name');
+    const holder = this.names.get(n);
+    if (holder) throw conflict(`Conflict. The container name "${n}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const old = c.rec.Name;
+    this.names.delete(old);
+    c.rec.Name = n;
+    this.names.set(n, c.id);
+    this.persist(c);
+    this.event(c, 'rename', { oldName: old });
+  }
+
+  // ---- top and stats ----------------------------------------------------------------------------
+
+  async top(prefixOrName: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const c = this.get(prefixOrName);
+    if (!isRunning(c.rec.State) || c.rec.State.status === 'restarting') throw conflict(`Container ${c.id} is not running`);
+    const pids = await this.d.runc.ps(c.id);
+    const out = await run('ps', psArgs.split(/\s+/).filter(Boolean));
+    if (out.code !== 0) throw systemError(`Error running ps: exit status ${out.code}: ${out.stderr.trim()}`);
+    const lines = out.stdout.split('\n').filter(Boolean);
+    const titles = lines[0]!.trim().split(/\s+/);
+    const pidCol = titles.indexOf('PID');
+    if (pidCol < 0) throw systemError(`Couldn't find PID field in ps output`);
+    const processes: string[][] = [];
+    for (const l of lines.slice(1)) {
+      const f = l.trim().split(/\s+/);
+      if (!pids.includes(Number(f[pidCol]))) continue;
+      processes.push([...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')]);
+    }
+    return { Titles: titles, Processes: processes };
+  }
+
+  /** One sample of the container's cgroup counters. */
+  stats(prefixOrName: string): ContainerStats {
+    const c = this.get(prefixOrName);
+    return readStats(c);
+  }
+
+  // ---- live restore -----------------------------------------------------------------------------
+
+  /** Loads every container; re-adopts the running ones and settles what ended while we were down. */
+  async restore(): Promise<void> {
+    for (const id of readdirSync(this.root)) {
+      if (id.startsWith('.')) {
+        rmSync(join(this.root, id), { recursive: true, force: true });
+        continue;
+      }
+      const dir = join(this.root, id);
+      let rec: ContainerRecord;
+      try {
+        rec = JSON.parse(readFileSync(join(dir, 'container.json'), 'utf8')) as ContainerRecord;
+      } catch {
+        continue;
+      }
+      const c = new Container(rec, dir);
+      this.containers.set(id, c);
+      this.names.set(rec.Name, id);
+    }
+    for (const c of this.list()) {
+      const st = c.rec.State.status;
+      if (st === 'running' || st === 'paused') {
+        const exit = existsSync(join(c.runDir, 'exit'));
+        const state = exit ? undefined : await this.d.runc.state(c.id);
+        if (!exit && state && (state.status === 'running' || state.status === 'paused')) {
+          // still running: adopt it
+          c.rec.State.Pid = state.pid;
+          if (state.status === 'paused' && st !== 'paused') c.rec.State.status = 'paused';
+          if (state.status === 'running' && st === 'paused') c.rec.State.status = 'running';
+          if (c.rec.Stdin !== 'null' && existsSync(join(c.runDir, 'stdin'))) c.stdinFd = openSync(join(c.runDir, 'stdin'), fsc.O_RDWR);
+          this.watch(c);
+          this.pump(c);
+          this.persist(c);
+          // the exit may have happened between our check and the watch
+          if (existsSync(join(c.runDir, 'exit'))) void this.onExit(c);
+          else if (c.rec.ShimPid && !processAlive(c.rec.ShimPid)) this.pollLost(c);
+          continue;
+        }
+        const p = this.handleExit(c, !exit).finally(() => {
+          c.exiting = undefined;
+        });
+        c.exiting = p;
+        await p;
+      } else if (st === 'restarting') {
+        const res = dockerTransition(c.rec.State, { op: 'stop', exitCode: c.rec.State.exitCode }, Date.now(), c.id);
+        if (res.ok) c.rec.State = { ...c.rec.State, ...res.state };
+        await this.cleanup(c);
+        this.persist(c);
+        if (!isNone(c.rec.HostConfig.RestartPolicy) && !c.rec.HasBeenManuallyStopped) void c.serialize(() => this.startLocked(c, false)).catch(() => undefined);
+      } else if (isMounted(c.rootfs) || existsSync(`/run/netns/${netnsName(c.id)}`)) {
+        await this.cleanup(c);
+      }
+    }
+    // dockerd starts the always / unless-stopped containers that were running when it went down
+  }
+
+  /** A container whose shim is gone: watch its init process instead (exit code unknown: 255). */
+  private pollLost(c: Container): void {
+    const t = setInterval(() => {
+      if (!c.rec.State.Pid || !processAlive(c.rec.State.Pid)) {
+        clearInterval(t);
+        if (!c.exiting && isRunning(c.rec.State)) {
+          const p = this.handleExit(c, true).finally(() => {
+            c.exiting = undefined;
+          });
+          c.exiting = p;
+        }
+      }
+    }, 1000);
+    t.unref();
+  }
+
+  /** Stops watching; containers keep running (the shims hold them). */
+  shutdown(): void {
+    this.shuttingDown = true;
+    for (const c of this.containers.values()) {
+      if (c.restartTimer) clearTimeout(c.restartTimer);
+      this.unwatch(c);
+      c.log.close();
+      if (c.stdinFd !== undefined) closeSync(c.stdinFd);
+      c.stdinFd = undefined;
+    }
+  }
+}
+
+export interface ContainerStats {
+  read: string;
+  pids: number;
+  pidsLimit: number;
+  cpuTotal: number;
+  cpuPerCpu: number[];
+  cpuUser: number;
+  cpuSystem: number;
+  systemCpu: number;
+  onlineCpus: number;
+  memUsage: number;
+  memMaxUsage: number;
+  memLimit: number;
+  memStats: Record<string, number>;
+  throttling: { periods: number; throttledPeriods: number; throttledTime: number };
+}
+
+function cg(subsys: string, id: string, file: string): string | undefined {
+  try {
+    return readFileSync(`/sys/fs/cgroup/${subsys}/berth/${id}/${file}`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function readStats(c: Container): ContainerStats {
+  const id = c.id;
+  const num = (s: string | undefined) => (s === undefined || s === 'max' ? 0 : Number(s));
+  const kv = (s: string | undefined) => Object.fromEntries((s ?? '').split('\n').filter(Boolean).map((l) => { const [k, v] = l.split(' '); return [k!, Number(v)]; }));
+  const cpuStat = kv(cg('cpuacct', id, 'cpuacct.stat'));
+  const throttle = kv(cg('cpu', id, 'cpu.stat'));
+  const procStat = readOr('/proc/stat', '').split('\n')[0]!.split(/\s+/).slice(1, 8).map(Number);
+  const ticks = 100; // USER_HZ
+  const systemCpu = (procStat.reduce((a, b) => a + b, 0) * 1e9) / ticks;
+  const perCpu = (cg('cpuacct', id, 'cpuacct.usage_percpu') ?? '').split(/\s+/).filter(Boolean).map(Number);
+  const pidsMax = cg('pids', id, 'pids.max');
+  return {
+    read: new Date().toISOString(),
+    pids: num(cg('pids', id, 'pids.current')),
+    pidsLimit: pidsMax === 'max' || pidsMax === undefined ? 0 : Number(pidsMax),
+    cpuTotal: num(cg('cpuacct', id, 'cpuacct.usage')),
+    cpuPerCpu: perCpu,
+    cpuUser: ((cpuStat['user'] ?? 0) * 1e9) / ticks,
+    cpuSystem: ((cpuStat['system'] ?? 0) * 1e9) / ticks,
+    systemCpu,
+    onlineCpus: cpus().length,
+    memUsage: num(cg('memory', id, 'memory.usage_in_bytes')),
+    memMaxUsage: num(cg('memory', id, 'memory.max_usage_in_bytes')),
+    memLimit: Math.min(num(cg('memory', id, 'memory.limit_in_bytes')) || Infinity, totalMemory()),
+    memStats: kv(cg('memory', id, 'memory.stat')),
+    throttling: { periods: throttle['nr_periods'] ?? 0, throttledPeriods: throttle['nr_throttled'] ?? 0, throttledTime: throttle['throttled_time'] ?? 0 },
+  };
+}
+
+function totalMemory(): number {
+  const m = /MemTotal:\s+(\d+)/.exec(readOr('/proc/meminfo', ''));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+function readOr(p: string, fallback: string): string {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function readHostname(): string {
+  return readOr('/etc/hostname', 'localhost').trim();
+}
+
+function dedupeTmpfsOpts(opts: string[]): string[] {
+  // later options win, as mount(8) reads them: "exec" undoes the default "noexec"
+  const out: string[] = [];
+  const opposite: Record<string, string> = { exec: 'noexec', noexec: 'exec', suid: 'nosuid', nosuid: 'suid', dev: 'nodev', nodev: 'dev' };
+  for (const o of opts) {
+    const opp = opposite[o];
+    if (opp) {
+      const i = out.indexOf(opp);
+      if (i >= 0) out.splice(i, 1);
+    }
+    if (!out.includes(o)) out.push(o);
+  }
+  return out;
+}
+
+/** translateContainerdStartErr: 127 for a missing command, 126 when it cannot be run, else 128. */
+export function startFailureCode(msg: string): number {
+  const m = msg.toLowerCase();
+  if (m.includes('not a directory')) return 127;
+  if (m.includes('permission denied')) return 126;
+  if (m.includes('executable file not found') || m.includes('no such file or directory') || m.includes('system cannot find the file specified')) return 127;
+  return 128;
+}
+
+
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms === Infinity) return p.then(() => true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    void p.then(() => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+function portFree(proto: string, port: number, host: string): Promise<boolean> {
+  if (proto !== 'tcp') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+async function findFreePort(proto: string, from: number, to: number, inUse: Set<string>): Promise<number> {
+  for (let p = from; p <= to; p++) {
+    if (inUse.has(`${p}/${proto}`)) continue;
+    if (await portFree(proto, p, '0.0.0.0')) return p;
+  }
+  throw systemError(`all ports are allocated`);
+}
+
+
+/** The network a container's NetworkMode names ("default" is the bridge network). */
+export function networkMode(h: HostConfig): string {
+  const m = h.NetworkMode || 'default';
+  return m === 'default' ? 'bridge' : m;
+}
