@@ -1,4 +1,7 @@
 // The berth command: one binary for the API server, the container engine and the tools around them.
+import { engineCommand } from './engine.js';
+import { serverCommand, serverUsage, upCommand } from './server.js';
+import { UsageError } from './flags.js';
 const usage = `Usage: berth <command> [options]
 
 Commands:
@@ -16,10 +19,25 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
       process.stdout.write(usage);
       return 0;
+    case 'server':
+      return withUsage(() => serverCommand(rest), serverUsage);
+    case 'up':
+      return withUsage(() => upCommand(rest), serverUsage.replace('berth server --data-dir DIR', 'berth up [--data-dir DIR]'));
+    case 'engine':
+      return engineCommand(rest);
     default:
       process.stderr.write(`berth: unknown command "${cmd}"\n\n${usage}`);
-      void rest;
       return 2;
+  }
+}
+
+async function withUsage(run: () => Promise<number>, help: string): Promise<number> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`berth: ${e.message}\n\n${help}`);
+    return 2;
   }
 }
 

@@ -1,8 +1,11 @@
 // The shape every Kubernetes object shares, and the clock/time types that pure logic receives
 // instead of reading the clock itself (DESIGN.md, "the one rule").
-import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1.js';
+import type { ObjectMeta as WireObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1.js';
 
-export type { ObjectMeta, OwnerReference };
+export type { OwnerReference };
+
+/** ObjectMeta as the server sees it: the fields clients may only read are the server's to write. */
+export type ObjectMeta = { -readonly [K in keyof WireObjectMeta]: WireObjectMeta[K] };
 
 /** Any Kubernetes object as it travels on the wire: apiVersion, kind, metadata, and the rest. */
 export interface KubeObject {

@@ -139,10 +139,9 @@ export const errors = {
   methodNotSupported: (gr: GroupName, action: string) =>
     new StatusError(405, 'MethodNotAllowed', `${action} is not supported on resources of kind ${q(qualified(gr))}`, details(gr)),
   notAcceptable: (why: string) => new StatusError(406, 'NotAcceptable', why),
-  unsupportedMediaType: (contentType: string) =>
-    new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, {
-      causes: [{ reason: 'UnsupportedMediaType', message: contentType }],
-    }),
+  /** A body in a media type the server does not decode; `accepted` lists the ones it does. */
+  unsupportedMediaType: (accepted: readonly string[]) =>
+    new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`),
   tooLarge: (why: string) => new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: ${why}`),
   internal: (err: unknown) => {
     const m = err instanceof Error ? err.message : String(err);

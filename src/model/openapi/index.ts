@@ -3,4 +3,4 @@
 export { definitions, definitionFor, definitionNameFor, resolve, type Schema, type GroupVersionKind } from './definitions.js';
 export { openAPIV2, openAPIV3, openAPIV3Root, v3PathKey, SCHEMA_VERSION, type OpenAPIDocument, type OpenAPIOptions } from './documents.js';
 export { patchSchemaFor } from './patch-schema.js';
-export { unknownFields } from './unknown-fields.js';
+export { unknownFields, pruneUnknownFields } from './unknown-fields.js';

@@ -37,3 +37,35 @@ function walk(value: unknown, schema: Schema, path: string, out: string[]): void
     for (const [k, v] of Object.entries(value)) walk(v, s.additionalProperties, key(path, k), out);
   }
 }
+
+/**
+ * What decoding into upstream's typed structs does to a body: fields the schema does not declare
+ * disappear, and so do nulls (a null field decodes to its zero value, which is omitted). Free-form
+ * values are kept whole. Mutates obj.
+ */
+export function pruneUnknownFields(group: string, version: string, kind: string, obj: unknown): void {
+  const name = definitionNameFor(group, version, kind);
+  if (name !== undefined) prune(obj, { $ref: name });
+}
+
+function prune(value: unknown, schema: Schema): void {
+  const s = resolve(schema);
+  if (!s) return;
+  if (Array.isArray(value)) {
+    if (s.items) for (const v of value) prune(v, s.items);
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  if (s.properties) {
+    for (const [k, v] of Object.entries(value)) {
+      const p = s.properties[k];
+      if (!p || v === null) delete value[k];
+      else prune(v, p);
+    }
+  } else if (s.additionalProperties) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null) delete value[k];
+      else prune(v, s.additionalProperties);
+    }
+  }
+}

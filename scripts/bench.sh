@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds and runs every benchmark under bench/ (or the ones named: api, store, engine, ...).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./node_modules/.bin/tsc -p . >/dev/null || true
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+  for f in dist/bench/*.js; do names+=("$(basename "$f" .js)"); done
+fi
+for n in "${names[@]}"; do
+  echo "== bench/$n"
+  node --enable-source-maps "dist/bench/$n.js"
+done

@@ -1,0 +1,119 @@
+// The HTTP(S) transport: authenticates the caller (client certificate), reads the request,
+// hands it to ApiHandler, and writes the answer, streaming watches chunk by chunk.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { errors, StatusError } from '../model/status.js';
+import type { ApiHandler, ApiRequest, UserInfo } from './handler.js';
+
+export interface TlsConfig {
+  cert: string;
+  key: string;
+  /** CA that signs client certificates; when set, clients authenticate with them. */
+  clientCA: string;
+}
+
+export interface TransportOptions {
+  tls?: TlsConfig;
+  /** Without TLS, every caller is this user (tests and in-machine use only). */
+  insecureUser?: UserInfo;
+  maxBodyBytes?: number;
+}
+
+const PUBLIC_PATHS = /^\/(healthz|livez|readyz|version)(\/.*)?$/;
+const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
+
+export function createApiServer(handler: ApiHandler, opts: TransportOptions): Server {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    serve(handler, opts, req, res).catch((e: unknown) => {
+      if (!res.headersSent) writeStatus(res, errors.internal(e));
+      else res.destroy();
+    });
+  };
+  if (!opts.tls) return createHttpServer(listener);
+  return createHttpsServer(
+    { cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false },
+    listener,
+  );
+}
+
+/** The user a request acts as: the verified client certificate's CN and O, as upstream's x509 authenticator. */
+function authenticate(req: IncomingMessage, opts: TransportOptions): UserInfo | undefined {
+  if (!opts.tls) return opts.insecureUser;
+  const sock = req.socket as TLSSocket;
+  if (!sock.authorized) return undefined;
+  const cert = sock.getPeerCertificate();
+  if (!cert?.subject) return undefined;
+  const asList = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const cn = asList(cert.subject.CN)[0];
+  if (!cn) return undefined;
+  return { username: cn, groups: [...asList(cert.subject.O), 'system:authenticated'] };
+}
+
+async function serve(handler: ApiHandler, opts: TransportOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const user = authenticate(req, opts);
+  if (!user && !PUBLIC_PATHS.test(url.pathname)) {
+    writeStatus(res, errors.unauthorized());
+    req.resume();
+    return;
+  }
+  const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > max) {
+      writeStatus(res, errors.tooLarge(`limit is ${max}`));
+      req.destroy();
+      return;
+    }
+    chunks.push(c as Buffer);
+  }
+  const apiReq: ApiRequest = {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    body: Buffer.concat(chunks),
+  };
+  if (req.headers.accept) apiReq.accept = req.headers.accept;
+  if (req.headers['content-type']) apiReq.contentType = req.headers['content-type'];
+  if (user) apiReq.user = user;
+
+  const answer = await handler.handle(apiReq);
+  res.setHeader('Cache-Control', 'no-cache, private');
+  res.setHeader('Content-Type', answer.contentType);
+  if ('stream' in answer) {
+    res.setHeader('Transfer-Encoding', 'chunked');
+    res.writeHead(answer.status);
+    res.flushHeaders();
+    let ended = false;
+    const stop = await answer.stream({
+      write: (chunk) => {
+        if (!ended) res.write(chunk);
+      },
+      end: () => {
+        if (!ended) {
+          ended = true;
+          res.end();
+        }
+      },
+    });
+    const close = () => {
+      ended = true;
+      stop();
+    };
+    if (res.destroyed || res.writableEnded) close();
+    else res.on('close', close);
+    return;
+  }
+  for (const w of answer.warnings ?? []) res.appendHeader('Warning', `299 - ${JSON.stringify(w)}`);
+  for (const [k, v] of Object.entries(answer.headers ?? {})) res.setHeader(k, v);
+  res.writeHead(answer.status);
+  res.end(req.method === 'HEAD' ? undefined : answer.body);
+}
+
+function writeStatus(res: ServerResponse, e: StatusError): void {
+  res.writeHead(e.code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  res.end(JSON.stringify(e.toStatus()));
+}

@@ -1,0 +1,102 @@
+// `berth server` and `berth up`: the API server on the embedded SQLite store, with its PKI and
+// admin kubeconfig in the data directory.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../store/index.js';
+import { startApiServer, DEFAULT_SERVICE_CIDR, type RunningApiServer } from '../apiserver/server.js';
+import { LocalClient } from '../apiserver/local-client.js';
+import { startControllerManager } from '../controllers/manager.js';
+import { parseCidr, ipToString } from '../apiserver/allocator.js';
+import { adminKubeconfig, ensurePki, localAddresses, writeKubeconfig } from '../apiserver/pki.js';
+import { flagHelp, parseFlags, type FlagSpec } from './flags.js';
+
+const serverFlags = {
+  'data-dir': { type: 'string', help: 'directory for the store, PKI and kubeconfig' },
+  port: { type: 'number', default: 6443, help: 'HTTPS port' },
+  host: { type: 'string', default: '0.0.0.0', help: 'address to listen on' },
+  'advertise-address': { type: 'string', default: '', help: 'address clients and pods use to reach the server (default: first non-loopback IPv4)' },
+  store: { type: 'string', default: 'sqlite', help: 'object store: sqlite or memory' },
+  controllers: { type: 'boolean', default: true, help: 'run the built-in controllers (namespace deletion, garbage collection, ...) in this process' },
+} satisfies FlagSpec;
+
+export const serverUsage = `Usage: berth server --data-dir DIR [--port N]\n\n${flagHelp(serverFlags)}\n`;
+
+export interface Started {
+  server: RunningApiServer;
+  kubeconfig: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(args: string[], defaults: Partial<Record<keyof typeof serverFlags, string>> = {}): Promise<Started> {
+  const withDefaults = Object.entries(defaults).flatMap(([k, v]) => (args.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)) ? [] : [`--${k}=${v}`]));
+  const f = parseFlags([...withDefaults, ...args], serverFlags);
+  const dataDir = f['data-dir'];
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const advertise = f['advertise-address'] || localAddresses().find((a) => a !== '127.0.0.1') || '127.0.0.1';
+  const serviceIP = ipToString(parseCidr(DEFAULT_SERVICE_CIDR).base + 1);
+  const pki = ensurePki(dataDir, serviceIP);
+  if (f.store !== 'sqlite' && f.store !== 'memory') throw new Error(`--store must be sqlite or memory, not "${f.store}"`);
+  const store = f.store === 'memory' ? openStore({ kind: 'memory' }) : openStore({ kind: 'sqlite', path: join(dataDir, 'state.db') });
+  const server = await startApiServer({
+    store,
+    host: f.host,
+    port: f.port,
+    advertiseAddress: advertise,
+    tls: { cert: pki.serverCert, key: pki.serverKey, clientCA: pki.caCert },
+  });
+  const controllers = f.controllers ? startControllerManager(new LocalClient(server.rest)) : undefined;
+  await controllers?.ready;
+  const kubeconfig = join(dataDir, 'admin.kubeconfig');
+  writeKubeconfig(kubeconfig, adminKubeconfig(pki, `https://127.0.0.1:${server.port}`));
+  return {
+    server,
+    kubeconfig,
+    close: async () => {
+      controllers?.stop();
+      await server.close();
+      await store.close();
+    },
+  };
+}
+
+/** Runs until SIGINT or SIGTERM, then shuts down cleanly. */
+export async function runUntilSignal(close: () => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await close();
+}
+
+export async function serverCommand(args: string[]): Promise<number> {
+  const s = await startServer(args);
+  process.stdout.write(`berth: API server listening on ${s.server.url.replace('http:', 'https:')}\nberth: admin kubeconfig: ${s.kubeconfig}\n`);
+  await runUntilSignal(s.close);
+  return 0;
+}
+
+export function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/berth' : join(homedir(), '.local', 'share', 'berth');
+}
+
+export async function upCommand(args: string[]): Promise<number> {
+  const s = await startServer(args, { 'data-dir': defaultDataDir() });
+  const kubeDir = join(homedir(), '.kube');
+  const userConfig = join(kubeDir, 'config');
+  let hint = `export KUBECONFIG=${s.kubeconfig}`;
+  if (!existsSync(userConfig)) {
+    mkdirSync(kubeDir, { recursive: true });
+    writeKubeconfig(userConfig, readFileSync(s.kubeconfig, 'utf8'));
+    hint = `kubectl uses ${userConfig} (a copy of ${s.kubeconfig})`;
+  }
+  process.stdout.write(
+    `berth: cluster is up: API server on https://127.0.0.1:${s.server.port}\n` +
+      `berth: ${hint}\n` +
+      `berth: try: kubectl get namespaces\n` +
+      `berth: Ctrl-C stops it; state stays in ${s.kubeconfig.replace(/\/admin\.kubeconfig$/, '')}\n`,
+  );
+  await runUntilSignal(s.close);
+  return 0;
+}

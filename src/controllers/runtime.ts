@@ -1,0 +1,235 @@
+// The controller contract (DESIGN.md, "the one rule"): a controller observes a snapshot of the
+// cluster for one key and returns actions; it does no I/O, reads no clock, draws no random numbers.
+// The runner below feeds it informer caches and real time and carries out its actions; the
+// simulator and the model checker feed the same functions their own snapshots and clocks.
+import type { ApiClient, DeleteOptions, PatchType, ResourceRef } from '../model/api.js';
+import type { Instant, KubeObject } from '../model/object.js';
+import { StatusError } from '../model/status.js';
+import { Informer, type InformerEvent } from '../client/informer.js';
+import { WorkQueue, realTimers, type QueueTimers } from '../client/workqueue.js';
+
+export type Action =
+  | { kind: 'create'; resource: ResourceRef; namespace?: string; object: KubeObject }
+  | { kind: 'update'; resource: ResourceRef; namespace?: string; object: KubeObject; subresource?: 'status' | 'finalize' }
+  | { kind: 'patch'; resource: ResourceRef; namespace?: string; name: string; patchType: PatchType; patch: unknown; subresource?: 'status' }
+  | { kind: 'delete'; resource: ResourceRef; namespace?: string; name: string; options?: DeleteOptions };
+
+export interface Decision {
+  actions: Action[];
+  /** Look at this key again after this long, even if nothing changes (deadlines, back-off). */
+  requeueAfterMs?: number;
+}
+
+export interface Located {
+  resource: ResourceRef;
+  object: KubeObject;
+}
+
+/** What a controller may read: the cached objects of the resources it watches. */
+export interface ClusterView {
+  get(r: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined;
+  list(r: ResourceRef, namespace?: string): KubeObject[];
+  /** The cached object with this uid, in any watched resource. */
+  byUid(uid: string): Located | undefined;
+  /** Cached objects whose ownerReferences name this uid. */
+  dependentsOf(uid: string): Located[];
+  /** The newest resourceVersion the cache of this resource reflects ("0" before its first list). */
+  resourceVersion(r: ResourceRef): string;
+}
+
+export interface WatchSpec {
+  resource: ResourceRef;
+  /** The keys a change to this object should reconcile. */
+  keys(obj: KubeObject, view: ClusterView): string[];
+}
+
+export interface Controller<Obs> {
+  name: string;
+  watches: WatchSpec[];
+  /** Reads what reconcile needs for one key from the view (pure). */
+  observe(key: string, view: ClusterView): Obs;
+  /** Decides what to do (pure). */
+  reconcile(observed: Obs, now: Instant): Decision;
+}
+
+export const refKey = (r: ResourceRef) => `${r.group}/${r.version}/${r.resource}`;
+
+/** One informer per resource, shared by every controller of a process, with uid and owner indexes. */
+export class SharedInformers implements ClusterView {
+  private readonly informers = new Map<string, Informer>();
+  private readonly uids = new Map<string, Located>();
+  private readonly owners = new Map<string, Map<string, Located>>();
+  constructor(private readonly client: ApiClient) {}
+
+  informer(r: ResourceRef): Informer {
+    let i = this.informers.get(refKey(r));
+    if (!i) {
+      const inf = new Informer(this.client, r);
+      inf.on((ev) => this.index(r, ev));
+      this.informers.set(refKey(r), inf);
+      i = inf;
+    }
+    return i;
+  }
+
+  private index(resource: ResourceRef, ev: InformerEvent): void {
+    const drop = (o: KubeObject) => {
+      const uid = o.metadata.uid!;
+      this.uids.delete(uid);
+      for (const ref of o.metadata.ownerReferences ?? []) this.owners.get(ref.uid)?.delete(uid);
+    };
+    if (ev.old) drop(ev.old);
+    if (ev.type === 'delete') return drop(ev.object);
+    const o = ev.object;
+    const located = { resource, object: o };
+    this.uids.set(o.metadata.uid!, located);
+    for (const ref of o.metadata.ownerReferences ?? []) {
+      let m = this.owners.get(ref.uid);
+      if (!m) this.owners.set(ref.uid, (m = new Map()));
+      m.set(o.metadata.uid!, located);
+    }
+  }
+
+  byUid(uid: string): Located | undefined {
+    return this.uids.get(uid);
+  }
+
+  dependentsOf(uid: string): Located[] {
+    return [...(this.owners.get(uid)?.values() ?? [])];
+  }
+
+  resourceVersion(r: ResourceRef): string {
+    return this.informer(r).resourceVersion;
+  }
+
+  get(r: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.informer(r).get(namespace, name);
+  }
+
+  list(r: ResourceRef, namespace?: string): KubeObject[] {
+    return this.informer(r).list(namespace);
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.start()));
+  }
+
+  stop(): void {
+    for (const i of this.informers.values()) i.stop();
+  }
+}
+
+export interface RunnerOptions {
+  now?: () => Instant;
+  timers?: QueueTimers;
+  /** How long to wait for the caches to show a controller's own writes before reconciling again. */
+  readYourWritesMs?: number;
+  onError?: (controller: string, key: string, err: unknown) => void;
+}
+
+/** Runs controllers against a live API: informers in, actions out, failures retried with back-off. */
+export class ControllerRunner {
+  private readonly queues = new Map<string, WorkQueue>();
+  private readonly controllers: [Controller<unknown>, WorkQueue][] = [];
+  private running = false;
+  private readonly now: () => Instant;
+
+  constructor(
+    private readonly client: ApiClient,
+    readonly informers: SharedInformers,
+    private readonly opts: RunnerOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  add<Obs>(c: Controller<Obs>): void {
+    const q = new WorkQueue(this.opts.timers ?? realTimers);
+    this.queues.set(c.name, q);
+    for (const w of c.watches) {
+      this.informers.informer(w.resource).on((ev: InformerEvent) => {
+        for (const k of w.keys(ev.object, this.informers)) q.add(k);
+        if (ev.old) for (const k of w.keys(ev.old, this.informers)) q.add(k);
+      });
+    }
+    this.controllers.push([c as Controller<unknown>, q]);
+  }
+
+  /** Syncs every cache, then starts one worker per controller. */
+  async start(): Promise<void> {
+    await this.informers.start();
+    this.running = true;
+    for (const [c, q] of this.controllers) void this.work(c, q);
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const q of this.queues.values()) q.shutDown();
+    this.informers.stop();
+  }
+
+  private async work(c: Controller<unknown>, q: WorkQueue): Promise<void> {
+    for (;;) {
+      const key = await q.get();
+      if (key === undefined) return;
+      try {
+        const decision = c.reconcile(c.observe(key, this.informers), this.now());
+        await this.execute(decision.actions);
+        q.forget(key);
+        if (decision.requeueAfterMs !== undefined) q.addAfter(key, decision.requeueAfterMs);
+      } catch (e) {
+        this.opts.onError?.(c.name, key, e);
+        q.addRateLimited(key);
+      } finally {
+        q.done(key);
+      }
+    }
+  }
+
+  /** Carries out actions in order; the first failure stops the rest (the key is retried). */
+  async execute(actions: Action[]): Promise<void> {
+    for (const a of actions) {
+      const written = await this.apply(a);
+      if (written) await this.awaitCache(a.resource, written);
+    }
+  }
+
+  private async apply(a: Action): Promise<KubeObject | undefined> {
+    switch (a.kind) {
+      case 'create':
+        return this.client.create(a.resource, a.namespace, a.object);
+      case 'update':
+        return this.client.update(a.resource, a.namespace, a.object, a.subresource ? { subresource: a.subresource } : {});
+      case 'patch':
+        return this.client.patch(a.resource, a.namespace, a.name, a.patchType, a.patch, a.subresource ? { subresource: a.subresource } : {});
+      case 'delete':
+        try {
+          await this.client.delete(a.resource, a.namespace, a.name, a.options);
+        } catch (e) {
+          if (!StatusError.is(e, 'NotFound')) throw e;
+        }
+        return undefined;
+    }
+  }
+
+  /** Read-your-writes: wait until the cache holds this write (or something newer), so the next reconcile sees it. */
+  private async awaitCache(r: ResourceRef, written: KubeObject): Promise<void> {
+    const informer = this.informers.informer(r);
+    const rv = Number(written.metadata.resourceVersion);
+    const deadline = Date.now() + (this.opts.readYourWritesMs ?? 5000);
+    while (Number(informer.resourceVersion) < rv && Date.now() < deadline && this.running) {
+      await new Promise((res) => setTimeout(res, 2));
+    }
+  }
+}
+
+/** The key of an object in a controller's queue: namespace/name, or name when cluster-scoped. */
+export function keyOf(o: KubeObject): string {
+  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!;
+}
+
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+export const ownKey: WatchSpec['keys'] = (o) => [keyOf(o)];
