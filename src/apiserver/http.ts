@@ -37,16 +37,25 @@ export function createApiServer(handler: ApiHandler, opts: TransportOptions): Se
   );
 }
 
+/** A connection's client certificate does not change, so its identity is worked out once. */
+const identities = new WeakMap<TLSSocket, UserInfo | null>();
+
 /** The user a request acts as: the verified client certificate's CN and O, as upstream's x509 authenticator. */
 function authenticate(req: IncomingMessage, opts: TransportOptions): UserInfo | undefined {
   if (!opts.tls) return opts.insecureUser;
   const sock = req.socket as TLSSocket;
-  if (!sock.authorized) return undefined;
+  let id = identities.get(sock);
+  if (id === undefined) identities.set(sock, (id = certificateUser(sock)));
+  return id ?? undefined;
+}
+
+function certificateUser(sock: TLSSocket): UserInfo | null {
+  if (!sock.authorized) return null;
   const cert = sock.getPeerCertificate();
-  if (!cert?.subject) return undefined;
+  if (!cert?.subject) return null;
   const asList = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
   const cn = asList(cert.subject.CN)[0];
-  if (!cn) return undefined;
+  if (!cn) return null;
   return { username: cn, groups: [...asList(cert.subject.O), 'system:authenticated'] };
 }
 

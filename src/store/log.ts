@@ -56,11 +56,27 @@ export interface RevisionLog {
   close(): void;
 }
 
+interface PendingWrite {
+  key: string;
+  plan: () => Omit<LogEntry, 'revision'>;
+  resolve: (obj: KubeObject) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface LogStoreOptions {
+  /**
+   * Writes that arrive in the same turn of the event loop share one transaction, so one durable
+   * commit (one fsync) acknowledges them all. Each is still checked in order and fails alone.
+   */
+  groupCommit?: boolean;
+}
+
 export class LogStore implements ObjectStore {
   private readonly fanout = new Fanout();
   private closed = false;
+  private batch: PendingWrite[] = [];
 
-  constructor(private readonly log: RevisionLog) {}
+  constructor(private readonly log: RevisionLog, private readonly opts: LogStoreOptions = {}) {}
 
   async revision(): Promise<number> {
     this.open('');
@@ -142,19 +158,54 @@ export class LogStore implements ObjectStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
     this.fanout.failAll(new StoreError('Closed', '', 'store closed'));
     this.log.close();
   }
 
   /** Checks and appends in one transaction, then tells the watchers. */
-  private write(key: string, plan: () => Omit<LogEntry, 'revision'>): KubeObject {
-    const entry = this.log.atomically(() => {
-      const e = plan();
-      return { ...e, revision: this.log.append(key, e.deleted, e.prevRevision, e.value) };
+  private write(key: string, plan: () => Omit<LogEntry, 'revision'>): Promise<KubeObject> {
+    return new Promise((resolve, reject) => {
+      this.batch.push({ key, plan, resolve, reject });
+      if (!this.opts.groupCommit) this.flush();
+      else if (this.batch.length === 1) setImmediate(() => this.flush());
     });
-    this.fanout.publish(key, () => toEvent(entry));
-    return stamp(entry.value, entry.revision);
+  }
+
+  /** Commits every pending write in one transaction; each is acknowledged only after the commit. */
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length === 0) return;
+    if (this.closed) {
+      for (const w of batch) w.reject(new StoreError('Closed', w.key, 'store closed'));
+      return;
+    }
+    const outcomes: ({ ok: true; entry: LogEntry } | { ok: false; err: unknown })[] = [];
+    try {
+      this.log.atomically(() => {
+        for (const w of batch) {
+          try {
+            const e = w.plan();
+            outcomes.push({ ok: true, entry: { ...e, revision: this.log.append(w.key, e.deleted, e.prevRevision, e.value) } });
+          } catch (err) {
+            outcomes.push({ ok: false, err });
+          }
+        }
+      });
+    } catch (err) {
+      // The commit itself failed: nothing was written, so nothing is acknowledged.
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if (!o.ok) return w.reject(o.err);
+      const entry = o.entry;
+      this.fanout.publish(w.key, () => toEvent(entry));
+      w.resolve(stamp(entry.value, entry.revision));
+    });
   }
 
   private precondition(key: string, expectedRevision: number | undefined): LogRow {

@@ -152,6 +152,7 @@ class SqliteLog implements RevisionLog {
 
 export class SqliteStore extends LogStore {
   constructor(readonly path: string) {
-    super(new SqliteLog(path));
+    // Concurrent writes share a commit: the fsync, not the CPU, bounds single-row commits.
+    super(new SqliteLog(path), { groupCommit: true });
   }
 }

@@ -63,4 +63,21 @@ describe('sqlite: reopening', () => {
     assert.deepEqual((await s2.list('/k/')).items.map((o) => o.metadata.resourceVersion), ['1', '4']);
     await s2.close();
   });
+
+  test('group commit: concurrent writes share a transaction, are checked in order, and fail alone', async () => {
+    const s = new SqliteStore(freshPath());
+    const results = await Promise.allSettled([
+      s.create('/k/a', obj('a')),
+      s.create('/k/a', obj('a')), // same key in the same batch: the second must fail
+      s.create('/k/b', obj('b')),
+      s.update('/k/a', obj('a2'), 1), // sees the first create, in the same batch
+      s.update('/k/a', obj('a3'), 1), // stale by then
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected']);
+    assert.equal((results[1] as PromiseRejectedResult).reason.code, 'KeyExists');
+    assert.equal((results[4] as PromiseRejectedResult).reason.code, 'Conflict');
+    assert.deepEqual(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<any>).value.metadata.resourceVersion), ['1', '2', '3']);
+    assert.equal(await s.revision(), 3);
+    await s.close();
+  });
 });
