@@ -29,7 +29,8 @@ try {
 }
 
 const kt = readKubernetesTypes(join(root, 'node_modules/kubernetes-types'));
-const cn = readClientNode(join(root, 'node_modules/@kubernetes/client-node/dist/gen/models'));
+// The 1.36 models, installed under an alias: the test client itself is pinned to 1.4.0 for Node 20.
+const cn = readClientNode(join(root, 'node_modules/kubernetes-models-1.36/dist/gen/models'));
 const notes = [];
 const walker = createWalker({ kt, cn, facts: { quantityFields: QUANTITY_FIELDS }, log: (s) => notes.push(s) });
 

@@ -11,6 +11,7 @@ import { deleteOptions, listOptions, writeOptions } from './options.js';
 import type { Body, Rest } from './rest.js';
 import * as mm from './metamodel.js';
 import * as discovery from './discovery.js';
+import { alwaysAllow, review, REVIEW_KINDS } from './reviews.js';
 import { startWatch, type WatchEvent, type WatchTiming, defaultWatchTiming } from './watch.js';
 
 export interface UserInfo {
@@ -129,6 +130,12 @@ export class ApiHandler {
     };
     const out = (status: number, obj: unknown, warnings: string[] = []): ApiResponse =>
       render(status, obj, rendering, t, q, warnings, this.rest.deps.clock.now());
+
+    if (REVIEW_KINDS.has(`${t.group}/${t.kind}`)) {
+      if (r.verb !== 'create') throw errors.methodNotSupported({ group: t.group, name: t.plural }, r.verb);
+      const anonymous = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+      return out(201, review(t, ns, body().value, req.user ?? anonymous, alwaysAllow));
+    }
 
     // Binding: POST .../pods/<name>/binding or .../bindings.
     if ((r.subresource === 'binding' && t.kind === 'Pod') || (t.kind === 'Binding' && r.verb === 'create')) {

@@ -147,6 +147,23 @@ const groups: { group: string; version: string; defs: Def[] }[] = [
     defs: [{ kind: 'Event', short: ['ev'], storedAs: { group: '', plural: 'events' } }],
   },
   {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    defs: [
+      { kind: 'SelfSubjectAccessReview', cluster: true, verbs: ['create'] },
+      { kind: 'SelfSubjectRulesReview', cluster: true, verbs: ['create'] },
+      { kind: 'SubjectAccessReview', cluster: true, verbs: ['create'] },
+      { kind: 'LocalSubjectAccessReview', verbs: ['create'] },
+    ],
+  },
+  {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    defs: [
+      { kind: 'SelfSubjectReview', cluster: true, verbs: ['create'] },
+    ],
+  },
+  {
     group: 'apiextensions.k8s.io',
     version: 'v1',
     defs: [{ kind: 'CustomResourceDefinition', short: ['crd', 'crds'], cluster: true, subresources: withStatus }],
@@ -224,7 +241,7 @@ export function groupKind(t: ResourceType): { group: string; name: string } {
   return { group: t.group, name: t.kind };
 }
 
-/** Resources that only accept create (Binding) are not listable objects of their own. */
+/** Resources that only accept create (Binding, the access and identity reviews) are not stored objects. */
 export function isStoredResource(t: ResourceType): boolean {
   return t.verbs.includes('get');
 }

@@ -167,20 +167,33 @@ describe('kubectl against berth server', { skip: hasKubectl ? false : 'kubectl i
     await w.done;
   });
 
-  it('delete with each propagation policy records it as upstream does', async () => {
-    for (const [cascade, finalizer] of [['orphan', 'orphan'], ['foreground', 'foregroundDeletion']]) {
-      const name = `del-${cascade}`;
-      await ok(['-n', 'shop', 'create', 'deployment', name, '--image=busybox']);
-      await ok(['-n', 'shop', 'delete', 'deployment', name, `--cascade=${cascade}`, '--wait=false']);
-      const d = JSON.parse(await ok(['-n', 'shop', 'get', 'deployment', name, '-o', 'json']));
-      assert.deepEqual(d.metadata.finalizers, [finalizer]);
-      assert.ok(d.metadata.deletionTimestamp);
+  it('delete with each propagation policy: background, foreground and orphan cascade as upstream', async () => {
+    const pair = (p: string) => `
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${p}-owner
+  namespace: shop
+---
+`;
+    const dependent = (p: string, uid: string) => JSON.stringify({
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: `${p}-dep`, namespace: 'shop', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: `${p}-owner`, uid, blockOwnerDeletion: true }] },
+    });
+    for (const policy of ['background', 'foreground', 'orphan']) {
+      await ok(['apply', '-f', '-'], pair(policy));
+      const uid = await ok(['-n', 'shop', 'get', 'cm', `${policy}-owner`, '-o', 'jsonpath={.metadata.uid}']);
+      await ok(['apply', '-f', '-'], dependent(policy, uid));
+      // kubectl waits for the owner to be gone; the garbage collector makes that happen.
+      assert.match(await ok(['-n', 'shop', 'delete', 'cm', `${policy}-owner`, `--cascade=${policy}`, '--timeout=30s']), /deleted/);
+      const owner = await k(['-n', 'shop', 'get', 'cm', `${policy}-owner`]);
+      assert.match(owner.stderr, /NotFound/);
     }
-    await ok(['-n', 'shop', 'create', 'deployment', 'del-background', '--image=busybox']);
-    assert.match(await ok(['-n', 'shop', 'delete', 'deployment', 'del-background', '--cascade=background']), /deleted/);
-    const gone = await k(['-n', 'shop', 'get', 'deployment', 'del-background']);
-    assert.notEqual(gone.code, 0);
-    assert.match(gone.stderr, /Error from server \(NotFound\): deployments.apps "del-background" not found/);
+    // Foreground: the dependent went before the owner; background: it goes after; orphan: it stays, released.
+    await eventually(async () => (await k(['-n', 'shop', 'get', 'cm', 'background-dep'])).code !== 0, 10_000, 'the background dependent to go');
+    assert.match((await k(['-n', 'shop', 'get', 'cm', 'foreground-dep'])).stderr, /NotFound/);
+    const orphan = JSON.parse(await ok(['-n', 'shop', 'get', 'cm', 'orphan-dep', '-o', 'json']));
+    assert.equal(orphan.metadata.ownerReferences, undefined);
   });
 
   it('api-resources and explain', async () => {
@@ -209,12 +222,14 @@ describe('kubectl against berth server', { skip: hasKubectl ? false : 'kubectl i
     assert.match(unknownType.stderr, /the server doesn't have a resource type "widgets"/);
   });
 
-  it('create a namespace and delete it', async () => {
+  it('create a namespace and delete it, with its content', async () => {
     await ok(['create', 'namespace', 'scratch']);
     assert.match(await ok(['get', 'namespace', 'scratch']), /scratch\s+Active/);
-    await ok(['delete', 'namespace', 'scratch', '--wait=false']);
-    const phase = await ok(['get', 'namespace', 'scratch', '-o', 'jsonpath={.status.phase}']);
-    assert.ok(phase === 'Terminating', phase);
+    await ok(['-n', 'scratch', 'create', 'configmap', 'inside', '--from-literal=a=b']);
+    await ok(['-n', 'scratch', 'create', 'deployment', 'app', '--image=busybox']);
+    assert.match(await ok(['delete', 'namespace', 'scratch', '--timeout=60s']), /namespace "scratch" deleted/);
+    const gone = await k(['get', 'namespace', 'scratch']);
+    assert.match(gone.stderr, /namespaces "scratch" not found/);
   });
 });
 
