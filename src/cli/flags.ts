@@ -8,6 +8,9 @@ export type Flags<S extends FlagSpec> = { [K in keyof S]: S[K]['type'] extends '
 
 export class UsageError extends Error {}
 
+/** A failure the user can act on; printed without the usage text. */
+export class CommandError extends Error {}
+
 export function parseFlags<S extends FlagSpec>(args: string[], spec: S): Flags<S> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(spec)) if (v.default !== undefined) out[k] = v.default;
@@ -42,6 +45,6 @@ export function parseFlags<S extends FlagSpec>(args: string[], spec: S): Flags<S
 
 export function flagHelp(spec: FlagSpec): string {
   return Object.entries(spec)
-    .map(([k, v]) => `  --${k}${v.type === 'boolean' ? '' : ` <${v.type}>`}  ${v.help}${v.default !== undefined ? ` (default ${String(v.default)})` : ''}`)
+    .map(([k, v]) => `  --${k}${v.type === 'boolean' ? '' : ` <${v.type}>`}  ${v.help}${v.default !== undefined && v.default !== '' ? ` (default ${String(v.default)})` : ''}`)
     .join('\n');
 }

@@ -1,7 +1,7 @@
 // The berth command: one binary for the API server, the container engine and the tools around them.
 import { engineCommand } from './engine.js';
 import { serverCommand, serverUsage, upCommand } from './server.js';
-import { UsageError } from './flags.js';
+import { CommandError, UsageError } from './flags.js';
 const usage = `Usage: berth <command> [options]
 
 Commands:
@@ -35,6 +35,10 @@ async function withUsage(run: () => Promise<number>, help: string): Promise<numb
   try {
     return await run();
   } catch (e) {
+    if (e instanceof CommandError) {
+      process.stderr.write(`berth: ${e.message}\n`);
+      return 1;
+    }
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`berth: ${e.message}\n\n${help}`);
     return 2;

@@ -9,7 +9,7 @@ import { LocalClient } from '../apiserver/local-client.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { parseCidr, ipToString } from '../apiserver/allocator.js';
 import { adminKubeconfig, ensurePki, localAddresses, writeKubeconfig } from '../apiserver/pki.js';
-import { flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { CommandError, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 
 const serverFlags = {
   'data-dir': { type: 'string', help: 'directory for the store, PKI and kubeconfig' },
@@ -38,13 +38,22 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
   const pki = ensurePki(dataDir, serviceIP);
   if (f.store !== 'sqlite' && f.store !== 'memory') throw new Error(`--store must be sqlite or memory, not "${f.store}"`);
   const store = f.store === 'memory' ? openStore({ kind: 'memory' }) : openStore({ kind: 'sqlite', path: join(dataDir, 'state.db') });
-  const server = await startApiServer({
-    store,
-    host: f.host,
-    port: f.port,
-    advertiseAddress: advertise,
-    tls: { cert: pki.serverCert, key: pki.serverKey, clientCA: pki.caCert },
-  });
+  let server: RunningApiServer;
+  try {
+    server = await startApiServer({
+      store,
+      host: f.host,
+      port: f.port,
+      advertiseAddress: advertise,
+      tls: { cert: pki.serverCert, key: pki.serverKey, clientCA: pki.caCert },
+    });
+  } catch (e) {
+    await store.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CommandError(`port ${f.port} on ${f.host} is in use (is another berth or API server running?); choose another with --port`);
+    }
+    throw e;
+  }
   const controllers = f.controllers ? startControllerManager(new LocalClient(server.rest)) : undefined;
   await controllers?.ready;
   const kubeconfig = join(dataDir, 'admin.kubeconfig');
@@ -85,10 +94,13 @@ export async function upCommand(args: string[]): Promise<number> {
   const s = await startServer(args, { 'data-dir': defaultDataDir() });
   const kubeDir = join(homedir(), '.kube');
   const userConfig = join(kubeDir, 'config');
+  const ours = readFileSync(s.kubeconfig, 'utf8');
   let hint = `export KUBECONFIG=${s.kubeconfig}`;
   if (!existsSync(userConfig)) {
     mkdirSync(kubeDir, { recursive: true });
-    writeKubeconfig(userConfig, readFileSync(s.kubeconfig, 'utf8'));
+    writeKubeconfig(userConfig, ours);
+    hint = `kubectl uses ${userConfig} (a copy of ${s.kubeconfig})`;
+  } else if (readFileSync(userConfig, 'utf8') === ours) {
     hint = `kubectl uses ${userConfig} (a copy of ${s.kubeconfig})`;
   }
   process.stdout.write(
