@@ -9,7 +9,7 @@ import { Informer, type InformerEvent } from '../client/informer.js';
 import { WorkQueue, realTimers, type QueueTimers } from '../client/workqueue.js';
 
 export type Action =
-  | { kind: 'create'; resource: ResourceRef; namespace?: string; object: KubeObject }
+  | { kind: 'create'; resource: ResourceRef; namespace?: string; object: KubeObject; bestEffort?: boolean }
   | { kind: 'update'; resource: ResourceRef; namespace?: string; object: KubeObject; subresource?: 'status' | 'finalize' }
   | { kind: 'patch'; resource: ResourceRef; namespace?: string; name: string; patchType: PatchType; patch: unknown; subresource?: 'status' }
   | { kind: 'delete'; resource: ResourceRef; namespace?: string; name: string; options?: DeleteOptions };
@@ -188,8 +188,15 @@ export class ControllerRunner {
   /** Carries out actions in order; the first failure stops the rest (the key is retried). */
   async execute(actions: Action[]): Promise<void> {
     for (const a of actions) {
-      const written = await this.apply(a);
-      if (written) await this.awaitCache(a.resource, written);
+      let written: KubeObject | undefined;
+      try {
+        written = await this.apply(a);
+      } catch (e) {
+        // Events and other best-effort writes never hold up the reconcile that made them.
+        if (a.kind === 'create' && a.bestEffort) continue;
+        throw e;
+      }
+      if (written && !(a.kind === 'create' && a.bestEffort)) await this.awaitCache(a.resource, written);
     }
   }
 
@@ -233,3 +240,46 @@ export function splitKey(key: string): { namespace?: string; name: string } {
 }
 
 export const ownKey: WatchSpec['keys'] = (o) => [keyOf(o)];
+
+/**
+ * A Kubernetes Event about an object, as a create action (what `kubectl describe` shows). Named as
+ * upstream's recorder names them, `<object>.<hex nanoseconds>`, so the name follows from the
+ * injected time; `seq` separates events emitted for one object in the same reconcile.
+ */
+export function eventAction(
+  about: KubeObject,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+  now: Instant,
+  component: string,
+  seq = 0,
+): Action {
+  const m = about.metadata;
+  const ns = m.namespace || 'default';
+  const nanos = (BigInt(Math.floor(now)) * 1_000_000n + BigInt(seq)).toString(16);
+  const time = new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return {
+    kind: 'create',
+    bestEffort: true,
+    resource: { group: '', version: 'v1', resource: 'events' },
+    namespace: ns,
+    object: {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${m.name}.${nanos}`, namespace: ns },
+      involvedObject: {
+        apiVersion: about.apiVersion, kind: about.kind, name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion,
+      },
+      reason,
+      message,
+      type,
+      source: { component },
+      firstTimestamp: time,
+      lastTimestamp: time,
+      count: 1,
+      reportingComponent: component,
+      reportingInstance: component,
+    },
+  };
+}
