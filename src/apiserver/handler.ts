@@ -6,7 +6,7 @@ import type { ResourceType } from '../model/registry.js';
 import { errors, StatusError } from '../model/status.js';
 import { openAPIV2, openAPIV3, openAPIV3Root } from '../model/openapi/index.js';
 import { parsePath, type ResourceRequest } from './paths.js';
-import { decodeBody, negotiate, parseMediaRanges, type Rendering } from './media.js';
+import { decodeBody, negotiate, parseMediaRanges, type Into, type Rendering } from './media.js';
 import { deleteOptions, listOptions, writeOptions } from './options.js';
 import type { Body, Rest } from './rest.js';
 import * as mm from './metamodel.js';
@@ -126,7 +126,7 @@ export class ApiHandler {
     const rendering = negotiate(req.accept, read && !r.subresource);
     const body = (): Body => {
       if (!req.body || req.body.length === 0) throw errors.badRequest('the body of the request was empty');
-      return decodeBody(req.contentType, req.body);
+      return decodeBody(req.contentType, req.body, intoKind(t, r.subresource));
     };
     const out = (status: number, obj: unknown, warnings: string[] = []): ApiResponse =>
       render(status, obj, rendering, t, q, warnings, this.rest.deps.clock.now());
@@ -187,13 +187,13 @@ export class ApiHandler {
         return out(200, w.object, w.warnings);
       }
       case 'delete': {
-        const opts = deleteOptions(q, req.body?.length ? decodeBody(req.contentType, req.body).value : undefined);
+        const opts = deleteOptions(q, req.body?.length ? decodeBody(req.contentType, req.body, DELETE_OPTIONS).value : undefined);
         const d = await rest.delete(t, ns, r.name!, opts);
         const accepted = d.pending && opts.orphanDependents === false;
         return out(accepted ? 202 : 200, d.object);
       }
       case 'deletecollection': {
-        const opts = deleteOptions(q, req.body?.length ? decodeBody(req.contentType, req.body).value : undefined);
+        const opts = deleteOptions(q, req.body?.length ? decodeBody(req.contentType, req.body, DELETE_OPTIONS).value : undefined);
         return out(200, await rest.deleteCollection(t, ns, listOptions(q), opts));
       }
     }
@@ -256,6 +256,14 @@ function aggregatedWanted(accept: string | undefined): 'v2' | 'v2beta1' | undefi
     if (r.type === JSON_TYPE && !r.params['as']) return undefined;
   }
   return undefined;
+}
+
+const DELETE_OPTIONS: Into = { group: 'meta.k8s.io', version: 'v1', kind: 'DeleteOptions' };
+
+/** The kind a request body decodes into: the resource's own, or its subresource's. */
+function intoKind(t: ResourceType, subresource: string | undefined): Into {
+  const s = subresource ? t.subresources.find((x) => x.name === subresource) : undefined;
+  return s ? { group: s.group, version: s.version, kind: s.kind } : { group: t.group, version: t.version, kind: t.kind };
 }
 
 function patchType(contentType: string | undefined): string {

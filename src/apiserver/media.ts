@@ -1,6 +1,7 @@
 // Media types: what the client accepts (JSON, YAML, Table, PartialObjectMetadata) and what it sent.
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { errors } from '../model/status.js';
+import { decodeKubernetesProtobuf } from '../model/protobuf/index.js';
 
 export interface MediaRange {
   type: string; // e.g. application/json
@@ -49,7 +50,7 @@ export function negotiate(accept: string | undefined, read: boolean): Rendering 
 }
 
 /** The request body media types this server decodes. */
-export const ACCEPTED_BODY_TYPES = ['application/json', 'application/yaml'];
+export const ACCEPTED_BODY_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
 export interface Decoded {
   value: unknown;
@@ -58,9 +59,20 @@ export interface Decoded {
   duplicates: string[];
 }
 
+/** The kind an endpoint decodes its body into (names it in errors; fills an empty apiVersion/kind). */
+export interface Into {
+  group: string;
+  version: string;
+  kind: string;
+}
+
 /** Decodes a request body by its Content-Type. Malformed bodies are 400s, unknown types 415s. */
-export function decodeBody(contentType: string | undefined, body: Buffer): Decoded {
+export function decodeBody(contentType: string | undefined, body: Buffer, into?: Into): Decoded {
   const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/vnd.kubernetes.protobuf') {
+    // What kubectl's `create` generators send. Protobuf carries no unknown or duplicate fields.
+    return { value: decodeKubernetesProtobuf(new Uint8Array(body), into).object, raw: body, duplicates: [] };
+  }
   const text = body.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
     const doc = parseDocument(text, { uniqueKeys: false });

@@ -222,6 +222,18 @@ metadata:
     assert.match(unknownType.stderr, /the server doesn't have a resource type "widgets"/);
   });
 
+  it("kubectl's create generators (sent as protobuf) and auth", async () => {
+    await ok(['-n', 'shop', 'create', 'secret', 'generic', 'creds', '--from-literal=user=admin']);
+    assert.equal(Buffer.from(await ok(['-n', 'shop', 'get', 'secret', 'creds', '-o', 'jsonpath={.data.user}']), 'base64').toString(), 'admin');
+    await ok(['-n', 'shop', 'create', 'service', 'nodeport', 'np', '--tcp=80:8080']);
+    assert.match(await ok(['-n', 'shop', 'get', 'svc', 'np']), /np\s+NodePort\s+10\.96\.\d+\.\d+\s+<none>\s+80:3\d{4}\/TCP/);
+    await ok(['-n', 'shop', 'create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *']);
+    await ok(['-n', 'shop', 'create', 'role', 'reader', '--verb=get', '--resource=pods']);
+    await ok(['-n', 'shop', 'create', 'serviceaccount', 'robot']);
+    assert.equal((await ok(['auth', 'can-i', 'create', 'pods'])).trim(), 'yes');
+    assert.match(await ok(['auth', 'whoami']), /Username\s+kubernetes-admin/);
+  });
+
   it('create a namespace and delete it, with its content', async () => {
     await ok(['create', 'namespace', 'scratch']);
     assert.match(await ok(['get', 'namespace', 'scratch']), /scratch\s+Active/);
