@@ -51,7 +51,8 @@ export interface Body {
 
 const rawOf = (b: Body) => b.raw ?? JSON.stringify(b.value);
 
-const MAX_CONFLICT_RETRIES = 16;
+// Upstream retries until the request times out; a bound keeps a pathological race from spinning forever.
+const MAX_CONFLICT_RETRIES = 200;
 
 export class Rest {
   readonly registry: Registry;
@@ -271,7 +272,9 @@ export class Rest {
       try {
         return await this.commit(t, key, name, next, old, dryRun, precondition, validate);
       } catch (e) {
-        if (e instanceof StoreError && e.code === 'Conflict' && precondition === undefined && attempt < MAX_CONFLICT_RETRIES) {
+        // A lost race retries: a patch is re-applied to the newer object (a resourceVersion the patch
+        // itself carries then fails the precondition above); a PUT retries only if it named no version.
+        if (e instanceof StoreError && e.code === 'Conflict' && (isPatch || precondition === undefined) && attempt < MAX_CONFLICT_RETRIES) {
           old = undefined;
           continue;
         }

@@ -413,3 +413,19 @@ test('events.k8s.io/v1 and core/v1 Events are two views of the same objects', as
   assert.equal(core.body.involvedObject.name, 'p');
   assert.equal(core.body.reportingComponent, 'berth/test');
 });
+
+test('concurrent patches without a resourceVersion all apply (conflicts are retried on the newer object)', async () => {
+  const h = await harness();
+  await h.call('POST', `${NS}/configmaps`, configMap('busy'));
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      h.call('PATCH', `${NS}/configmaps/busy`, { metadata: { labels: { [`l${i}`]: 'x' } } }, { contentType: 'application/merge-patch+json' }),
+    ),
+  );
+  assert.deepEqual(results.map((r) => r.status), Array(20).fill(200));
+  const final = await h.call('GET', `${NS}/configmaps/busy`);
+  assert.equal(Object.keys(final.body.metadata.labels).length, 20);
+  // A patch that names an old resourceVersion still fails.
+  const stale = await h.call('PATCH', `${NS}/configmaps/busy`, { metadata: { resourceVersion: '1', labels: { z: 'z' } } }, { contentType: 'application/merge-patch+json' });
+  assert.equal(stale.status, 409);
+});
