@@ -1,6 +1,6 @@
 // The built-in admission steps every write passes, as upstream's default admission chain:
-// NamespaceLifecycle, ServiceAccount (the default account name), Priority, and the Service
-// registry's ClusterIP/NodePort allocation.
+// NamespaceLifecycle, ServiceAccount (the default account name), Priority, DefaultTolerationSeconds,
+// and the Service registry's ClusterIP/NodePort allocation.
 import type { KubeObject } from '../model/object.js';
 import type { ResourceType } from '../model/registry.js';
 import { errors } from '../model/status.js';
@@ -8,6 +8,7 @@ import { fieldErrors, FieldPath, GoRepr } from '../model/field.js';
 import type { ObjectStore } from '../store/types.js';
 import { objectKey } from '../store/types.js';
 import { AllocationError, type ServiceAllocator } from './allocator.js';
+import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from '../model/scheduling.js';
 
 export interface Admission {
   admitCreate(t: ResourceType, obj: KubeObject, dryRun: boolean): Promise<void>;
@@ -35,6 +36,7 @@ interface PodSpec {
   priority?: number;
   priorityClassName?: string;
   preemptionPolicy?: string;
+  tolerations?: { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }[];
 }
 
 export class BuiltinAdmission implements Admission {
@@ -165,4 +167,17 @@ function admitPod(obj: KubeObject): void {
   spec.serviceAccount = spec.serviceAccountName;
   if (!spec.priorityClassName && spec.priority === undefined) spec.priority = 0;
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  defaultTolerationSeconds(spec);
+}
+
+/**
+ * DefaultTolerationSeconds: a pod that does not already tolerate the not-ready and unreachable
+ * NoExecute taints tolerates them for 300 s, so it is evicted from a failed node after five minutes.
+ */
+function defaultTolerationSeconds(spec: PodSpec): void {
+  const tolerations = (spec.tolerations ??= []);
+  const covers = (key: string) => tolerations.some((t) => (!t.key || t.key === key) && (!t.effect || t.effect === 'NoExecute'));
+  for (const key of [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE]) {
+    if (!covers(key)) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
 }

@@ -360,7 +360,7 @@ export class Rest {
         next.metadata.resourceVersion = given.metadata.resourceVersion ?? old.metadata.resourceVersion;
         return next;
       }
-      const next = strategy.prepareForStatusUpdate(given, old);
+      const next = strategy.prepareForStatusUpdate(t, given, old);
       next.metadata.resourceVersion = given.metadata.resourceVersion ?? old.metadata.resourceVersion;
       return next;
     }, undefined, true, (next, old) => {

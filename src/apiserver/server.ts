@@ -127,7 +127,7 @@ export async function bootstrap(rest: Rest, serviceIP: string, advertise: string
   const slice = {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
     addressType: 'IPv4',
     endpoints: [{ addresses: [advertise], conditions: { ready: true } }],
     ports: [{ name: 'https', port, protocol: 'TCP' }],

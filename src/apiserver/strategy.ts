@@ -45,6 +45,20 @@ export function prepareForUpdate(t: ResourceType, obj: KubeObject, old: KubeObje
     obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
   }
   if (obj.metadata.generation === undefined) delete obj.metadata.generation;
+  if (key(t) === 'apps/DaemonSet') bumpTemplateGeneration(obj, old);
+}
+
+/**
+ * daemonSetStrategy.PrepareForUpdate: a changed pod template moves spec.templateGeneration, which
+ * apps/v1 carries in the deprecated.daemonset.template.generation annotation (pods created from it
+ * are labelled pod-template-generation).
+ */
+function bumpTemplateGeneration(obj: KubeObject, old: KubeObject): void {
+  const template = (o: KubeObject) => (o.spec as { template?: unknown } | undefined)?.template;
+  if (deepEqual(template(obj), template(old))) return;
+  const annotation = 'deprecated.daemonset.template.generation';
+  const previous = Number.parseInt(old.metadata.annotations?.[annotation] ?? '', 10);
+  obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [annotation]: String((Number.isFinite(previous) ? previous : 0) + 1) };
 }
 
 /** The desired state of an object: `spec`, or for spec-less kinds everything but metadata and status. */
@@ -54,11 +68,25 @@ function specOf(o: KubeObject): unknown {
   return rest;
 }
 
-/** Status subresource update: only status changes; spec and metadata come from the stored object. */
-export function prepareForStatusUpdate(obj: KubeObject, old: KubeObject): KubeObject {
-  const next: KubeObject = { ...old, metadata: { ...old.metadata } };
-  if (obj.status === undefined) delete next.status;
-  else next.status = obj.status;
+/** Kinds whose status strategy also resets labels (their GetResetFields name metadata.labels). */
+const STATUS_KEEPS_LABELS = new Set(['apps/Deployment', 'apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet']);
+
+/**
+ * Status subresource update, as upstream's status strategies: the caller's object, except that the
+ * spec (and for the apps kinds the labels, for pods the ownerReferences) stay as stored.
+ */
+export function prepareForStatusUpdate(t: ResourceType, obj: KubeObject, old: KubeObject): KubeObject {
+  const next: KubeObject = { ...obj, apiVersion: old.apiVersion, kind: old.kind, metadata: { ...obj.metadata } };
+  if ('spec' in old) next.spec = old.spec;
+  else delete next.spec;
+  if (STATUS_KEEPS_LABELS.has(key(t))) {
+    if (old.metadata.labels) next.metadata.labels = old.metadata.labels;
+    else delete next.metadata.labels;
+  }
+  if (key(t) === '/Pod') {
+    if (old.metadata.ownerReferences) next.metadata.ownerReferences = old.metadata.ownerReferences;
+    else delete next.metadata.ownerReferences;
+  }
   return next;
 }
 

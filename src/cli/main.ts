@@ -1,12 +1,14 @@
 // The berth command: one binary for the API server, the container engine and the tools around them.
 import { engineCommand } from './engine.js';
 import { serverCommand, serverUsage, upCommand } from './server.js';
+import { simCommand, simUsage } from './sim.js';
 import { CommandError, UsageError } from './flags.js';
 const usage = `Usage: berth <command> [options]
 
 Commands:
   up        Start the all-in-one cluster on the embedded store (API server and what runs beside it)
   server    Start the Kubernetes API server: berth server --data-dir DIR --port N
+  sim       Simulated nodes that join a cluster: berth sim nodes --count N
   help      Show this help
 `;
 
@@ -25,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       return withUsage(() => upCommand(rest), serverUsage.replace('berth server --data-dir DIR', 'berth up [--data-dir DIR]'));
     case 'engine':
       return engineCommand(rest);
+    case 'sim':
+      return withUsage(() => simCommand(rest), simUsage);
     default:
       process.stderr.write(`berth: unknown command "${cmd}"\n\n${usage}`);
       return 2;

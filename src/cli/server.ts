@@ -7,6 +7,8 @@ import { openStore } from '../store/index.js';
 import { startApiServer, DEFAULT_SERVICE_CIDR, type RunningApiServer } from '../apiserver/server.js';
 import { LocalClient } from '../apiserver/local-client.js';
 import { startControllerManager } from '../controllers/manager.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { SimNodes } from '../sim/nodes.js';
 import { parseCidr, ipToString } from '../apiserver/allocator.js';
 import { adminKubeconfig, ensurePki, localAddresses, writeKubeconfig } from '../apiserver/pki.js';
 import { CommandError, flagHelp, parseFlags, type FlagSpec } from './flags.js';
@@ -17,7 +19,8 @@ const serverFlags = {
   host: { type: 'string', default: '0.0.0.0', help: 'address to listen on' },
   'advertise-address': { type: 'string', default: '', help: 'address clients and pods use to reach the server (default: first non-loopback IPv4)' },
   store: { type: 'string', default: 'sqlite', help: 'object store: sqlite or memory' },
-  controllers: { type: 'boolean', default: true, help: 'run the built-in controllers (namespace deletion, garbage collection, ...) in this process' },
+  controllers: { type: 'boolean', default: true, help: 'run the built-in controllers (namespace deletion, garbage collection, ...) and the scheduler in this process' },
+  'sim-nodes': { type: 'number', default: 0, help: 'run this many simulated nodes (berth sim nodes) in this process' },
 } satisfies FlagSpec;
 
 export const serverUsage = `Usage: berth server --data-dir DIR [--port N]\n\n${flagHelp(serverFlags)}\n`;
@@ -55,13 +58,18 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
     throw e;
   }
   const controllers = f.controllers ? startControllerManager(new LocalClient(server.rest)) : undefined;
-  await controllers?.ready;
+  const scheduler = f.controllers ? new Scheduler(new LocalClient(server.rest)) : undefined;
+  await Promise.all([controllers?.ready, scheduler?.start()]);
+  const sim = f['sim-nodes'] > 0 ? new SimNodes(new LocalClient(server.rest), { count: f['sim-nodes'] }) : undefined;
+  await sim?.start();
   const kubeconfig = join(dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfig, adminKubeconfig(pki, `https://127.0.0.1:${server.port}`));
   return {
     server,
     kubeconfig,
     close: async () => {
+      sim?.stop();
+      scheduler?.stop();
       controllers?.stop();
       await server.close();
       await store.close();

@@ -19,6 +19,8 @@ export const objectKeyOf = (o: KubeObject) => (o.metadata.namespace ? `${o.metad
 
 export class Informer {
   private readonly items = new Map<string, KubeObject>();
+  /** The same objects by namespace, so a namespaced list costs what the namespace holds. */
+  private readonly byNamespace = new Map<string | undefined, Map<string, KubeObject>>();
   private readonly handlers: ((ev: InformerEvent) => void)[] = [];
   private watch?: { stop(): void };
   private stopped = false;
@@ -42,8 +44,24 @@ export class Informer {
   }
 
   list(namespace?: string): KubeObject[] {
-    const all = [...this.items.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    if (namespace === undefined) return [...this.items.values()];
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
+  }
+
+  private put(k: string, o: KubeObject): void {
+    this.items.set(k, o);
+    const ns = o.metadata.namespace;
+    let m = this.byNamespace.get(ns);
+    if (!m) this.byNamespace.set(ns, (m = new Map()));
+    m.set(k, o);
+  }
+
+  private remove(k: string, o: KubeObject): void {
+    this.items.delete(k);
+    const ns = o.metadata.namespace;
+    const m = this.byNamespace.get(ns);
+    m?.delete(k);
+    if (m && m.size === 0) this.byNamespace.delete(ns);
   }
 
   get hasSynced(): boolean {
@@ -59,6 +77,36 @@ export class Informer {
   stop(): void {
     this.stopped = true;
     this.watch?.stop();
+    for (const w of this.waiters.splice(0)) w.done();
+  }
+
+  private waiters: { until: () => boolean; done: () => void }[] = [];
+
+  /** Resolves once `until()` holds for this cache (checked as events arrive), or after timeoutMs. */
+  waitUntil(until: () => boolean, timeoutMs: number): Promise<void> {
+    if (until() || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const w = {
+        until,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        resolve();
+      }, timeoutMs);
+      timer.unref?.();
+      this.waiters.push(w);
+    });
+  }
+
+  private wake(): void {
+    if (!this.waiters.length) return;
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) (w.until() ? w.done : () => still.push(w))();
+    this.waiters = still;
   }
 
   private emit(ev: InformerEvent): void {
@@ -75,17 +123,18 @@ export class Informer {
       const fresh = new Map(list.items.map((o) => [objectKeyOf(o), o]));
       for (const [k, old] of this.items) {
         if (!fresh.has(k)) {
-          this.items.delete(k);
+          this.remove(k, old);
           this.emit({ type: 'delete', object: old });
         }
       }
       for (const [k, o] of fresh) {
         const old = this.items.get(k);
-        this.items.set(k, o);
+        this.put(k, o);
         if (!old) this.emit({ type: 'add', object: o });
         else if (old.metadata.resourceVersion !== o.metadata.resourceVersion) this.emit({ type: 'update', object: o, old });
       }
       this.resourceVersion = list.metadata.resourceVersion ?? '0';
+      this.wake();
       if (!this.synced) {
         this.synced = true;
         for (const w of this.syncWaiters.splice(0)) w();
@@ -112,16 +161,18 @@ export class Informer {
         }
         const o = ev.object as KubeObject;
         if (o.metadata?.resourceVersion) this.resourceVersion = o.metadata.resourceVersion;
-        if (ev.type === 'BOOKMARK') return;
-        const k = objectKeyOf(o);
-        const old = this.items.get(k);
-        if (ev.type === 'DELETED') {
-          this.items.delete(k);
-          this.emit({ type: 'delete', object: o });
-        } else {
-          this.items.set(k, o);
-          this.emit(old ? { type: 'update', object: o, old } : { type: 'add', object: o });
+        if (ev.type !== 'BOOKMARK') {
+          const k = objectKeyOf(o);
+          const old = this.items.get(k);
+          if (ev.type === 'DELETED') {
+            this.remove(k, old ?? o);
+            this.emit({ type: 'delete', object: o });
+          } else {
+            this.put(k, o);
+            this.emit(old ? { type: 'update', object: o, old } : { type: 'add', object: o });
+          }
         }
+        this.wake();
       },
       end: (err) => {
         if (this.stopped) return;

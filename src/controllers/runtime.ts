@@ -8,11 +8,19 @@ import { StatusError } from '../model/status.js';
 import { Informer, type InformerEvent } from '../client/informer.js';
 import { WorkQueue, realTimers, type QueueTimers } from '../client/workqueue.js';
 
-export type Action =
+export type Action = (
   | { kind: 'create'; resource: ResourceRef; namespace?: string; object: KubeObject; bestEffort?: boolean }
   | { kind: 'update'; resource: ResourceRef; namespace?: string; object: KubeObject; subresource?: 'status' | 'finalize' }
   | { kind: 'patch'; resource: ResourceRef; namespace?: string; name: string; patchType: PatchType; patch: unknown; subresource?: 'status' }
-  | { kind: 'delete'; resource: ResourceRef; namespace?: string; name: string; options?: DeleteOptions };
+  | { kind: 'delete'; resource: ResourceRef; namespace?: string; name: string; options?: DeleteOptions }
+) & {
+  /**
+   * What to do if this action fails (a pure function of the error): upstream controllers report a
+   * failed write in the same sync (a FailedCreate event, a ReplicaFailure condition). These run
+   * best-effort, then the failure stands and the key is retried.
+   */
+  onError?: (err: unknown) => Action[];
+};
 
 export interface Decision {
   actions: Action[];
@@ -33,6 +41,10 @@ export interface ClusterView {
   byUid(uid: string): Located | undefined;
   /** Cached objects whose ownerReferences name this uid. */
   dependentsOf(uid: string): Located[];
+  /** Cached objects of this resource in this namespace with no controller ownerReference (adoption candidates). */
+  uncontrolled(r: ResourceRef, namespace: string): KubeObject[];
+  /** Cached pods bound to this node (spec.nodeName), as upstream's node-name pod index. */
+  podsOnNode(nodeName: string): KubeObject[];
   /** The newest resourceVersion the cache of this resource reflects ("0" before its first list). */
   resourceVersion(r: ResourceRef): string;
 }
@@ -59,6 +71,10 @@ export class SharedInformers implements ClusterView {
   private readonly informers = new Map<string, Informer>();
   private readonly uids = new Map<string, Located>();
   private readonly owners = new Map<string, Map<string, Located>>();
+  /** node name -> uid -> pod */
+  private readonly nodePods = new Map<string, Map<string, KubeObject>>();
+  /** resource -> namespace -> uid -> object, for objects without a controller. */
+  private readonly orphans = new Map<string, Map<string, Map<string, KubeObject>>>();
   constructor(private readonly client: ApiClient) {}
 
   informer(r: ResourceRef): Informer {
@@ -73,16 +89,38 @@ export class SharedInformers implements ClusterView {
   }
 
   private index(resource: ResourceRef, ev: InformerEvent): void {
+    const orphansOf = (o: KubeObject) => {
+      let byNs = this.orphans.get(refKey(resource));
+      if (!byNs) this.orphans.set(refKey(resource), (byNs = new Map()));
+      const ns = o.metadata.namespace ?? '';
+      let m = byNs.get(ns);
+      if (!m) byNs.set(ns, (m = new Map()));
+      return m;
+    };
+    const isPods = resource.group === '' && resource.resource === 'pods';
     const drop = (o: KubeObject) => {
       const uid = o.metadata.uid!;
       this.uids.delete(uid);
       for (const ref of o.metadata.ownerReferences ?? []) this.owners.get(ref.uid)?.delete(uid);
+      const node = isPods && (o.spec as { nodeName?: string } | undefined)?.nodeName;
+      if (node) {
+        const m = this.nodePods.get(node);
+        if (m?.delete(uid) && m.size === 0) this.nodePods.delete(node);
+      }
+      this.orphans.get(refKey(resource))?.get(o.metadata.namespace ?? '')?.delete(uid);
     };
     if (ev.old) drop(ev.old);
     if (ev.type === 'delete') return drop(ev.object);
     const o = ev.object;
     const located = { resource, object: o };
     this.uids.set(o.metadata.uid!, located);
+    const node = isPods && (o.spec as { nodeName?: string } | undefined)?.nodeName;
+    if (node) {
+      let m = this.nodePods.get(node);
+      if (!m) this.nodePods.set(node, (m = new Map()));
+      m.set(o.metadata.uid!, o);
+    }
+    if (!o.metadata.ownerReferences?.some((r) => r.controller)) orphansOf(o).set(o.metadata.uid!, o);
     for (const ref of o.metadata.ownerReferences ?? []) {
       let m = this.owners.get(ref.uid);
       if (!m) this.owners.set(ref.uid, (m = new Map()));
@@ -96,6 +134,14 @@ export class SharedInformers implements ClusterView {
 
   dependentsOf(uid: string): Located[] {
     return [...(this.owners.get(uid)?.values() ?? [])];
+  }
+
+  uncontrolled(r: ResourceRef, namespace: string): KubeObject[] {
+    return [...(this.orphans.get(refKey(r))?.get(namespace)?.values() ?? [])];
+  }
+
+  podsOnNode(nodeName: string): KubeObject[] {
+    return [...(this.nodePods.get(nodeName)?.values() ?? [])];
   }
 
   resourceVersion(r: ResourceRef): string {
@@ -187,16 +233,35 @@ export class ControllerRunner {
 
   /** Carries out actions in order; the first failure stops the rest (the key is retried). */
   async execute(actions: Action[]): Promise<void> {
-    for (const a of actions) {
-      let written: KubeObject | undefined;
-      try {
-        written = await this.apply(a);
-      } catch (e) {
-        // Events and other best-effort writes never hold up the reconcile that made them.
-        if (a.kind === 'create' && a.bestEffort) continue;
-        throw e;
+    const newest = new Map<string, { resource: ResourceRef; rv: number }>();
+    const deletes: (Action & { kind: 'delete' })[] = [];
+    try {
+      for (const a of actions) {
+        let written: KubeObject | undefined;
+        try {
+          written = await this.apply(a);
+        } catch (e) {
+          // Events and other best-effort writes never hold up the reconcile that made them.
+          if (a.kind === 'create' && a.bestEffort) continue;
+          if (a.onError) await this.execute(a.onError(e).map(({ onError: _, ...f }) => f as Action)).catch(() => undefined);
+          throw e;
+        }
+        if (written && !(a.kind === 'create' && a.bestEffort)) {
+          const k = refKey(a.resource);
+          const rv = Number(written.metadata.resourceVersion);
+          const prev = newest.get(k);
+          if (!prev || prev.rv < rv) newest.set(k, { resource: a.resource, rv });
+        }
+        // A delete shows no version to wait for; wait until the cache stops showing the object as live,
+        // or the next reconcile would delete (or count) it again (upstream's deletion expectations).
+        if (a.kind === 'delete') deletes.push(a);
       }
-      if (written && !(a.kind === 'create' && a.bestEffort)) await this.awaitCache(a.resource, written);
+    } finally {
+      // The next reconcile, not the next action, must see these writes (even after a failure): wait once, at the end.
+      await Promise.all([
+        ...[...newest.values()].map(({ resource, rv }) => this.awaitCache(resource, rv)),
+        ...deletes.map((d) => this.awaitDeleted(d)),
+      ]);
     }
   }
 
@@ -218,14 +283,20 @@ export class ControllerRunner {
     }
   }
 
+  private awaitDeleted(a: Action & { kind: 'delete' }): Promise<void> {
+    const informer = this.informers.informer(a.resource);
+    const uid = a.options?.preconditions?.uid;
+    const gone = () => {
+      const o = informer.get(a.namespace, a.name);
+      return !o || !!o.metadata.deletionTimestamp || (!!uid && o.metadata.uid !== uid);
+    };
+    return informer.waitUntil(() => gone() || !this.running, this.opts.readYourWritesMs ?? 5000);
+  }
+
   /** Read-your-writes: wait until the cache holds this write (or something newer), so the next reconcile sees it. */
-  private async awaitCache(r: ResourceRef, written: KubeObject): Promise<void> {
+  private awaitCache(r: ResourceRef, rv: number): Promise<void> {
     const informer = this.informers.informer(r);
-    const rv = Number(written.metadata.resourceVersion);
-    const deadline = Date.now() + (this.opts.readYourWritesMs ?? 5000);
-    while (Number(informer.resourceVersion) < rv && Date.now() < deadline && this.running) {
-      await new Promise((res) => setTimeout(res, 2));
-    }
+    return informer.waitUntil(() => Number(informer.resourceVersion) >= rv || !this.running, this.opts.readYourWritesMs ?? 5000);
   }
 }
 

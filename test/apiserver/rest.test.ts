@@ -429,3 +429,19 @@ test('concurrent patches without a resourceVersion all apply (conflicts are retr
   const stale = await h.call('PATCH', `${NS}/configmaps/busy`, { metadata: { resourceVersion: '1', labels: { z: 'z' } } }, { contentType: 'application/merge-patch+json' });
   assert.equal(stale.status, 409);
 });
+
+test('status updates keep the stored spec; metadata changes go through except what the kind resets', async () => {
+  const h = await harness();
+  const d = (await h.call('POST', `${APPS}/deployments`, deployment('web'))).body;
+  const st = await h.call('PUT', `${APPS}/deployments/web/status`, {
+    ...d,
+    metadata: { ...d.metadata, annotations: { note: 'x' }, labels: { app: 'web', extra: 'y' } },
+    spec: { ...d.spec, replicas: 9 },
+    status: { replicas: 1 },
+  });
+  assert.equal(st.status, 200, st.text);
+  assert.equal(st.body.spec.replicas, 2, 'spec comes from the stored object');
+  assert.equal(st.body.metadata.annotations.note, 'x', 'annotations may change through status');
+  assert.deepEqual(st.body.metadata.labels, { app: 'web' }, 'a Deployment status update resets labels');
+  assert.equal(st.body.status.replicas, 1);
+});

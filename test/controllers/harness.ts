@@ -3,7 +3,7 @@
 import { openStore } from '../../src/store/index.js';
 import { bootstrap, createRest } from '../../src/apiserver/server.js';
 import { LocalClient } from '../../src/apiserver/local-client.js';
-import { ControllerRunner, SharedInformers, type Controller } from '../../src/controllers/runtime.js';
+import { ControllerRunner, SharedInformers, type Controller, type RunnerOptions } from '../../src/controllers/runtime.js';
 import type { ApiClient } from '../../src/model/api.js';
 
 export interface TestCluster {
@@ -13,13 +13,15 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function testCluster(controllers: Controller<any>[]): Promise<TestCluster> {
+/** `opts` reach the runner: an injected clock (`now`), timers. */
+export async function testCluster(controllers: Controller<any>[], opts: RunnerOptions = {}): Promise<TestCluster> {
   const store = openStore({ kind: 'memory' });
   const { rest, allocator } = createRest(store);
   await bootstrap(rest, allocator.firstIP(), '10.0.0.1', 6443);
   const client = new LocalClient(rest, { bookmarkIntervalMs: 1000, maxTimeoutMs: 60_000 });
   const errors: TestCluster['errors'] = [];
   const runner = new ControllerRunner(client, new SharedInformers(client), {
+    ...opts,
     onError: (controller, key, err) => errors.push({ controller, key, err }),
   });
   for (const c of controllers) runner.add(c);

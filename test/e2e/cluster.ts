@@ -32,7 +32,7 @@ export async function startServer(opts: { dataDir?: string; extraArgs?: string[]
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 60_000);
     proc.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on https:\/\/[^:]+:(\d+)/.exec(out);

@@ -126,7 +126,11 @@ test('start failures get dockerd errors and exit codes, and leave nothing behind
   await assert.rejects(engine.containers.create({ config: { Image: 'busybox' }, hostConfig: { Memory: 1000 } }), { message: 'Minimum memory limit allowed is 6MB' });
   await assert.rejects(engine.containers.create({ config: { Image: 'busybox' }, hostConfig: { RestartPolicy: { Name: 'sometimes' as 'always' } } }), { message: "invalid restart policy 'sometimes'" });
   await assert.rejects(engine.containers.create({ name: 'bad name', config: { Image: 'busybox' } }), { message: 'Invalid container name (bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' });
-  await assert.rejects(engine.containers.create({ config: { Image: 'busybox' }, hostConfig: { NetworkMode: 'nosuchnet' } }), { message: 'network nosuchnet not found' });
+  // dockerd creates the container and fails its start
+  const noNet = await engine.containers.create({ config: { Image: 'busybox' }, hostConfig: { NetworkMode: 'nosuchnet' } });
+  await assert.rejects(engine.containers.start(noNet.Id), { message: 'network nosuchnet not found' });
+  assert.equal(engine.containers.get(noNet.Id).rec.State.status, 'created');
+  await engine.containers.remove(noNet.Id);
   await assert.rejects(engine.containers.create({ config: { Image: 'busybox', Cmd: [], Entrypoint: [''] } }), { message: 'No command specified' });
   assert.deepEqual(hostState(dir), beforeState);
 });

@@ -39,8 +39,9 @@ function walk(value: unknown, schema: Schema, path: string, out: string[]): void
 }
 
 /**
- * What decoding into upstream's typed structs does to a body: fields the schema does not declare
- * disappear, and so do nulls (a null field decodes to its zero value, which is omitted). Free-form
+ * What a round trip through upstream's typed structs does to a body: fields the schema does not
+ * declare disappear, and so do nulls (a null decodes to the zero value, which is omitted), and empty
+ * lists and maps in optional fields (Go's omitempty drops them; empty structs it keeps). Free-form
  * values are kept whole. Mutates obj.
  */
 export function pruneUnknownFields(group: string, version: string, kind: string, obj: unknown): void {
@@ -57,10 +58,15 @@ function prune(value: unknown, schema: Schema): void {
   }
   if (!isPlainObject(value)) return;
   if (s.properties) {
+    const required = new Set(s.required ?? []);
     for (const [k, v] of Object.entries(value)) {
       const p = s.properties[k];
-      if (!p || v === null) delete value[k];
-      else prune(v, p);
+      if (!p || v === null) {
+        delete value[k];
+        continue;
+      }
+      prune(v, p);
+      if (!required.has(k) && isEmptyCollection(v, p)) delete value[k];
     }
   } else if (s.additionalProperties) {
     for (const [k, v] of Object.entries(value)) {
@@ -68,4 +74,12 @@ function prune(value: unknown, schema: Schema): void {
       else prune(v, s.additionalProperties);
     }
   }
+}
+
+/** An empty list, or an empty map (not a struct, which Go's omitempty keeps). */
+function isEmptyCollection(v: unknown, schema: Schema): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  if (!isPlainObject(v) || Object.keys(v).length > 0) return false;
+  const s = resolve(schema);
+  return !!s && !s.properties && !!s.additionalProperties;
 }

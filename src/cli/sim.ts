@@ -1,0 +1,100 @@
+// `berth sim nodes`: KWOK-style simulated nodes that join a cluster through a kubeconfig, register,
+// heartbeat, and run whatever pods are bound to them (without running anything).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Taint } from 'kubernetes-types/core/v1.js';
+import { HttpClient, loadKubeconfig } from '../client/http.js';
+import { RemoteClient } from '../client/remote.js';
+import { SimNodes, parseTaint, type SimNodesOptions } from '../sim/nodes.js';
+import { CommandError, UsageError, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { runUntilSignal } from './server.js';
+
+const simFlags = {
+  count: { type: 'number', default: 1, help: 'how many nodes' },
+  kubeconfig: { type: 'string', default: '', help: 'kubeconfig of the cluster to join (default $KUBECONFIG, then ~/.kube/config)' },
+  'name-prefix': { type: 'string', default: 'sim-node-', help: 'node names are this prefix and an index' },
+  'first-index': { type: 'number', default: 0, help: 'index of the first node (also picks its pod CIDR and address)' },
+  cpu: { type: 'string', default: '4', help: 'cpu capacity of each node' },
+  memory: { type: 'string', default: '16Gi', help: 'memory capacity of each node' },
+  pods: { type: 'number', default: 110, help: 'pod capacity of each node' },
+  labels: { type: 'string', default: '', help: 'extra node labels, k=v[,k=v...]' },
+  taints: { type: 'string', default: '', help: 'node taints, k=v:Effect[,k=v:Effect...]' },
+  'start-delay': { type: 'string', default: '0.5s', help: 'from binding to Running' },
+  'ready-delay': { type: 'string', default: '1s', help: 'from Running to Ready' },
+  'run-time': { type: 'string', default: '1s', help: 'how long containers of restartPolicy Never/OnFailure pods run before they succeed' },
+} satisfies FlagSpec;
+
+export const simUsage = `Usage: berth sim nodes [--count N] [--kubeconfig FILE] [options]
+
+Pods bound to a simulated node go Pending -> Running -> Ready after the delays; pods with
+restartPolicy Never or OnFailure then succeed after --run-time. Per pod, the annotations
+sim.berth.dev/run-seconds and sim.berth.dev/exit-code set how long its containers run and how
+they exit. SIGINT or SIGTERM stops the nodes: they stop heartbeating, as a failed node would.
+
+${flagHelp(simFlags)}
+`;
+
+/** A Go-style duration: 1s, 0.5s, 250ms, 1m30s. */
+export function parseDuration(s: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let end = 0;
+  if (s === '0') return 0;
+  while ((m = re.exec(s))) {
+    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    end = re.lastIndex;
+  }
+  if (end !== s.length || s.length === 0) throw new UsageError(`invalid duration "${s}"`);
+  return total;
+}
+
+function parseLabels(s: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of s.split(',').filter(Boolean)) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new UsageError(`invalid label "${kv}": want key=value`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+export function simNodesOptions(args: string[]): { options: SimNodesOptions; kubeconfig: string } {
+  const f = parseFlags(args, simFlags);
+  let taints: Taint[];
+  try {
+    taints = f.taints.split(',').filter(Boolean).map(parseTaint);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const kubeconfig = f.kubeconfig || process.env.KUBECONFIG?.split(':')[0] || join(homedir(), '.kube', 'config');
+  return {
+    kubeconfig,
+    options: {
+      count: f.count,
+      namePrefix: f['name-prefix'],
+      firstIndex: f['first-index'],
+      cpu: f.cpu,
+      memory: f.memory,
+      pods: f.pods,
+      labels: parseLabels(f.labels),
+      taints,
+      timing: { startDelayMs: parseDuration(f['start-delay']), readyDelayMs: parseDuration(f['ready-delay']), runMs: parseDuration(f['run-time']) },
+    },
+  };
+}
+
+export async function simCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'nodes') throw new UsageError(sub ? `unknown sim command "${sub}"` : 'missing sim command');
+  const { options, kubeconfig } = simNodesOptions(rest);
+  if (!existsSync(kubeconfig)) throw new CommandError(`kubeconfig ${kubeconfig} not found; pass --kubeconfig`);
+  const client = new RemoteClient(new HttpClient(loadKubeconfig(kubeconfig)));
+  const nodes = new SimNodes(client, options);
+  await nodes.start();
+  const names = nodes.names;
+  process.stdout.write(`berth: ${names.length} simulated node(s) running: ${names.length > 3 ? `${names.slice(0, 3).join(', ')}, ...` : names.join(', ')}\n`);
+  await runUntilSignal(async () => nodes.stop());
+  return 0;
+}

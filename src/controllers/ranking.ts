@@ -1,0 +1,125 @@
+// Which surplus pods a ReplicaSet deletes first: upstream's getPodsToDelete and
+// controller.ActivePodsWithRanks (pkg/controller/controller_utils.go), with the PodDeletionCost and
+// LogarithmicScaleDown features on, as they are by default. The pod that sorts first goes first.
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Instant, KubeObject } from '../model/object.js';
+import { isPodActive, isPodReady, podCondition } from './pods.js';
+
+type PodLike = KubeObject & Pick<Pod, 'spec' | 'status'>;
+
+const phaseOrdinal: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+const DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+
+const time = (s: string | undefined): number => (s ? Date.parse(s) : 0);
+
+/** GetDeletionCostFromPodAnnotations: an int32, or 0 when absent or malformed. */
+export function deletionCost(pod: KubeObject): number {
+  const v = pod.metadata.annotations?.[DELETION_COST];
+  if (v === undefined || !/^[+-]?\d+$/.test(v)) return 0;
+  const n = Number(v);
+  return n >= -2147483648 && n <= 2147483647 ? n : 0;
+}
+
+/** The Ready condition's transition time of a ready pod, 0 (Go's zero time) otherwise. */
+function readyTime(pod: PodLike): number {
+  return isPodReady(pod) ? time(podCondition(pod, 'Ready')?.lastTransitionTime) : 0;
+}
+
+/** afterOrZero: the zero time sorts first, then the later time. */
+function afterOrZero(t1: number, t2: number): boolean {
+  if (t1 === 0 || t2 === 0) return t1 === 0;
+  return t1 > t2;
+}
+
+/** logarithmicRankDiff: compare floor(log2(age in ns)); ages that are not positive rank -1. */
+function logRank(t: number, now: Instant): number {
+  const ns = (now - t) * 1e6;
+  return ns > 0 ? Math.floor(Math.log2(ns)) : -1;
+}
+
+/** maxContainerRestarts: the most restarts of a regular container, then of a sidecar (restartable init container). */
+function maxRestarts(pod: PodLike): [number, number] {
+  let regular = 0;
+  for (const c of pod.status?.containerStatuses ?? []) regular = Math.max(regular, c.restartCount ?? 0);
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => (c as { restartPolicy?: string }).restartPolicy === 'Always').map((c) => c.name));
+  let sidecar = 0;
+  for (const c of pod.status?.initContainerStatuses ?? []) if (sidecars.has(c.name)) sidecar = Math.max(sidecar, c.restartCount ?? 0);
+  return [regular, sidecar];
+}
+
+/**
+ * ActivePodsWithRanks.Less as a comparator. `rank` is the number of active related pods on the
+ * pod's node (pods doubled up on a node go first). Ties upstream leaves to the sort algorithm are
+ * broken by uid, then name, so the choice is deterministic.
+ */
+export function compareRankedPods(a: PodLike, rankA: number, b: PodLike, rankB: number, now: Instant): number {
+  const na = a.spec?.nodeName ?? '';
+  const nb = b.spec?.nodeName ?? '';
+  // 1. Unassigned before assigned.
+  if (na !== nb && (na === '' || nb === '')) return na === '' ? -1 : 1;
+  // 2. Pending before Unknown before Running.
+  const pa = phaseOrdinal[a.status?.phase ?? ''] ?? 0;
+  const pb = phaseOrdinal[b.status?.phase ?? ''] ?? 0;
+  if (pa !== pb) return pa - pb;
+  // 3. Not ready before ready.
+  const ra = isPodReady(a);
+  const rb = isPodReady(b);
+  if (ra !== rb) return ra ? 1 : -1;
+  // 4. Lower deletion cost first.
+  const ca = deletionCost(a);
+  const cb = deletionCost(b);
+  if (ca !== cb) return ca - cb;
+  // 5. Doubled up before not.
+  if (rankA !== rankB) return rankB - rankA;
+  // 6. Ready for less time first, by logarithmic buckets of age.
+  if (ra && rb) {
+    const ta = readyTime(a);
+    const tb = readyTime(b);
+    if (ta !== tb) {
+      if (ta === 0 || tb === 0) return afterOrZero(ta, tb) ? -1 : 1;
+      const d = logRank(ta, now) - logRank(tb, now);
+      if (d !== 0) return d;
+      return tieBreak(a, b);
+    }
+  }
+  // 7. More container restarts first (regular containers, then sidecars).
+  const [xa, sa] = maxRestarts(a);
+  const [xb, sb] = maxRestarts(b);
+  if (xa !== xb) return xb - xa;
+  if (sa !== sb) return sb - sa;
+  // 8. Newer first; no creation time first of all.
+  const ka = time(a.metadata.creationTimestamp);
+  const kb = time(b.metadata.creationTimestamp);
+  if (ka !== kb) {
+    if (ka === 0 || kb === 0) return afterOrZero(ka, kb) ? -1 : 1;
+    const d = logRank(ka, now) - logRank(kb, now);
+    if (d !== 0) return d;
+  }
+  return tieBreak(a, b);
+}
+
+function tieBreak(a: KubeObject, b: KubeObject): number {
+  const ua = a.metadata.uid ?? '';
+  const ub = b.metadata.uid ?? '';
+  if (ua !== ub) return ua < ub ? -1 : 1;
+  const xa = a.metadata.name ?? '';
+  const xb = b.metadata.name ?? '';
+  return xa < xb ? -1 : xa > xb ? 1 : 0;
+}
+
+/**
+ * getPodsToDelete: the `count` pods to delete from `pods`, ranked against `related` (the active
+ * pods of every ReplicaSet with the same controller, for the per-node doubling-up rank).
+ */
+export function podsToDelete<P extends PodLike>(pods: P[], related: PodLike[], count: number, now: Instant): P[] {
+  if (count >= pods.length) return pods.slice(0, count);
+  const onNode = new Map<string, number>();
+  for (const p of related) {
+    if (!isPodActive(p)) continue;
+    const n = p.spec?.nodeName ?? '';
+    onNode.set(n, (onNode.get(n) ?? 0) + 1);
+  }
+  const ranked = pods.map((p) => ({ p, rank: onNode.get(p.spec?.nodeName ?? '') ?? 0 }));
+  ranked.sort((x, y) => compareRankedPods(x.p, x.rank, y.p, y.rank, now));
+  return ranked.slice(0, count).map((x) => x.p);
+}

@@ -1,0 +1,307 @@
+// The scheduler's view of the cluster: per-node aggregates (requested resources, pods, host ports)
+// kept up to date incrementally as pods and nodes come and go (upstream's scheduler cache and
+// NodeInfo), plus the cluster-wide indexes the plugins need so that one decision never scans every
+// pod: pods with affinity, pods with required anti-affinity, claim users per node, and per-node
+// counts of pods matching a label selector (built the first time a selector is asked about).
+import type { Node, PersistentVolumeClaim, Taint } from 'kubernetes-types/core/v1.js';
+import { matches, selectorToString, type Labels, type Selector } from '../model/labels.js';
+import type { AffinityTerm, PodInfo } from './podinfo.js';
+import { addResources, emptyResources, resourceValue, toResources, type Resources } from './resources.js';
+
+/** What the decision function reads. Every method is a query: the decision never changes the snapshot. */
+export interface Snapshot {
+  /** Nodes that exist, sorted by name. */
+  readonly nodes: readonly NodeInfo[];
+  node(name: string): NodeInfo | undefined;
+  /** Scheduled pods with terms that score other pods: required affinity, preferred affinity or anti-affinity. */
+  podsWithScoringTerms(): Iterable<PodInfo>;
+  /** The required anti-affinity terms of scheduled pods, equal terms together, with how many pods on each node carry them. */
+  requiredAntiAffinityTerms(): Iterable<TermUse>;
+  namespaceLabels(ns: string): Labels | undefined;
+  pvc(ns: string, name: string): PersistentVolumeClaim | undefined;
+  /** Nodes with scheduled pods that mount this claim, with how many such pods each. */
+  claimUsers(ns: string, claim: string): ReadonlyMap<string, number> | undefined;
+  /** Pods of the namespace that the selector matches, counted per node name (terminating ones only when asked). */
+  matchingByNode(ns: string, selector: Selector, selectorKey: string, includeTerminating: boolean): ReadonlyMap<string, number>;
+}
+
+/** One distinct required anti-affinity term and where the pods carrying it are. */
+export interface TermUse {
+  term: AffinityTerm;
+  nodes: ReadonlyMap<string, number>;
+}
+
+/** Terms are equal when they select the same pods over the same topology. */
+export function termSignature(t: AffinityTerm): string {
+  return `${t.topologyKey}\u0000${t.selectorKey}\u0000${[...t.namespaces].sort().join(',')}\u0000${t.namespaceSelector.nothing ? '-' : selectorToString(t.namespaceSelector)}`;
+}
+
+const hostPortKey = (protocol: string, port: number) => `${protocol}/${port}`;
+
+/** One node and what is placed on it. */
+export class NodeInfo {
+  node!: Node;
+  labels: Labels = {};
+  taints: Taint[] = [];
+  unschedulable = false;
+  allocatable: Resources = emptyResources();
+  allowedPods = 0;
+  readonly requested: Resources = emptyResources();
+  readonly nonZero = { milliCPU: 0, memory: 0 };
+  readonly pods = new Map<string, PodInfo>();
+  podsWithAffinity = 0;
+  podsWithRequiredAntiAffinity = 0;
+  /** protocol/port -> host IP -> pods using it */
+  readonly usedPorts = new Map<string, Map<string, number>>();
+
+  constructor(readonly name: string, node?: Node) {
+    if (node) this.setNode(node);
+  }
+
+  get exists(): boolean {
+    return this.node !== undefined;
+  }
+
+  setNode(node: Node): void {
+    this.node = node;
+    this.labels = node.metadata?.labels ?? {};
+    this.taints = node.spec?.taints ?? [];
+    this.unschedulable = !!node.spec?.unschedulable;
+    const alloc = (node.status?.allocatable ?? node.status?.capacity ?? {}) as Record<string, unknown>;
+    this.allocatable = toResources(alloc);
+    this.allowedPods = alloc.pods === undefined ? 0 : resourceValue('pods', alloc.pods);
+  }
+
+  addPod(p: PodInfo): void {
+    this.update(p, 1);
+    this.pods.set(p.key, p);
+  }
+
+  removePod(p: PodInfo): void {
+    this.update(p, -1);
+    this.pods.delete(p.key);
+  }
+
+  private update(p: PodInfo, sign: 1 | -1): void {
+    addResources(this.requested, p.requests, sign);
+    this.nonZero.milliCPU += sign * p.nonZero.milliCPU;
+    this.nonZero.memory += sign * p.nonZero.memory;
+    if (p.hasAffinity) this.podsWithAffinity += sign;
+    if (p.requiredAntiAffinity.length) this.podsWithRequiredAntiAffinity += sign;
+    for (const hp of p.hostPorts) {
+      const k = hostPortKey(hp.protocol, hp.port);
+      let ips = this.usedPorts.get(k);
+      if (!ips) this.usedPorts.set(k, (ips = new Map()));
+      const n = (ips.get(hp.hostIP) ?? 0) + sign;
+      if (n > 0) ips.set(hp.hostIP, n);
+      else ips.delete(hp.hostIP);
+      if (ips.size === 0) this.usedPorts.delete(k);
+    }
+  }
+
+  /** HostPortInfo.CheckConflict: the same protocol and port on the same IP, or on 0.0.0.0 either side. */
+  portInUse(protocol: string, port: number, hostIP: string): boolean {
+    const ips = this.usedPorts.get(hostPortKey(protocol, port));
+    if (!ips) return false;
+    if (hostIP === '0.0.0.0') return ips.size > 0;
+    return ips.has(hostIP) || ips.has('0.0.0.0');
+  }
+
+  /** A copy whose pod set can be changed freely (preemption's what-if). */
+  clone(): NodeInfo {
+    const c = new NodeInfo(this.name, this.node);
+    for (const p of this.pods.values()) c.addPod(p);
+    return c;
+  }
+}
+
+interface MatchIndex {
+  ns: string;
+  selector: Selector;
+  live: Map<string, number>;
+  all: Map<string, number>;
+  used: number;
+}
+
+const MAX_INDEXES = 512;
+
+/** The scheduler cache: the snapshot, kept current by the runner from informer events. */
+export class ClusterSnapshot implements Snapshot {
+  private readonly infos = new Map<string, NodeInfo>();
+  private sorted: NodeInfo[] | undefined;
+  private readonly podNode = new Map<string, PodInfo>();
+  private readonly withScoring = new Set<PodInfo>();
+  private readonly antiTerms = new Map<string, { term: AffinityTerm; nodes: Map<string, number> }>();
+  private readonly nsLabels = new Map<string, Labels>();
+  private readonly claims = new Map<string, PersistentVolumeClaim>();
+  private readonly users = new Map<string, Map<string, number>>();
+  private readonly indexes = new Map<string, MatchIndex>();
+  private uses = 0;
+
+  get nodes(): readonly NodeInfo[] {
+    if (!this.sorted) {
+      this.sorted = [...this.infos.values()].filter((n) => n.exists).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
+    return this.sorted;
+  }
+
+  node(name: string): NodeInfo | undefined {
+    const n = this.infos.get(name);
+    return n?.exists ? n : undefined;
+  }
+
+  /** The NodeInfo of a name, existing or not yet (pods can name a node before the node is seen). */
+  private info(name: string): NodeInfo {
+    let n = this.infos.get(name);
+    if (!n) this.infos.set(name, (n = new NodeInfo(name)));
+    return n;
+  }
+
+  setNode(node: Node): void {
+    const info = this.info(node.metadata!.name!);
+    const added = !info.exists;
+    info.setNode(node);
+    if (added) this.sorted = undefined;
+  }
+
+  removeNode(name: string): void {
+    const info = this.infos.get(name);
+    if (!info) return;
+    if (info.pods.size === 0) this.infos.delete(name);
+    else (info as { node: Node | undefined }).node = undefined;
+    this.sorted = undefined;
+  }
+
+  /** Places a pod (bound or assumed); replaces an earlier version of the same pod. */
+  addPod(p: PodInfo): void {
+    this.removePod(p.key);
+    const info = this.info(p.nodeName);
+    info.addPod(p);
+    this.podNode.set(p.key, p);
+    if (hasScoringTerms(p)) this.withScoring.add(p);
+    this.useAntiTerms(p, 1);
+    for (const c of p.claims) {
+      const k = `${p.namespace}/${c}`;
+      let m = this.users.get(k);
+      if (!m) this.users.set(k, (m = new Map()));
+      m.set(p.nodeName, (m.get(p.nodeName) ?? 0) + 1);
+    }
+    for (const idx of this.indexes.values()) this.indexPod(idx, p, 1);
+  }
+
+  removePod(key: string): PodInfo | undefined {
+    const p = this.podNode.get(key);
+    if (!p) return undefined;
+    this.podNode.delete(key);
+    const info = this.infos.get(p.nodeName);
+    if (info) {
+      info.removePod(p);
+      if (!info.exists && info.pods.size === 0) this.infos.delete(p.nodeName);
+    }
+    this.withScoring.delete(p);
+    this.useAntiTerms(p, -1);
+    for (const c of p.claims) {
+      const k = `${p.namespace}/${c}`;
+      const m = this.users.get(k);
+      if (!m) continue;
+      const n = (m.get(p.nodeName) ?? 0) - 1;
+      if (n > 0) m.set(p.nodeName, n);
+      else m.delete(p.nodeName);
+      if (m.size === 0) this.users.delete(k);
+    }
+    for (const idx of this.indexes.values()) this.indexPod(idx, p, -1);
+    return p;
+  }
+
+  private useAntiTerms(p: PodInfo, sign: 1 | -1): void {
+    for (const term of p.requiredAntiAffinity) {
+      const sig = termSignature(term);
+      let use = this.antiTerms.get(sig);
+      if (!use) this.antiTerms.set(sig, (use = { term, nodes: new Map() }));
+      bump(use.nodes, p.nodeName, sign);
+      if (use.nodes.size === 0) this.antiTerms.delete(sig);
+    }
+  }
+
+  pod(key: string): PodInfo | undefined {
+    return this.podNode.get(key);
+  }
+
+  get podCount(): number {
+    return this.podNode.size;
+  }
+
+  setNamespace(name: string, labels: Labels | undefined): void {
+    this.nsLabels.set(name, labels ?? {});
+  }
+
+  removeNamespace(name: string): void {
+    this.nsLabels.delete(name);
+  }
+
+  setPVC(pvc: PersistentVolumeClaim): void {
+    this.claims.set(`${pvc.metadata!.namespace}/${pvc.metadata!.name}`, pvc);
+  }
+
+  removePVC(ns: string, name: string): void {
+    this.claims.delete(`${ns}/${name}`);
+  }
+
+  podsWithScoringTerms(): Iterable<PodInfo> {
+    return this.withScoring;
+  }
+
+  requiredAntiAffinityTerms(): Iterable<TermUse> {
+    return this.antiTerms.values();
+  }
+
+  namespaceLabels(ns: string): Labels | undefined {
+    return this.nsLabels.get(ns);
+  }
+
+  pvc(ns: string, name: string): PersistentVolumeClaim | undefined {
+    return this.claims.get(`${ns}/${name}`);
+  }
+
+  claimUsers(ns: string, claim: string): ReadonlyMap<string, number> | undefined {
+    return this.users.get(`${ns}/${claim}`);
+  }
+
+  matchingByNode(ns: string, selector: Selector, selectorKey: string, includeTerminating: boolean): ReadonlyMap<string, number> {
+    const k = `${ns}\u0000${selectorKey}`;
+    let idx = this.indexes.get(k);
+    if (!idx) idx = this.buildIndex(k, ns, selector);
+    idx.used = ++this.uses;
+    return includeTerminating ? idx.all : idx.live;
+  }
+
+  private buildIndex(k: string, ns: string, selector: Selector): MatchIndex {
+    if (this.indexes.size >= MAX_INDEXES) {
+      let oldest: string | undefined;
+      let least = Infinity;
+      for (const [key, v] of this.indexes) if (v.used < least) [least, oldest] = [v.used, key];
+      this.indexes.delete(oldest!);
+    }
+    const idx: MatchIndex = { ns, selector, live: new Map(), all: new Map(), used: 0 };
+    for (const p of this.podNode.values()) this.indexPod(idx, p, 1);
+    this.indexes.set(k, idx);
+    return idx;
+  }
+
+  private indexPod(idx: MatchIndex, p: PodInfo, sign: 1 | -1): void {
+    if (p.namespace !== idx.ns || !matches(idx.selector, p.labels)) return;
+    bump(idx.all, p.nodeName, sign);
+    if (!p.terminating) bump(idx.live, p.nodeName, sign);
+  }
+}
+
+function bump(m: Map<string, number>, key: string, by: number): void {
+  const n = (m.get(key) ?? 0) + by;
+  if (n) m.set(key, n);
+  else m.delete(key);
+}
+
+/** Terms that move other pods' scores (PodsWithAffinity, less the pods with only required anti-affinity, which never score). */
+export function hasScoringTerms(p: PodInfo): boolean {
+  return p.requiredAffinity.length > 0 || p.preferredAffinity.length > 0 || p.preferredAntiAffinity.length > 0;
+}
