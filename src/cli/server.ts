@@ -62,12 +62,21 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
   await Promise.all([controllers?.ready, scheduler?.start()]);
   const sim = f['sim-nodes'] > 0 ? new SimNodes(new LocalClient(server.rest), { count: f['sim-nodes'] }) : undefined;
   await sim?.start();
+  // Diagnostics for performance work: per-controller work, every few seconds, on stderr.
+  const statsEvery = Number(process.env.BERTH_CONTROLLER_STATS ?? 0);
+  const statsTimer = statsEvery > 0 ? setInterval(() => {
+    const all = { ...controllers?.runner.statsSnapshot(), ...sim?.runner.statsSnapshot() };
+    const line = Object.entries(all).map(([n, v]) => `${n}: ${v.reconciles}r ${v.actions}a ${v.errors}e ${v.computeMs.toFixed(0)}/${v.executeMs.toFixed(0)}ms q${v.queued}`).join(' | ');
+    process.stderr.write(`berth stats: ${line}\n`);
+  }, statsEvery * 1000) : undefined;
+  statsTimer?.unref();
   const kubeconfig = join(dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfig, adminKubeconfig(pki, `https://127.0.0.1:${server.port}`));
   return {
     server,
     kubeconfig,
     close: async () => {
+      if (statsTimer) clearInterval(statsTimer);
       sim?.stop();
       scheduler?.stop();
       controllers?.stop();

@@ -3,7 +3,7 @@
 // Foreground waits for its blocking dependents. (Upstream: pkg/controller/garbagecollector.)
 import type { ResourceRef } from '../model/api.js';
 import type { KubeObject, OwnerReference } from '../model/object.js';
-import { splitApiVersion } from '../model/object.js';
+import { deepEqual, splitApiVersion } from '../model/object.js';
 import type { Registry } from '../model/registry.js';
 import type { Action, ClusterView, Controller, Decision, Located } from './runtime.js';
 
@@ -37,6 +37,12 @@ export function garbageCollector(registry: Registry, watched: ResourceRef[]): Co
     watches: watched.map((resource) => ({
       resource,
       keys: (o: KubeObject, view: ClusterView) => [o.metadata.uid!, ...view.dependentsOf(o.metadata.uid!).map((d) => d.object.metadata.uid!)],
+      // The graph changes only with ownership, deletion and finalizers; status updates do not touch it.
+      changed: (o: KubeObject, old: KubeObject) =>
+        o.metadata.uid !== old.metadata.uid ||
+        o.metadata.deletionTimestamp !== old.metadata.deletionTimestamp ||
+        !deepEqual(o.metadata.ownerReferences, old.metadata.ownerReferences) ||
+        !deepEqual(o.metadata.finalizers, old.metadata.finalizers),
     })),
     observe(uid, view) {
       const self = view.byUid(uid);

@@ -21,7 +21,7 @@
 import type { Node, NodeCondition, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { R, type PatchType } from '../model/api.js';
-import { rfc3339, type Instant, type KubeObject } from '../model/object.js';
+import { deepEqual, rfc3339, type Instant, type KubeObject } from '../model/object.js';
 import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE, toleratesTaint } from '../model/scheduling.js';
 import type { Action, Controller, Decision } from './runtime.js';
 import { eventAction, keyOf, splitKey } from './runtime.js';
@@ -269,7 +269,12 @@ export function taintEvictionController(): Controller<TaintEvictionObservation> 
   return {
     name: 'taint-eviction',
     watches: [
-      { resource: R.pods, keys: (o) => ((o.spec as { nodeName?: string } | undefined)?.nodeName ? [keyOf(o)] : []) },
+      {
+        resource: R.pods,
+        keys: (o) => ((o.spec as { nodeName?: string } | undefined)?.nodeName ? [keyOf(o)] : []),
+        // Eviction depends on where a pod runs and what it tolerates, not on its status.
+        changed: (o, old) => o.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || !deepEqual(o.spec, old.spec),
+      },
       { resource: R.nodes, keys: (o, view) => (hasNoExecute(o) ? view.podsOnNode(o.metadata.name!).map(keyOf) : []) },
     ],
     observe(key, view) {

@@ -164,26 +164,31 @@ export function reconcileReplicaSet(obs: ReplicaSetObservation, now: Instant): D
         taken.add(name);
         const pod = podFromTemplate(template, owner, name);
         pod.metadata.generateName = prefix;
+        // Upstream's slowStartBatch: batches of 1, 2, 4, ... created concurrently; a failure stops the rest.
+        const batch = Math.floor(Math.log2(i + 1));
         actions.push({
           kind: 'create',
+          batch,
           resource: R.pods,
           namespace: ns,
           object: pod,
           onError: (e) => (namespaceTerminating(e) ? [] : [event('Warning', 'FailedCreate', `Error creating: ${errorText(e)}`), ...failed('FailedCreate', errorText(e))]),
         });
-        actions.push(event('Normal', 'SuccessfulCreate', `Created pod: ${name}`));
+        actions.push({ ...event('Normal', 'SuccessfulCreate', `Created pod: ${name}`), batch });
       }
     } else if (diff > 0) {
       for (const p of podsToDelete(claimedPods, obs.related, Math.min(diff, BURST_REPLICAS), now)) {
+        // Upstream deletes the surplus all at once.
         actions.push({
           kind: 'delete',
+          batch: 0,
           resource: R.pods,
           namespace: ns,
           name: p.metadata.name!,
           options: { preconditions: { uid: p.metadata.uid! } },
           onError: (e) => [event('Warning', 'FailedDelete', `Error deleting: ${errorText(e)}`), ...failed('FailedDelete', `unable to delete pods: ${errorText(e)}`)],
         });
-        actions.push(event('Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`));
+        actions.push({ ...event('Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`), batch: 0 });
       }
     }
   }

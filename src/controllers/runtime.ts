@@ -20,6 +20,11 @@ export type Action = (
    * best-effort, then the failure stands and the key is retried.
    */
   onError?: (err: unknown) => Action[];
+  /**
+   * Consecutive actions with the same batch number may be carried out in any order or at once
+   * (upstream's slow-start batches of pod creates); a failure in a batch stops what follows it.
+   */
+  batch?: number;
 };
 
 export interface Decision {
@@ -53,11 +58,21 @@ export interface WatchSpec {
   resource: ResourceRef;
   /** The keys a change to this object should reconcile. */
   keys(obj: KubeObject, view: ClusterView): string[];
+  /**
+   * For updates: whether this change can matter to the controller (controller-runtime's event
+   * predicates). Adds and deletes always count. Absent: every update counts.
+   */
+  changed?(obj: KubeObject, old: KubeObject): boolean;
 }
 
 export interface Controller<Obs> {
   name: string;
   watches: WatchSpec[];
+  /**
+   * How many keys the runner may reconcile at once (upstream's --concurrent-*-syncs); one key is
+   * never reconciled twice at the same time. Concurrent writes share the store's commits.
+   */
+  workers?: number;
   /** Reads what reconcile needs for one key from the view (pure). */
   observe(key: string, view: ClusterView): Obs;
   /** Decides what to do (pure). */
@@ -165,7 +180,12 @@ export class SharedInformers implements ClusterView {
   }
 }
 
+/** Upstream's default for most controllers' concurrent syncs. */
+const DEFAULT_WORKERS = 5;
+
 export interface RunnerOptions {
+  /** Workers per controller that does not say (default 5). */
+  workers?: number;
   now?: () => Instant;
   timers?: QueueTimers;
   /** How long to wait for the caches to show a controller's own writes before reconciling again. */
@@ -193,6 +213,7 @@ export class ControllerRunner {
     this.queues.set(c.name, q);
     for (const w of c.watches) {
       this.informers.informer(w.resource).on((ev: InformerEvent) => {
+        if (ev.type === 'update' && ev.old && w.changed && !w.changed(ev.object, ev.old)) return;
         for (const k of w.keys(ev.object, this.informers)) q.add(k);
         if (ev.old) for (const k of w.keys(ev.old, this.informers)) q.add(k);
       });
@@ -200,11 +221,22 @@ export class ControllerRunner {
     this.controllers.push([c as Controller<unknown>, q]);
   }
 
+  /** Per controller: reconciles, actions, failures, time spent deciding and carrying out, queue length. */
+  readonly stats = new Map<string, { reconciles: number; actions: number; errors: number; computeMs: number; executeMs: number; queued: number }>();
+
+  statsSnapshot(): Record<string, { reconciles: number; actions: number; errors: number; computeMs: number; executeMs: number; queued: number }> {
+    const out: ReturnType<ControllerRunner['statsSnapshot']> = {};
+    for (const [name, q] of this.queues) out[name] = { ...(this.stats.get(name) ?? { reconciles: 0, actions: 0, errors: 0, computeMs: 0, executeMs: 0 }), queued: q.length };
+    return out;
+  }
+
   /** Syncs every cache, then starts one worker per controller. */
   async start(): Promise<void> {
     await this.informers.start();
     this.running = true;
-    for (const [c, q] of this.controllers) void this.work(c, q);
+    for (const [c, q] of this.controllers) {
+      for (let w = 0; w < (c.workers ?? this.opts.workers ?? DEFAULT_WORKERS); w++) void this.work(c, q);
+    }
   }
 
   stop(): void {
@@ -217,12 +249,21 @@ export class ControllerRunner {
     for (;;) {
       const key = await q.get();
       if (key === undefined) return;
+      const st = this.stats.get(c.name) ?? { reconciles: 0, actions: 0, errors: 0, computeMs: 0, executeMs: 0, queued: 0 };
+      this.stats.set(c.name, st);
       try {
+        const t0 = performance.now();
         const decision = c.reconcile(c.observe(key, this.informers), this.now());
+        const t1 = performance.now();
         await this.execute(decision.actions);
+        st.reconciles++;
+        st.actions += decision.actions.length;
+        st.computeMs += t1 - t0;
+        st.executeMs += performance.now() - t1;
         q.forget(key);
         if (decision.requeueAfterMs !== undefined) q.addAfter(key, decision.requeueAfterMs);
       } catch (e) {
+        st.errors++;
         this.opts.onError?.(c.name, key, e);
         q.addRateLimited(key);
       } finally {
@@ -235,26 +276,38 @@ export class ControllerRunner {
   async execute(actions: Action[]): Promise<void> {
     const newest = new Map<string, { resource: ResourceRef; rv: number }>();
     const deletes: (Action & { kind: 'delete' })[] = [];
+    const one = async (a: Action): Promise<void> => {
+      let written: KubeObject | undefined;
+      try {
+        written = await this.apply(a);
+      } catch (e) {
+        // Events and other best-effort writes never hold up the reconcile that made them.
+        if (a.kind === 'create' && a.bestEffort) return;
+        if (a.onError) await this.execute(a.onError(e).map((f) => ({ ...f, onError: undefined }))).catch(() => undefined);
+        throw e;
+      }
+      if (written && !(a.kind === 'create' && a.bestEffort)) {
+        const k = refKey(a.resource);
+        const rv = Number(written.metadata.resourceVersion);
+        const prev = newest.get(k);
+        if (!prev || prev.rv < rv) newest.set(k, { resource: a.resource, rv });
+      }
+      // A delete shows no version to wait for; wait until the cache stops showing the object as live,
+      // or the next reconcile would delete (or count) it again (upstream's deletion expectations).
+      if (a.kind === 'delete') deletes.push(a);
+    };
     try {
-      for (const a of actions) {
-        let written: KubeObject | undefined;
-        try {
-          written = await this.apply(a);
-        } catch (e) {
-          // Events and other best-effort writes never hold up the reconcile that made them.
-          if (a.kind === 'create' && a.bestEffort) continue;
-          if (a.onError) await this.execute(a.onError(e).map(({ onError: _, ...f }) => f as Action)).catch(() => undefined);
-          throw e;
+      for (let i = 0; i < actions.length; ) {
+        const a = actions[i]!;
+        let end = i + 1;
+        if (a.batch !== undefined) while (end < actions.length && actions[end]!.batch === a.batch) end++;
+        if (end === i + 1) await one(a);
+        else {
+          const settled = await Promise.allSettled(actions.slice(i, end).map(one));
+          const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failure) throw failure.reason;
         }
-        if (written && !(a.kind === 'create' && a.bestEffort)) {
-          const k = refKey(a.resource);
-          const rv = Number(written.metadata.resourceVersion);
-          const prev = newest.get(k);
-          if (!prev || prev.rv < rv) newest.set(k, { resource: a.resource, rv });
-        }
-        // A delete shows no version to wait for; wait until the cache stops showing the object as live,
-        // or the next reconcile would delete (or count) it again (upstream's deletion expectations).
-        if (a.kind === 'delete') deletes.push(a);
+        i = end;
       }
     } finally {
       // The next reconcile, not the next action, must see these writes (even after a failure): wait once, at the end.

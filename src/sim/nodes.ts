@@ -126,6 +126,8 @@ export class SimNodes {
     const mine = (node: string | undefined) => !!node && this.specs.has(node) && this.shardOf(node) === shard;
     return {
       name: `sim-pods-${shard}`,
+      // Many pods move at once on a large simulated cluster; their writes share the store's commits.
+      workers: 16,
       watches: [
         { resource: R.pods, keys: (o) => (mine(bound(o)) ? [keyOf(o)] : []) },
         // A node coming back (its status rewritten) resumes its pods.
