@@ -8,6 +8,7 @@ const usage = `Usage: berth <command> [options]
 Commands:
   up        Start the all-in-one cluster on the embedded store (API server and what runs beside it)
   server    Start the Kubernetes API server: berth server --data-dir DIR --port N
+  engine    Start the container engine behind the Docker Engine API: berth engine --data-dir DIR --socket PATH
   sim       Simulated nodes that join a cluster: berth sim nodes --count N
   help      Show this help
 `;

@@ -108,14 +108,23 @@ async function ingestLayer(deps: ArchiveDeps, src: Readable, expectedDiffID: str
   return layer;
 }
 
+/** GNU tar's complaint as Go's archive/tar (which dockerd unpacks with) words it. */
+function goTarError(msg: string, bytes: number): string {
+  if (bytes < 512 || /unexpected eof/i.test(msg)) return 'unexpected EOF';
+  if (/does not look like a tar archive/i.test(msg)) return 'archive/tar: invalid tar header';
+  return msg.replace(/^tar: /, '');
+}
+
 /** Unpacks a whole archive into a temporary directory with GNU tar (which refuses `..` members). */
 async function unpackArchive(src: Readable): Promise<string> {
   const dir = mkdtempSync('/tmp/berth-load-');
+  let bytes = 0;
+  src.on('data', (b: Buffer) => (bytes += b.length));
   try {
     await check('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner', '--no-same-permissions'], { input: src });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    throw invalidParameter(`Error processing tar file: ${messageOf(e)}`);
+    throw invalidParameter(`Error processing tar file(exit status 1): ${goTarError(messageOf(e), bytes)}`);
   }
   return realpathSync(dir);
 }

@@ -91,8 +91,49 @@ export interface CreateRequest {
 
 const MIN_MEMORY = 6 * 1024 * 1024;
 
+/** The CPUs and memory nodes the host's cpuset offers (cpuset.cpus, cpuset.mems). */
+export interface CpusetAvailable {
+  cpus: string;
+  mems: string;
+}
+
+/** parsers.ParseUintListMaximum: "0-2,4" → {0,1,2,4}. */
+export function parseUintList(val: string, maximum = 0): Set<number> {
+  const out = new Set<number>();
+  if (val === '') return out;
+  const bad = new Error(`invalid format: ${val}`);
+  const int = (x: string) => {
+    if (!/^[+-]?\d+$/.test(x)) throw bad;
+    return Number(x);
+  };
+  for (const r of val.split(',')) {
+    const i = r.indexOf('-');
+    const [lo, hi] = i < 0 ? [int(r), int(r)] : [int(r.slice(0, i)), int(r.slice(i + 1))];
+    if (hi < lo) throw bad;
+    if (maximum !== 0 && hi > maximum) throw new Error(`value of out range, maximum is ${maximum}`);
+    for (let n = lo; n <= hi; n++) out.add(n);
+  }
+  return out;
+}
+
+/** sysinfo.isCpusetListAvailable, with verifyPlatformContainerResources' messages. */
+function checkCpuset(provided: string | undefined, available: string, what: 'cpus' | 'mems'): void {
+  if (!provided) return;
+  let ok: boolean;
+  try {
+    const have = parseUintList(available);
+    const max = Math.max(8192, ...have);
+    ok = [...parseUintList(provided, max)].every((n) => have.has(n));
+  } catch (e) {
+    throw invalidParameter(`Invalid value ${provided} for cpuset ${what}: ${(e as Error).message}`);
+  }
+  if (!ok) {
+    throw invalidParameter(what === 'cpus' ? `Requested CPUs are not available - requested ${provided}, available: ${available}` : `Requested memory nodes are not available - requested ${provided}, available: ${available}`);
+  }
+}
+
 /** The checks dockerd runs on a new container's configuration, with its messages. */
-export function validateCreate(c: ContainerConfig, h: HostConfig, numCPU: number): string[] {
+export function validateCreate(c: ContainerConfig, h: HostConfig, numCPU: number, cpuset?: CpusetAvailable): string[] {
   const warnings: string[] = [];
   if (c.StopSignal) parseSignal(c.StopSignal);
   for (const e of c.Env ?? []) {
@@ -130,6 +171,10 @@ export function validateCreate(c: ContainerConfig, h: HostConfig, numCPU: number
   if (nano > 0 && (h.CpuQuota ?? 0) > 0) throw invalidParameter('Conflicting options: Nano CPUs and CPU Quota cannot both be set');
   if (nano < 0 || nano > numCPU * 1e9) {
     throw invalidParameter(`Range of CPUs is from 0.01 to ${numCPU}.00, as there are only ${numCPU} CPUs available`);
+  }
+  if (cpuset) {
+    checkCpuset(h.CpusetCpus, cpuset.cpus, 'cpus');
+    checkCpuset(h.CpusetMems, cpuset.mems, 'mems');
   }
   const period = h.CpuPeriod ?? 0;
   if (period !== 0 && (period < 1000 || period > 1000000)) {

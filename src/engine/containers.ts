@@ -5,20 +5,18 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
-  chownSync,
-  closeSync,
   existsSync,
   lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   renameSync,
   rmSync,
   statSync,
   watch,
   writeFileSync,
-  writeSync,
   truncateSync,
   cpSync,
   constants as fsc,
@@ -32,14 +30,14 @@ import { validateCreate, generateName, validateName, type CreateRequest, type En
 import { conflict, EngineError, invalidParameter, isEngineError, messageOf, notFound, notModified, systemError } from './errors.js';
 import type { EventBus } from './events.js';
 import type { ContainerConfig, Image, ImageStore } from './images.js';
-import { shortID } from './images.js';
 import type { LayerStore } from './layers.js';
 import { dockerTransition, isRunning, type Command, type LifecycleState } from './lifecycle.js';
 import { ContainerLog, nowNano, type LogEntry, type RawChunk } from './logs.js';
 import { parseBind, parseMountSpec, parseTmpfs, type MountPoint } from './mounts.js';
-import { containerResolvConf, netnsName, PREDEFINED, type Endpoint, type NetworkRecord, type NetworkService } from './network.js';
+import { containerResolvConf, netnsName, PREDEFINED, randomID, type Endpoint, type NetworkRecord, type NetworkService } from './network.js';
 import { shouldRestart, isNone } from './restart.js';
 import { Runc, runcError } from './runtime.js';
+import { StdinPipe } from './stdin.js';
 import { parseSignal, SIGNALS } from './signals.js';
 import { entrypointAndArgs, mergeConfig, parseGroup, parsePasswd, processEnv, resolveUser, runtimeSpec, type NamespaceMode, type OciMount, type ResolvedUser } from './spec.js';
 import { check, isMounted, processAlive, run, unmountAll } from './sys.js';
@@ -111,7 +109,7 @@ export class Container {
   readonly ev = new EventEmitter();
   log: ContainerLog;
   watchers: FSWatcher[] = [];
-  stdinFd: number | undefined;
+  readonly stdin = new StdinPipe();
   restartTimer: NodeJS.Timeout | undefined;
   /** serialises user operations on this container */
   private lock: Promise<unknown> = Promise.resolve();
@@ -119,6 +117,8 @@ export class Container {
   exiting: Promise<void> | undefined;
   removed = false;
   attached = 0;
+  /** the none or host network this run joined (for its disconnect event) */
+  predefinedNetwork: string | undefined;
 
   constructor(
     public rec: ContainerRecord,
@@ -154,6 +154,12 @@ export class ContainerService {
   private readonly root: string;
   private readonly numCPU = cpus().length;
   private readonly swapLimit = existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes');
+  /** the host's cpuset (cgroup v1, else v2), for the create-time check of --cpuset-cpus/-mems */
+  private readonly cpuset = (() => {
+    const read = (f: string) => readOr(`/sys/fs/cgroup/cpuset/${f}`, '').trim() || readOr(`/sys/fs/cgroup/${f}.effective`, '').trim();
+    const cpus = read('cpuset.cpus');
+    return cpus ? { cpus, mems: read('cpuset.mems') } : undefined;
+  })();
   private shuttingDown = false;
 
   constructor(private readonly d: ContainerDeps) {
@@ -222,7 +228,7 @@ export class ContainerService {
     const config: ContainerConfig = { ...(req.config ?? {}) };
     const host: HostConfig = { ...(req.hostConfig ?? {}) };
     // dockerd's order: settings, image, command, name, network
-    const warnings = validateCreate(config, host, this.numCPU);
+    const warnings = validateCreate(config, host, this.numCPU, this.cpuset);
     const eps = req.networkingConfig?.EndpointsConfig ?? {};
     if (Object.keys(eps).length > 1) throw invalidParameter(`Container cannot be connected to network endpoints: ${Object.keys(eps).join(', ')}`);
     this.adaptHostConfig(host, warnings);
@@ -249,10 +255,14 @@ export class ContainerService {
       const other = this.get(mode.slice('container:'.length));
       host.NetworkMode = `container:${other.id}`;
     } else if (mode !== 'host' && mode !== 'none') {
-      this.d.network.get(mode);
+      // a missing network is start's error, not create's (updateContainerNetworkSettings)
       if (host.PublishAllPorts === undefined) host.PublishAllPorts = false;
     }
     for (const [k, v] of Object.entries(eps)) if (!v) throw invalidParameter(`no EndpointSettings for ${k}`);
+    // EndpointsConfig names every network the container joins at start, its network mode's first
+    const endpoints: Record<string, EndpointSettings> = {};
+    if (!mode.startsWith('container:')) endpoints[mode] = eps[mode] ?? (mode === 'bridge' ? eps['default'] : undefined) ?? {};
+    for (const [k, v] of Object.entries(eps)) if (k !== mode && !(mode === 'bridge' && k === 'default')) endpoints[k] = v!;
     const id = randomBytes(32).toString('hex');
     const mounts = this.mountPoints(merged, host);
     const dir = join(this.root, id);
@@ -271,7 +281,7 @@ export class ContainerService {
       HasBeenManuallyStopped: false,
       Mounts: mounts,
       Networks: {},
-      EndpointsConfig: Object.fromEntries(Object.entries(eps).map(([k, v]) => [k, v!])),
+      EndpointsConfig: endpoints,
       Ports: {},
       ChainID: img?.layers.at(-1)?.chainID ?? '',
       ShimPid: 0,
@@ -297,6 +307,9 @@ export class ContainerService {
       h.MemorySwap = -1;
     }
     h.ShmSize ||= 64 * 1024 * 1024;
+    // "unset" as dockerd keeps it: -1 swappiness and a non-positive pids limit mean no setting
+    if (h.MemorySwappiness === -1) h.MemorySwappiness = null;
+    if (h.PidsLimit !== undefined && h.PidsLimit !== null && h.PidsLimit <= 0) h.PidsLimit = null;
     h.RestartPolicy ??= { Name: 'no', MaximumRetryCount: 0 };
     if (h.RestartPolicy.Name === '') h.RestartPolicy = { Name: 'no', MaximumRetryCount: 0 };
     h.LogConfig ??= { Type: 'json-file', Config: {} };
@@ -313,7 +326,12 @@ export class ContainerService {
       if (out.some((x) => x.Destination === m.Destination)) throw invalidParameter(`Duplicate mount point: ${m.Destination}`);
       out.push(m);
     };
-    for (const b of h.Binds ?? []) add({ ...parseBind(b, rnd), FromBinds: true });
+    for (const b of h.Binds ?? []) {
+      const mp: MountPoint = { ...parseBind(b, rnd), FromBinds: true };
+      // setBindModeIfNull: a -v volume on the local driver gets the "z" mode
+      if (mp.Type === 'volume' && (mp.Driver ?? 'local') === 'local' && !mp.Mode) mp.Mode = 'z';
+      add(mp);
+    }
     for (const m of h.Mounts ?? []) add(parseMountSpec(m, existsSync, rnd));
     for (const [dest, opts] of Object.entries(h.Tmpfs ?? {})) add(parseTmpfs(dest, opts));
     for (const dest of Object.keys(c.Volumes ?? {})) {
@@ -383,22 +401,10 @@ export class ContainerService {
   private async prepare(c: Container): Promise<void> {
     const r = c.rec;
     const h = r.HostConfig;
-    // the root filesystem: the image's layers under the container's own writable layer
-    if (!isMounted(c.rootfs)) {
-      const lower = r.ChainID ? this.d.layers.lowerDirs(r.ChainID) : [this.emptyLower()];
-      if (lower.length === 1) lower.push(this.emptyLower()); // overlayfs wants two lowers for a read-only stack
-      await check('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower.join(':')},upperdir=${join(c.dir, 'upper')},workdir=${join(c.dir, 'work')}`, c.rootfs]);
-    }
     // the user, from the container's own passwd and group files
     const user = this.userOf(c, r.Config.User ?? '');
+    // a missing working directory is made by runc, as root whatever the user (as dockerd does)
     const cwd = r.Config.WorkingDir || '/';
-    if (r.Config.WorkingDir) {
-      const wd = join(c.rootfs, cwd);
-      if (!existsSync(wd)) {
-        mkdirSync(wd, { recursive: true, mode: 0o755 });
-        chownSync(wd, user.uid, user.gid);
-      }
-    }
     // mounts
     const ociMounts: OciMount[] = [];
     for (const m of r.Mounts) {
@@ -414,8 +420,10 @@ export class ContainerService {
         const src = await this.d.volumes.mountpoint(v.Name);
         m.Source = src;
         if (m.CopyData && this.d.volumes.isEmpty(v.Name)) {
-          const inImage = join(c.rootfs, m.Destination);
-          if (existsSync(inImage) && lstatSync(inImage).isDirectory()) cpSync(inImage, src, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+          await this.withRootfs(c, () => {
+            const inImage = join(c.rootfs, m.Destination);
+            if (existsSync(inImage) && lstatSync(inImage).isDirectory()) cpSync(inImage, src, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+          });
         }
         ociMounts.push({ destination: m.Destination, type: 'bind', source: src, options: ['rbind', 'rprivate', ...(m.RW ? [] : ['ro'])] });
       } else {
@@ -434,14 +442,7 @@ export class ContainerService {
       writeFileSync(etc.hostname, readOr('/etc/hostname', `${r.Config.Hostname}\n`));
       writeFileSync(etc.resolv, readOr('/etc/resolv.conf', ''));
     } else if (!mode.startsWith('container:')) {
-      const ep = Object.values(r.Networks)[0];
-      let hosts = HOSTS_HEADER;
-      for (const eh of h.ExtraHosts ?? []) {
-        const i = eh.indexOf(':');
-        hosts += `${eh.slice(i + 1)}\t${eh.slice(0, i)}\n`;
-      }
-      if (ep?.IPAddress) hosts += `${ep.IPAddress}\t${hostnameFull}${r.Config.Domainname ? ` ${r.Config.Hostname}` : ''}\n`;
-      writeFileSync(etc.hosts, hosts);
+      writeFileSync(etc.hosts, this.hostsFile(c));
       writeFileSync(etc.hostname, `${hostnameFull}\n`);
       const userNet = Object.keys(r.Networks).find((n) => !PREDEFINED.includes(n));
       const gw = userNet ? r.Networks[userNet]!.Gateway : undefined;
@@ -465,6 +466,9 @@ export class ContainerService {
     const res = h;
     const spec = runtimeSpec({
       root: 'rootfs',
+      // runc mounts the layers itself, inside the container's mount namespace: no host mount to
+      // make (a process less on every start) or to undo
+      rootOverlay: { destination: '/', type: 'overlay', source: 'overlay', options: this.overlayOptions(c) },
       readonlyRootfs: !!h.ReadonlyRootfs,
       args: [r.Path, ...r.Args],
       env,
@@ -502,6 +506,56 @@ export class ContainerService {
     writeFileSync(join(c.dir, 'config.json'), JSON.stringify(spec));
   }
 
+  /** The overlayfs options of a container's root: the image's layers under its own writable layer. */
+  private overlayOptions(c: Container): string[] {
+    const lower = c.rec.ChainID ? this.d.layers.lowerDirs(c.rec.ChainID) : [this.emptyLower()];
+    if (lower.length === 1) lower.push(this.emptyLower()); // overlayfs wants two lowers for a read-only stack
+    return [`lowerdir=${lower.join(':')}`, `upperdir=${join(c.dir, 'upper')}`, `workdir=${join(c.dir, 'work')}`];
+  }
+
+  /** Runs fn with the root filesystem mounted on the host (only to copy image content into a new volume). */
+  private async withRootfs(c: Container, fn: () => void): Promise<void> {
+    await check('mount', ['-t', 'overlay', 'overlay', '-o', this.overlayOptions(c).join(','), c.rootfs]);
+    try {
+      fn();
+    } finally {
+      // runc mounts the same upper and work directories next: this mount must be gone first
+      await unmountAll(c.rootfs);
+    }
+  }
+
+  /**
+   * A file of the root filesystem, read through the layers top down (whiteouts hide what is
+   * below them; symlinks are followed within the root). The root is only mounted inside the
+   * container, so this is how the engine reads /etc/passwd and /etc/group.
+   */
+  private readRootFile(c: Container, rel: string, depth = 0): string | undefined {
+    const layers = [join(c.dir, 'upper'), ...(c.rec.ChainID ? this.d.layers.lowerDirs(c.rec.ChainID) : [])];
+    const parts = posix.normalize(rel).split('/').filter(Boolean);
+    for (const layer of layers) {
+      for (let i = 1; i <= parts.length; i++) {
+        const sub = parts.slice(0, i).join('/');
+        let st;
+        try {
+          st = lstatSync(join(layer, sub));
+        } catch {
+          break; // not in this layer: look below
+        }
+        if (st.isCharacterDevice() && st.rdev === 0) return undefined; // a whiteout
+        if (st.isSymbolicLink()) {
+          if (depth > 8) return undefined;
+          const target = readlinkSync(join(layer, sub));
+          const rest = parts.slice(i).join('/');
+          const base = target.startsWith('/') ? target : posix.join('/', ...parts.slice(0, i - 1), target);
+          return this.readRootFile(c, posix.join(base, rest), depth + 1);
+        }
+        if (i === parts.length) return st.isFile() ? readFileSync(join(layer, sub), 'utf8') : undefined;
+        if (!st.isDirectory()) return undefined;
+      }
+    }
+    return undefined;
+  }
+
   private emptyLower(): string {
     const p = join(this.d.dataDir, 'empty');
     mkdirSync(p, { recursive: true });
@@ -509,8 +563,8 @@ export class ContainerService {
   }
 
   userOf(c: Container, spec: string): ResolvedUser {
-    const passwd = parsePasswd(readOr(join(c.rootfs, 'etc/passwd'), ''));
-    const group = parseGroup(readOr(join(c.rootfs, 'etc/group'), ''));
+    const passwd = parsePasswd(this.readRootFile(c, 'etc/passwd') ?? '');
+    const group = parseGroup(this.readRootFile(c, 'etc/group') ?? '');
     const u = resolveUser(spec, passwd, group);
     for (const g of c.rec.HostConfig.GroupAdd ?? []) {
       const gid = /^\d+$/.test(g) ? Number(g) : group.find((x) => x.name === g)?.gid;
@@ -524,30 +578,151 @@ export class ContainerService {
   private async setupNetwork(c: Container): Promise<string | undefined> {
     const r = c.rec;
     const mode = networkMode(r.HostConfig);
-    if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return undefined;
-    const net = this.d.network.get(mode);
-    const netns = await this.d.network.createNetns(r.ID);
-    const ports = await this.portMappings(c);
-    const cfg = r.EndpointsConfig[mode] ?? r.EndpointsConfig[net.Name] ?? {};
-    const aliases = [...(cfg.Aliases ?? [])];
-    if (!PREDEFINED.includes(net.Name)) aliases.push(r.ID.slice(0, 12));
-    const ep = await this.d.network.attach(net, r.ID, netns, 'eth0', {
-      ...(cfg.IPAMConfig?.IPv4Address ? { ip: cfg.IPAMConfig.IPv4Address } : {}),
-      ports,
-      aliases: PREDEFINED.includes(net.Name) ? [] : aliases,
-    });
-    r.Networks = { [net.Name]: ep };
+    r.Networks = {};
     r.Ports = {};
-    for (const p of ports) {
-      const key = `${p.containerPort}/${p.protocol}`;
-      (r.Ports[key] ??= []).push({ HostIp: p.hostIP || '0.0.0.0', HostPort: String(p.hostPort) });
+    if (mode.startsWith('container:')) return undefined;
+    if (mode === 'host' || mode === 'none') {
+      // nothing to set up, but dockerd reports the container joining these networks too
+      const n = this.d.network.get(mode);
+      this.d.events.log('network', 'connect', n.Id, { container: r.ID, name: n.Name, type: n.Driver });
+      c.predefinedNetwork = n.Id;
+      return undefined;
     }
+    const netns = await this.d.network.createNetns(r.ID);
+    // the networks as the client named them become the networks' names (dockerd re-keys them)
+    const configured = Object.entries(r.EndpointsConfig);
+    const named: Record<string, EndpointSettings> = {};
+    let first = true;
+    for (const [key, cfg] of configured) {
+      const net = this.d.network.get(key);
+      named[net.Name] = cfg;
+      if (net.Driver !== 'bridge') continue;
+      await this.joinNetwork(c, net, cfg, netns, first);
+      first = false;
+    }
+    r.EndpointsConfig = named;
     this.persist(c);
     return netns;
   }
 
+  /** Attaches a container's namespace to one bridge network (the first one also gets the published ports). */
+  private async joinNetwork(c: Container, net: NetworkRecord, cfg: EndpointSettings, netns: string, withPorts: boolean): Promise<Endpoint> {
+    const r = c.rec;
+    const endpointID = randomID();
+    const ports = withPorts ? await this.portMappings(c, endpointID) : [];
+    // on a user-defined network the short ID is an alias, and it stays in the settings (updateNetworkConfig)
+    if (!PREDEFINED.includes(net.Name) && !(cfg.Aliases ?? []).includes(r.ID.slice(0, 12))) cfg.Aliases = [...(cfg.Aliases ?? []), r.ID.slice(0, 12)];
+    const used = new Set(Object.values(r.Networks).map((e) => e.IfName));
+    let i = 0;
+    while (used.has(`eth${i}`)) i++;
+    const ep = await this.d.network.attach(net, r.ID, netns, `eth${i}`, {
+      endpointID,
+      ...(cfg.IPAMConfig?.IPv4Address ? { ip: cfg.IPAMConfig.IPv4Address } : {}),
+      ports,
+      aliases: PREDEFINED.includes(net.Name) ? [] : [...(cfg.Aliases ?? [])],
+    });
+    r.Networks[net.Name] = ep;
+    for (const p of ports) {
+      const key = `${p.containerPort}/${p.protocol}`;
+      (r.Ports[key] ??= []).push({ HostIp: p.hostIP || '0.0.0.0', HostPort: String(p.hostPort) });
+    }
+    this.d.events.log('network', 'connect', net.Id, { container: r.ID, name: net.Name, type: net.Driver });
+    return ep;
+  }
+
+  /** /etc/hosts: the usual header, --add-host entries, and the container's own name on each address. */
+  private hostsFile(c: Container): string {
+    const r = c.rec;
+    const full = r.Config.Hostname + (r.Config.Domainname ? `.${r.Config.Domainname}` : '');
+    let hosts = HOSTS_HEADER;
+    for (const eh of r.HostConfig.ExtraHosts ?? []) {
+      const i = eh.indexOf(':');
+      hosts += `${eh.slice(i + 1)}\t${eh.slice(0, i)}\n`;
+    }
+    for (const ep of Object.values(r.Networks)) {
+      if (ep.IPAddress) hosts += `${ep.IPAddress}\t${full}${r.Config.Domainname ? ` ${r.Config.Hostname}` : ''}\n`;
+    }
+    return hosts;
+  }
+
+  // ---- network connect and disconnect -----------------------------------------------------------
+
+  /** The settings dockerd's updateNetworkSettings refuses: host networks and private modes do not mix. */
+  private checkConnectable(c: Container, n: NetworkRecord): void {
+    const mode = networkMode(c.rec.HostConfig);
+    if (mode !== 'host' && n.Driver === 'host') throw invalidParameter('container cannot be disconnected from host network or connected to host network');
+    for (const key of [mode, ...Object.keys(c.rec.EndpointsConfig)]) {
+      const have = this.d.network.find(key);
+      if (!have || have.Id === n.Id) continue;
+      if (have.Driver === 'host' || n.Driver === 'host') throw invalidParameter('container sharing network namespace with another container or host cannot be connected to any other network');
+      if (have.Driver === 'null' || n.Driver === 'null') throw invalidParameter('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+    }
+  }
+
+  /** docker network connect: joins now when running, else at the next start. */
+  connect(prefixOrName: string, network: string, cfg: EndpointSettings = {}): Promise<void> {
+    const c = this.get(prefixOrName);
+    return c.serialize(async () => {
+      const r = c.rec;
+      const mode = networkMode(r.HostConfig);
+      const live = r.State.status === 'running' || r.State.status === 'paused';
+      if (c.removed || r.State.status === 'dead') throw conflict(`Container ${r.ID} is marked for removal and cannot be connected or disconnected to the network`);
+      const n = this.d.network.find(network);
+      if (!live) {
+        if (!n) {
+          r.EndpointsConfig[network] = cfg;
+        } else if (!Object.keys(r.EndpointsConfig).some((k) => this.d.network.find(k)?.Id === n.Id)) {
+          this.checkConnectable(c, n);
+          if (!PREDEFINED.includes(n.Name) && !(cfg.Aliases ?? []).includes(r.ID.slice(0, 12))) cfg.Aliases = [...(cfg.Aliases ?? []), r.ID.slice(0, 12)];
+          r.EndpointsConfig[n.Name] = cfg;
+        }
+        this.persist(c);
+        return;
+      }
+      if (mode.startsWith('container:')) throw invalidParameter('container sharing network namespace with another container or host cannot be connected to any other network');
+      if (!n) throw notFound(`network ${network} not found`);
+      this.checkConnectable(c, n);
+      if (r.Networks[n.Name] || (n.Driver !== 'bridge' && Object.keys(r.EndpointsConfig).includes(n.Name))) {
+        throw new EngineError('forbidden', `endpoint with name ${r.Name.slice(1)} already exists in network ${n.Name}`);
+      }
+      await this.joinNetwork(c, n, cfg, `/run/netns/${netnsName(r.ID)}`, Object.keys(r.Networks).length === 0);
+      r.EndpointsConfig[n.Name] = cfg;
+      this.persist(c);
+      writeFileSync(join(c.dir, 'hosts'), this.hostsFile(c));
+    });
+  }
+
+  /** docker network disconnect. */
+  disconnect(prefixOrName: string, network: string, force = false): Promise<void> {
+    const c = this.get(prefixOrName);
+    return c.serialize(async () => {
+      const r = c.rec;
+      const live = r.State.status === 'running' || r.State.status === 'paused';
+      const n = this.d.network.find(network);
+      if (!live || (!n && force)) {
+        const key = network in r.EndpointsConfig ? network : n && n.Name in r.EndpointsConfig ? n.Name : undefined;
+        if (key === undefined) throw systemError(`container ${r.ID} is not connected to the network ${network}`);
+        delete r.EndpointsConfig[key];
+      } else if (n) {
+        if (networkMode(r.HostConfig) === 'host' && n.Driver === 'host') throw invalidParameter('container cannot be disconnected from host network or connected to host network');
+        const ep = r.Networks[n.Name];
+        if (!ep) throw systemError(`container ${r.ID} is not connected to network ${n.Name}`);
+        await this.d.network.detach(n, r.ID, `/run/netns/${netnsName(r.ID)}`, ep.IfName);
+        // the published ports went with the endpoint that carried them
+        if (ep.IfName === 'eth0') r.Ports = {};
+        delete r.Networks[n.Name];
+        delete r.EndpointsConfig[n.Name];
+        writeFileSync(join(c.dir, 'hosts'), this.hostsFile(c));
+      } else {
+        throw notFound(`network ${network} not found`);
+      }
+      this.persist(c);
+      if (n) this.d.events.log('network', 'disconnect', n.Id, { container: r.ID, name: n.Name, type: n.Driver });
+    });
+  }
+
   /** The container's published ports, with host ports chosen for the unspecified ones. */
-  private async portMappings(c: Container): Promise<PortMapping[]> {
+  private async portMappings(c: Container, endpointID: string): Promise<PortMapping[]> {
     const h = c.rec.HostConfig;
     const out: PortMapping[] = [];
     const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = {};
@@ -568,7 +743,7 @@ export class ContainerService {
           if (hStart && !oneToOne) hostPort = await findFreePort(proto, hStart, hEnd!, inUse);
           if (!hostPort) hostPort = await findFreePort(proto, 49153, 60999, inUse);
           else if (inUse.has(`${hostPort}/${proto}`) || !(await portFree(proto, hostPort, b.HostIp || '0.0.0.0'))) {
-            throw systemError(`driver failed programming external connectivity on endpoint ${c.rec.Name.slice(1)} (${shortID(c.id)}): Bind for ${b.HostIp || '0.0.0.0'}:${hostPort} failed: port is already allocated`);
+            throw systemError(`driver failed programming external connectivity on endpoint ${c.rec.Name.slice(1)} (${endpointID}): Bind for ${b.HostIp || '0.0.0.0'}:${hostPort} failed: port is already allocated`);
           }
           inUse.add(`${hostPort}/${proto}`);
           out.push({ hostPort, containerPort: cStart + i, protocol: proto, ...(b.HostIp ? { hostIP: b.HostIp } : {}) });
@@ -582,15 +757,14 @@ export class ContainerService {
   private async launch(c: Container): Promise<void> {
     const r = c.rec;
     for (const f of ['init.pid', 'exit', 'exit.tmp', 'runc.log']) rmSync(join(c.runDir, f), { force: true });
-    await this.d.runc.delete(r.ID); // a stale runc state from a crash would block the new run
+    await this.d.runc.deleteIfPresent(r.ID); // a stale runc state from a crash would block the new run
     for (const s of ['stdout', 'stderr']) if (!existsSync(join(c.dir, 'io', s))) writeFileSync(join(c.dir, 'io', s), '');
     const tty = !!r.Config.Tty;
     r.Stdin = tty || (r.Config.OpenStdin && !r.Config.StdinOnce) ? 'open' : r.Config.OpenStdin ? 'once' : 'null';
     if (r.Stdin !== 'null' || tty) {
       const fifo = join(c.runDir, 'stdin');
       if (!existsSync(fifo)) await check('mkfifo', ['-m', '0600', fifo]);
-      if (c.stdinFd !== undefined) closeSync(c.stdinFd);
-      c.stdinFd = openSync(fifo, fsc.O_RDWR);
+      c.stdin.open(openSync(fifo, fsc.O_RDWR));
     }
     c.log.close();
     const stderrSize = statSync(join(c.dir, 'io', 'stderr')).size;
@@ -604,11 +778,20 @@ export class ContainerService {
       };
       c.ev.on('runDirChange', done);
       c.ev.once('readyCheck', done);
+      // a shim that died before runc said anything must not leave the start waiting
+      c.ev.once('shimExit', () => resolve(existsSync(pidFile) ? 'running' : 'exited'));
     });
-    r.ShimPid = this.d.runc.startShim({ id: r.ID, bundle: c.dir, runDir: c.runDir, ioDir: join(c.dir, 'io'), tty, stdin: r.Stdin });
+    r.ShimPid = this.d.runc.startShim({ id: r.ID, bundle: c.dir, runDir: c.runDir, ioDir: join(c.dir, 'io'), tty, stdin: r.Stdin }, (pid) => {
+      // news of an earlier run's shim (it can arrive late) or for an engine that let go: not ours
+      if (this.shuttingDown || c.rec.ShimPid !== pid) return;
+      c.ev.emit('runDirChange');
+      c.ev.emit('shimExit');
+      if (exitWritten(c.runDir)) void this.onExit(c);
+    });
     c.ev.emit('readyCheck');
     const outcome = await ready;
     c.ev.removeAllListeners('runDirChange');
+    c.ev.removeAllListeners('shimExit');
     if (outcome === 'exited') {
       const msg = runcError(c.runDir, 'container exited during start');
       this.unwatch(c);
@@ -617,6 +800,7 @@ export class ContainerService {
       throw systemError(`failed to create shim task: OCI runtime create failed: ${msg.replace(/^runc run failed: /, 'runc create failed: ')}: unknown`);
     }
     r.State.Pid = Number(readFileSync(pidFile, 'utf8').trim());
+    c.stdin.started();
     this.watchIO(c);
     this.pump(c);
   }
@@ -626,7 +810,7 @@ export class ContainerService {
     this.unwatch(c);
     const runw = watch(c.runDir, (_t, f) => {
       c.ev.emit('runDirChange');
-      if (f === 'exit' && existsSync(join(c.runDir, 'exit'))) void this.onExit(c);
+      if (f === 'exit' && exitWritten(c.runDir)) void this.onExit(c);
     });
     runw.on('error', () => {});
     c.watchers = [runw];
@@ -671,6 +855,8 @@ export class ContainerService {
   }
 
   private async handleExit(c: Container, lost = false): Promise<void> {
+    // let the caller record this as `c.exiting` before anyone hears of the exit (they wait on it)
+    await Promise.resolve();
     const r = c.rec;
     const exitFile = join(c.runDir, 'exit');
     let code = 255;
@@ -682,12 +868,8 @@ export class ContainerService {
     this.pump(c, true);
     this.unwatch(c);
     c.log.close();
-    if (c.stdinFd !== undefined) {
-      closeSync(c.stdinFd);
-      c.stdinFd = undefined;
-    }
+    c.stdin.close();
     r.State.OOMKilled = code === 137 && this.wasOOMKilled(c);
-    await this.cleanup(c);
     const ranFor = finished - (r.State.startedAt ?? finished);
     const decision = c.removed || this.shuttingDown ? { restart: false, delayMs: 0 } : shouldRestart(r.HostConfig.RestartPolicy, code, r.RestartCount, r.HasBeenManuallyStopped, ranFor, r.RestartDelayMs);
     const res = dockerTransition(r.State, { op: 'exit', exitCode: code, restart: decision.restart }, finished, r.ID);
@@ -701,7 +883,11 @@ export class ContainerService {
     }
     this.persist(c);
     this.event(c, 'die', { exitCode: String(code) });
+    // waiters learn of the exit before the clean-up, as with dockerd (SetStopped, then Cleanup);
+    // anything that changes the container waits for `exiting`, which includes the clean-up
     c.ev.emit('exit', code);
+    await this.cleanup(c);
+    this.persist(c);
     if (decision.restart) {
       c.restartTimer = setTimeout(() => {
         c.restartTimer = undefined;
@@ -732,13 +918,21 @@ export class ContainerService {
     const r = c.rec;
     for (const [name, ep] of Object.entries(r.Networks)) {
       const n = this.d.network.find(ep.NetworkID) ?? this.d.network.find(name);
-      if (n) await this.d.network.detach(n, r.ID, `/run/netns/${netnsName(r.ID)}`, ep.IfName).catch(() => undefined);
+      if (n) {
+        await this.d.network.detach(n, r.ID, `/run/netns/${netnsName(r.ID)}`, ep.IfName).catch(() => undefined);
+        this.d.events.log('network', 'disconnect', n.Id, { container: r.ID, name: n.Name, type: n.Driver });
+      }
+    }
+    if (c.predefinedNetwork) {
+      const n = this.d.network.find(c.predefinedNetwork);
+      if (n) this.d.events.log('network', 'disconnect', n.Id, { container: r.ID, name: n.Name, type: n.Driver });
+      c.predefinedNetwork = undefined;
     }
     r.Networks = {};
     r.Ports = {};
     await this.d.network.deleteNetns(r.ID);
     await unmountAll(c.rootfs);
-    await this.d.runc.delete(r.ID);
+    await this.d.runc.deleteIfPresent(r.ID);
     for (const m of r.Mounts) {
       if (m.Type === 'volume' && m.Name) {
         const used = this.list().some((o) => o !== c && isRunning(o.rec.State) && o.rec.Mounts.some((x) => x.Name === m.Name));
@@ -1006,20 +1200,13 @@ export class ContainerService {
     return {
       output,
       writeStdin: (data: Buffer) => {
-        if (!opts.stdin || stdinClosed || c.stdinFd === undefined) return;
-        try {
-          writeSync(c.stdinFd, data);
-        } catch {
-          // the container closed its stdin
-        }
+        if (!opts.stdin || stdinClosed || !c.rec.Config.OpenStdin) return;
+        c.stdin.write(data);
       },
       closeStdin: () => {
         if (!opts.stdin || stdinClosed) return;
         stdinClosed = true;
-        if (c.rec.Config.StdinOnce && !c.rec.Config.Tty && c.stdinFd !== undefined) {
-          closeSync(c.stdinFd);
-          c.stdinFd = undefined;
-        }
+        if (c.rec.Config.StdinOnce && !c.rec.Config.Tty) c.stdin.end();
       },
       detach: () => {
         c.ev.off('raw', onRaw);
@@ -1130,19 +1317,24 @@ export class ContainerService {
     for (const c of this.list()) {
       const st = c.rec.State.status;
       if (st === 'running' || st === 'paused') {
-        const exit = existsSync(join(c.runDir, 'exit'));
+        const exit = exitWritten(c.runDir);
         const state = exit ? undefined : await this.d.runc.state(c.id);
         if (!exit && state && (state.status === 'running' || state.status === 'paused')) {
           // still running: adopt it
           c.rec.State.Pid = state.pid;
           if (state.status === 'paused' && st !== 'paused') c.rec.State.status = 'paused';
           if (state.status === 'running' && st === 'paused') c.rec.State.status = 'running';
-          if (c.rec.Stdin !== 'null' && existsSync(join(c.runDir, 'stdin'))) c.stdinFd = openSync(join(c.runDir, 'stdin'), fsc.O_RDWR);
+          const mode = networkMode(c.rec.HostConfig);
+          if (mode === 'none' || mode === 'host') c.predefinedNetwork = this.d.network.find(mode)?.Id;
+          if (c.rec.Stdin !== 'null' && existsSync(join(c.runDir, 'stdin'))) {
+            c.stdin.open(openSync(join(c.runDir, 'stdin'), fsc.O_RDWR));
+            c.stdin.started();
+          }
           this.watch(c);
           this.pump(c);
           this.persist(c);
           // the exit may have happened between our check and the watch
-          if (existsSync(join(c.runDir, 'exit'))) void this.onExit(c);
+          if (exitWritten(c.runDir)) void this.onExit(c);
           else if (c.rec.ShimPid && !processAlive(c.rec.ShimPid)) this.pollLost(c);
           continue;
         }
@@ -1187,8 +1379,7 @@ export class ContainerService {
       if (c.restartTimer) clearTimeout(c.restartTimer);
       this.unwatch(c);
       c.log.close();
-      if (c.stdinFd !== undefined) closeSync(c.stdinFd);
-      c.stdinFd = undefined;
+      c.stdin.close();
     }
   }
 }
@@ -1277,6 +1468,15 @@ function dedupeTmpfsOpts(opts: string[]): string[] {
     if (!out.includes(o)) out.push(o);
   }
   return out;
+}
+
+/** The shim has recorded the exit status (the file exists and its line is complete). */
+function exitWritten(runDir: string): boolean {
+  try {
+    return readFileSync(join(runDir, 'exit'), 'utf8').endsWith('\n');
+  } catch {
+    return false;
+  }
 }
 
 /** translateContainerdStartErr: 127 for a missing command, 126 when it cannot be run, else 128. */

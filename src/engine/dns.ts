@@ -4,7 +4,8 @@
 // instead, which needs setns; the answers are the same).
 import { createSocket, type Socket } from 'node:dgram';
 
-export type Lookup = (name: string) => string[] | undefined;
+/** Addresses for a name, as asked by the client at `from`. */
+export type Lookup = (name: string, from: string) => string[] | undefined;
 
 interface Question {
   name: string;
@@ -112,7 +113,7 @@ export class EmbeddedDNS {
       return;
     }
     if (!q) return;
-    const ips = lookup(q.name);
+    const ips = lookup(q.name, addr);
     if (ips) {
       sock.send(answer(msg, q, q.type === TYPE_AAAA ? [] : ips), port, addr);
       return;

@@ -55,16 +55,17 @@ export class ExecService {
     return e;
   }
 
-  private checkRunning(c: Container): void {
+  /** getActiveContainer; a paused container is named as the client named it. */
+  private checkRunning(c: Container, asNamed = c.id): void {
     const st = c.rec.State.status;
     if (!isRunning(c.rec.State)) throw conflict(`Container ${c.id} is not running`);
-    if (st === 'paused') throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+    if (st === 'paused') throw conflict(`Container ${asNamed} is paused, unpause the container before exec`);
     if (st === 'restarting') throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
   }
 
   create(containerName: string, req: ExecCreateRequest): string {
     const c = this.containers.get(containerName);
-    this.checkRunning(c);
+    this.checkRunning(c, containerName);
     if (!req.Cmd || req.Cmd.length === 0) throw invalidParameter('No exec command specified');
     const id = randomBytes(32).toString('hex');
     let resolveDone!: () => void;

@@ -16,7 +16,7 @@ export interface LayerInfo {
   chainID: string;
   diffID: string;
   parent?: string;
-  /** Sum of the regular files' sizes, as dockerd counts a layer's size. */
+  /** Sum of the regular files' and symlinks' sizes, as dockerd counts a layer's size. */
   size: number;
 }
 
@@ -90,6 +90,8 @@ async function convertWhiteouts(src: Readable, out: tar.Pack): Promise<number> {
         header.type = 'file';
         await pipeline(entry as unknown as Readable, out.entry(header) as unknown as NodeJS.WritableStream);
       } else {
+        // a symlink's size is its target's length (lstat), which dockerd's du counts too
+        if (h.type === 'symlink' && h.linkname) size += Buffer.byteLength(h.linkname);
         out.entry({ ...header, size: 0 });
         entry.resume();
       }

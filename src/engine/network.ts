@@ -258,10 +258,12 @@ export class NetworkService {
         const { base, bits } = parseCIDR(c.Subnet);
         const subnet = `${intToIp(base)}/${bits}`;
         if (used.some((u) => overlaps(u, subnet))) throw new EngineError('forbidden', 'Pool overlaps with other one on this address space');
-        const gw = c.Gateway ?? intToIp(base + 1);
-        const g = ipToInt(gw);
-        if (((g & ((~0 << (32 - bits)) >>> 0)) >>> 0) !== base) throw invalidParameter(`no matching subnet for gateway ${gw}`);
-        return { Subnet: c.Subnet, ...(c.IPRange ? { IPRange: c.IPRange } : {}), Gateway: gw };
+        if (c.Gateway) {
+          const g = ipToInt(c.Gateway);
+          if (((g & ((~0 << (32 - bits)) >>> 0)) >>> 0) !== base) throw invalidParameter(`no matching subnet for gateway ${c.Gateway}`);
+        }
+        // kept as given: dockerd shows no Gateway it was not told, though the network has one
+        return { Subnet: c.Subnet, ...(c.IPRange ? { IPRange: c.IPRange } : {}), ...(c.Gateway ? { Gateway: c.Gateway } : {}) };
       });
     } else {
       const avoid = [...used, ...hostRoutes()];
@@ -318,7 +320,7 @@ export class NetworkService {
   /** The CNI configuration list realising a bridge network. */
   cniConfig(n: NetworkRecord): CniConfList {
     const c = n.IPAM.Config[0]!;
-    const range: Record<string, string> = { subnet: c.Subnet!, gateway: c.Gateway! };
+    const range: Record<string, string> = { subnet: c.Subnet!, gateway: gatewayOf(n)! };
     if (c.IPRange) {
       const { base, bits } = parseCIDR(c.IPRange);
       range['rangeStart'] = intToIp(base + (base === parseCIDR(c.Subnet!).base ? 2 : 0));
@@ -361,10 +363,12 @@ export class NetworkService {
   }
 
   /** Connects a container's namespace to a bridge network through CNI. */
-  async attach(n: NetworkRecord, containerID: string, netns: string, ifName: string, opts: { ip?: string; ports?: PortMapping[]; aliases?: string[] }): Promise<Endpoint> {
+  async attach(n: NetworkRecord, containerID: string, netns: string, ifName: string, opts: { endpointID?: string; ip?: string; ports?: PortMapping[]; aliases?: string[] }): Promise<Endpoint> {
     const conf = this.cniConfig(n);
     const args: Record<string, string> = {};
     if (opts.ip) args['IP'] = opts.ip;
+    // host-local hands out addresses round-robin; dockerd's IPAM takes the lowest free one
+    rmSync(join(this.ipamDir, n.Name, 'last_reserved_ip.0'), { force: true });
     let result;
     try {
       result = await cniAdd(conf, { containerID, netns, ifName, capabilityArgs: { portMappings: opts.ports ?? [] }, args }, this.cacheDir);
@@ -381,8 +385,8 @@ export class NetworkService {
     const [addr, prefix] = (ip?.address ?? '/0').split('/');
     const ep: Endpoint = {
       NetworkID: n.Id,
-      EndpointID: randomID(),
-      Gateway: ip?.gateway ?? n.IPAM.Config[0]?.Gateway ?? '',
+      EndpointID: opts.endpointID ?? randomID(),
+      Gateway: ip?.gateway ?? gatewayOf(n) ?? '',
       IPAddress: addr ?? '',
       IPPrefixLen: Number(prefix ?? 0),
       MacAddress: iface?.mac ?? '',
@@ -399,20 +403,35 @@ export class NetworkService {
 
   /** Starts the embedded DNS on a user network's gateway (the bridge exists once one container joined). */
   async serveDNS(n: NetworkRecord): Promise<void> {
-    const gw = n.IPAM.Config[0]?.Gateway;
+    const gw = gatewayOf(n);
     if (!gw || this.dns.has(n.Id)) return;
-    await this.dns.listen(n.Id, gw, (name) => this.resolve(n, name));
+    await this.dns.listen(n.Id, gw, (name, from) => this.resolve(n, name, from));
   }
 
-  /** Names a container answers to on a network: its name, its aliases, its short ID. */
-  resolve(n: NetworkRecord, name: string): string[] | undefined {
-    const ips: string[] = [];
-    for (const { user, ep } of this.endpointsOf(n)) {
-      const names = [user.name.replace(/^\//, ''), user.id.slice(0, 12), ...(ep.Aliases ?? [])].map((x) => x.toLowerCase());
-      if (names.includes(name) && ep.IPAddress) ips.push(ep.IPAddress);
+  /**
+   * Names a container answers to on a network: its name, its aliases, its short ID. A client on
+   * several user networks resolves names on all of them (its own network first), as with dockerd.
+   */
+  resolve(n: NetworkRecord, name: string, from?: string): string[] | undefined {
+    const asker = from ? this.endpointsOf(n).find(({ ep }) => ep.IPAddress === from)?.user : undefined;
+    const nets = [n, ...Object.values(asker?.endpoints ?? {}).map((ep) => this.networks.get(ep.NetworkID)).filter((x): x is NetworkRecord => !!x && x.Id !== n.Id && !PREDEFINED.includes(x.Name))];
+    for (const net of nets) {
+      const ips: string[] = [];
+      for (const { user, ep } of this.endpointsOf(net)) {
+        const names = [user.name.replace(/^\//, ''), user.id.slice(0, 12), ...(ep.Aliases ?? [])].map((x) => x.toLowerCase());
+        if (names.includes(name) && ep.IPAddress) ips.push(ep.IPAddress);
+      }
+      if (ips.length) return ips;
     }
-    return ips.length ? ips : undefined;
+    return undefined;
   }
+}
+
+/** A network's gateway: the configured one, or the subnet's first address. */
+export function gatewayOf(n: NetworkRecord): string | undefined {
+  const c = n.IPAM.Config[0];
+  if (!c?.Subnet) return undefined;
+  return c.Gateway ?? intToIp(parseCIDR(c.Subnet).base + 1);
 }
 
 export function netnsName(containerID: string): string {

@@ -58,14 +58,18 @@ export class Runc {
     else if (o.stdin === 'once') cmd = `${runArgs} <${shQuote(stdin)} ${out}`;
     else cmd = `${runArgs} </dev/null ${out}`;
     lines.push(cmd);
-    lines.push(`echo $? >${shQuote(join(o.runDir, 'exit.tmp'))}`);
-    lines.push(`mv ${shQuote(join(o.runDir, 'exit.tmp'))} ${shQuote(join(o.runDir, 'exit'))}`);
+    // written in place (a rename would cost a process on every exit): readers wait for content
+    lines.push(`echo $? >${shQuote(join(o.runDir, 'exit'))}`);
     return lines.join('\n') + '\n';
   }
 
-  /** Starts the shim in its own session; returns its PID. */
-  startShim(o: ShimOptions): number {
+  /**
+   * Starts the shim in its own session; returns its PID. While this engine runs, `onExit` hears of
+   * the shim's end at once (an engine that comes back later watches the exit file instead).
+   */
+  startShim(o: ShimOptions, onExit?: (pid: number) => void): number {
     const child = spawn('/bin/sh', ['-c', this.shimScript(o)], { detached: true, stdio: 'ignore' });
+    if (onExit) child.once('exit', () => onExit(child.pid!));
     child.unref();
     if (child.pid === undefined) throw new Error('failed to start the container shim');
     return child.pid;
@@ -91,6 +95,11 @@ export class Runc {
 
   async delete(id: string): Promise<void> {
     await run(this.binary, this.args('delete', '--force', id));
+  }
+
+  /** Deletes runc's state of a container only when there is some (`runc run` removes its own on exit). */
+  async deleteIfPresent(id: string): Promise<void> {
+    if (existsSync(join(this.root, id))) await this.delete(id);
   }
 
   /** PIDs in the container (host namespace). */

@@ -40,14 +40,9 @@ export function mergeConfig(user: ContainerConfig, image: ContainerConfig | unde
   if (image.ExposedPorts) c.ExposedPorts = { ...image.ExposedPorts, ...(c.ExposedPorts ?? {}) };
   if (!c.Env || c.Env.length === 0) c.Env = image.Env ? [...image.Env] : c.Env ?? null;
   else if (image.Env) {
-    const env = [...image.Env];
-    for (const e of c.Env) {
-      const k = e.split('=')[0];
-      const i = env.findIndex((x) => x.split('=')[0] === k);
-      if (i >= 0) env[i] = e;
-      else env.push(e);
-    }
-    c.Env = env;
+    // the user's variables first, then the image's that they do not override (dockerd's merge)
+    const keys = new Set(c.Env.map((e) => e.split('=')[0]));
+    c.Env = [...c.Env, ...image.Env.filter((e) => !keys.has(e.split('=')[0]))];
   }
   if (image.Labels) c.Labels = { ...image.Labels, ...(c.Labels ?? {}) };
   if (!c.Entrypoint || c.Entrypoint.length === 0) {
@@ -161,7 +156,8 @@ export function resolveUser(spec: string, passwd: PasswdEntry[], groups: GroupEn
     if (!grp) throw invalidParameter(`unable to find group ${g}: no matching entries in group file`);
     gid = grp.gid;
   }
-  const additionalGids = name ? groups.filter((x) => x.members.includes(name!) && x.gid !== gid).map((x) => x.gid) : [];
+  // the primary group is a supplementary group too, as it is under dockerd
+  const additionalGids = [gid, ...(name ? groups.filter((x) => x.members.includes(name!) && x.gid !== gid).map((x) => x.gid) : [])];
   return { uid, gid, additionalGids, home };
 }
 
@@ -199,6 +195,8 @@ export interface SpecInput {
   tty: boolean;
   hostname: string;
   mounts: OciMount[];
+  /** the root filesystem as a mount at "/" (overlayfs) that runc makes before the others */
+  rootOverlay?: OciMount;
   network: NamespaceMode;
   ipc: NamespaceMode;
   pid: NamespaceMode;
@@ -274,6 +272,7 @@ export function runtimeSpec(i: SpecInput): Record<string, unknown> {
   const caps = capabilities(i.capAdd, i.capDrop, i.privileged);
   const userDest = new Set(i.mounts.map((m) => m.destination));
   const mounts = [
+    ...(i.rootOverlay ? [i.rootOverlay] : []),
     ...DEFAULT_MOUNTS(i.shmSize).filter((m) => !userDest.has(m.destination) && !(i.ipc.kind === 'host' && m.destination === '/dev/shm')),
     ...sortMounts(i.mounts),
   ];

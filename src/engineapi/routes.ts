@@ -16,7 +16,7 @@ import { parseNormalizedNamed, withTag, familiarString } from '../engine/referen
 import { listContainers } from '../engine/list.js';
 import { isRunning } from '../engine/lifecycle.js';
 import { rfc3339NanoFixed, type LogEntry } from '../engine/logs.js';
-import type { CreateRequest } from '../engine/config.js';
+import type { CreateRequest, EndpointSettings } from '../engine/config.js';
 import type { ExecCreateRequest } from '../engine/exec.js';
 import type { WaitCondition } from '../engine/containers.js';
 import { API_VERSION, MIN_API_VERSION, boolValue, boolOr, upgraded, writeJSON, type ApiServer, type Ctx } from './http.js';
@@ -347,7 +347,7 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
     writeJSON(ctx.res, 200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
   });
 
-  api.get('/images/{name*}/json', (ctx) => writeJSON(ctx.res, 200, imageInspect(engine.images.get(ctx.params['name']!), engine.images, engine.layers)));
+  api.get('/images/{name*}/json', (ctx) => writeJSON(ctx.res, 200, imageInspect(engine.images.get(ctx.params['name']!), engine.images, engine.layers, ctx.version)));
   api.get('/images/{name*}/get', (ctx) => save(ctx, [ctx.params['name']!]));
   api.get('/images/{name*}/history', (ctx) => {
     const img = engine.images.get(ctx.params['name']!);
@@ -701,11 +701,17 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
     await engine.network.remove(ctx.params['id']!);
     noContent(ctx);
   });
-  api.post('/networks/{id}/connect', () => {
-    throw notImplemented('connecting a container to a second network is not supported by this engine');
+  api.post('/networks/{id}/connect', async (ctx) => {
+    const b = await ctx.json<{ Container?: string; EndpointConfig?: EndpointSettings | null }>();
+    await engine.containers.connect(b.Container ?? '', ctx.params['id']!, b.EndpointConfig ?? {});
+    ctx.res.writeHead(200);
+    ctx.res.end();
   });
-  api.post('/networks/{id}/disconnect', () => {
-    throw notImplemented('disconnecting a container from a network is not supported by this engine');
+  api.post('/networks/{id}/disconnect', async (ctx) => {
+    const b = await ctx.json<{ Container?: string; Force?: boolean }>();
+    await engine.containers.disconnect(b.Container ?? '', ctx.params['id']!, !!b.Force);
+    ctx.res.writeHead(200);
+    ctx.res.end();
   });
 }
 

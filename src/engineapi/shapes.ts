@@ -8,6 +8,7 @@ import { imageSize } from '../engine/images.js';
 import type { LayerStore } from '../engine/layers.js';
 import type { NetworkRecord, NetworkService } from '../engine/network.js';
 import { PREDEFINED } from '../engine/network.js';
+import { compareVersions } from './http.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -207,7 +208,7 @@ function endpointJSON(c: Container, name: string, net: NetworkRecord | undefined
 /** The networks a container is on (or would be, when not running), by name. */
 function networkNames(c: Container): string[] {
   const mode = networkMode(c.rec.HostConfig);
-  return mode.startsWith('container:') ? [] : [mode];
+  return mode.startsWith('container:') ? [] : Object.keys(c.rec.EndpointsConfig);
 }
 
 function networkSettingsJSON(c: Container, networks: NetworkService): Record<string, unknown> {
@@ -298,7 +299,8 @@ export function containerSummary(c: Container, d: ShapeDeps): Record<string, unk
   const ports: Record<string, unknown>[] = [];
   const running = r.State.status === 'running' || r.State.status === 'paused';
   const bound = running ? r.Ports : {};
-  for (const p of Object.keys(r.Config.ExposedPorts ?? {})) {
+  // a container that is not running has no port map at all (NetworkSettings.Ports is nil)
+  for (const p of running ? Object.keys(r.Config.ExposedPorts ?? {}) : []) {
     if (bound[p]) continue;
     const [port, proto] = p.split('/');
     ports.push({ PrivatePort: Number(port), Type: proto ?? 'tcp' });
@@ -316,7 +318,8 @@ export function containerSummary(c: Container, d: ShapeDeps): Record<string, unk
     const same = d.images.find(imageName);
     if (!same || same.id !== img.id) imageName = img.id;
   }
-  const cmd = [r.Path, ...r.Args].join(' ');
+  // arguments with spaces are single-quoted, as daemon/list.go does
+  const cmd = [r.Path, ...r.Args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ');
   return {
     Id: r.ID,
     Names: [r.Name],
@@ -351,27 +354,34 @@ export function imageSummary(img: Image, store: ImageStore, containers: number):
   };
 }
 
-export function imageInspect(img: Image, store: ImageStore, layers: LayerStore): Record<string, unknown> {
+/** Image config fields dockerd always shows (null or empty when unset), by API version. */
+const LEGACY_CONFIG_CURRENT = { Cmd: null, Entrypoint: null, Env: null, Labels: null, OnBuild: null, User: '', Volumes: null, WorkingDir: '' };
+const LEGACY_CONFIG_1_49 = { ...LEGACY_CONFIG_CURRENT, AttachStderr: false, AttachStdin: false, AttachStdout: false, Domainname: '', Hostname: '', Image: '', OpenStdin: false, StdinOnce: false, Tty: false };
+
+/** GET /images/{name}/json, shaped for the API version in use (image_routes.go getImagesByName). */
+export function imageInspect(img: Image, store: ImageStore, layers: LayerStore, version: string): Record<string, unknown> {
   const size = imageSize(img);
   const chain = img.layers.map((l) => layers.diffDir(l.chainID));
   const top = chain.at(-1);
+  const before = (v: string) => compareVersions(version, v) < 0;
+  const legacy = before('1.50') ? LEGACY_CONFIG_1_49 : LEGACY_CONFIG_CURRENT;
+  const created = img.config.created ?? (before('1.44') ? ZERO_TIME : undefined);
   return {
     Id: img.id,
     RepoTags: store.repoTags(img),
     RepoDigests: store.repoDigests(img),
     Parent: img.parent ?? '',
     Comment: img.config.comment ?? '',
-    Created: img.config.created ?? ZERO_TIME,
-    Container: img.config.container ?? '',
-    ContainerConfig: img.config.container_config ?? emptyConfig(),
+    ...(created !== undefined ? { Created: created } : {}),
+    ...(before('1.45') ? { Container: img.config.container ?? '', ContainerConfig: img.config.container_config ?? emptyConfig() } : {}),
     DockerVersion: img.config.docker_version ?? '',
     Author: img.config.author ?? '',
-    Config: img.config.config ?? null,
+    Config: img.config.config ? { ...legacy, ...img.config.config } : null,
     Architecture: img.config.architecture ?? 'amd64',
     ...(img.config.variant ? { Variant: img.config.variant } : {}),
     Os: img.config.os ?? 'linux',
     Size: size,
-    VirtualSize: size,
+    ...(before('1.44') ? { VirtualSize: size } : {}),
     GraphDriver: {
       Data: top ? { ...(chain.length > 1 ? { LowerDir: chain.slice(0, -1).reverse().join(':') } : {}), MergedDir: '', UpperDir: top, WorkDir: '' } : {},
       Name: 'overlay2',

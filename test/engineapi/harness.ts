@@ -14,15 +14,62 @@ export interface Result {
   stderr: string;
 }
 
-export class EngineProcess {
-  proc: ChildProcess | undefined;
+/** The docker CLI pointed at one daemon's socket, with its own HOME and config directory. */
+export class DockerClient {
   readonly dir: string;
   readonly socket: string;
+
+  constructor(prefix: string) {
+    this.dir = mkdtempSync(prefix);
+    this.socket = join(this.dir, 'docker.sock');
+  }
+
+  docker(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Result> {
+    return new Promise((resolve) => {
+      const child = execFile(
+        DOCKER,
+        args,
+        { env: { PATH: process.env['PATH'] ?? '', HOME: this.dir, DOCKER_HOST: `unix://${this.socket}`, DOCKER_CONFIG: join(this.dir, 'cfg'), ...(opts.env ?? {}) }, timeout: opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20, encoding: 'buffer' },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+          resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+        },
+      );
+      if (opts.input !== undefined) child.stdin!.end(opts.input);
+      else child.stdin!.end();
+    });
+  }
+
+  /** The docker CLI under a pseudo-terminal (util-linux script), for -it; keystrokes are timed. */
+  dockerTTY(args: string[], keys: { after: number; text: string }[], env: Record<string, string> = {}): Promise<Result> {
+    const cmd = `stty rows 40 cols 100; ${[DOCKER, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
+    return new Promise((resolve) => {
+      const child = spawn('script', ['-qefc', cmd, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', HOME: this.dir, DOCKER_HOST: `unix://${this.socket}`, DOCKER_CONFIG: join(this.dir, 'cfg'), SHELL: '/bin/sh', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      let t = 0;
+      for (const k of keys) {
+        t += k.after;
+        setTimeout(() => child.stdin!.write(k.text), t);
+      }
+      const kill = setTimeout(() => child.kill('SIGKILL'), t + 20_000);
+      child.on('close', (code) => {
+        clearTimeout(kill);
+        child.stdin!.destroy();
+        resolve({ code: code ?? 1, stdout: out, stderr: err });
+      });
+    });
+  }
+}
+
+export class EngineProcess extends DockerClient {
+  proc: ChildProcess | undefined;
   log = '';
 
   constructor() {
-    this.dir = mkdtempSync('/tmp/berth-api-test-');
-    this.socket = join(this.dir, 'docker.sock');
+    super('/tmp/berth-api-test-');
   }
 
   get dataDir(): string {
@@ -51,45 +98,6 @@ export class EngineProcess {
     p.kill(signal);
     await exited;
     this.proc = undefined;
-  }
-
-  docker(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Result> {
-    return new Promise((resolve) => {
-      const child = execFile(
-        DOCKER,
-        args,
-        { env: { PATH: process.env['PATH'] ?? '', HOME: this.dir, DOCKER_HOST: `unix://${this.socket}`, DOCKER_CONFIG: join(this.dir, 'cfg'), ...(opts.env ?? {}) }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20, encoding: 'buffer' },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-          resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
-        },
-      );
-      if (opts.input !== undefined) child.stdin!.end(opts.input);
-      else child.stdin!.end();
-    });
-  }
-
-  /** The docker CLI under a pseudo-terminal (util-linux script), for -it; keystrokes are timed. */
-  dockerTTY(args: string[], keys: { after: number; text: string }[]): Promise<Result> {
-    const cmd = `stty rows 40 cols 100; ${[DOCKER, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
-    return new Promise((resolve) => {
-      const child = spawn('script', ['-qefc', cmd, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', HOME: this.dir, DOCKER_HOST: `unix://${this.socket}`, DOCKER_CONFIG: join(this.dir, 'cfg'), SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      let t = 0;
-      for (const k of keys) {
-        t += k.after;
-        setTimeout(() => child.stdin!.write(k.text), t);
-      }
-      const kill = setTimeout(() => child.kill('SIGKILL'), t + 20_000);
-      child.on('close', (code) => {
-        clearTimeout(kill);
-        child.stdin!.destroy();
-        resolve({ code: code ?? 1, stdout: out, stderr: err });
-      });
-    });
   }
 
   async loadBusybox(): Promise<void> {
