@@ -16,6 +16,12 @@ const [nodes, pods, deployments] = [Number(process.argv[2] ?? 1000), Number(proc
 const main = resolve(dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-cluster-'));
 
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks
+}
+
 /** The server's resident and peak memory, from /proc. */
 function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -23,8 +29,15 @@ function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
 
+// The simulated nodes run pods as KWOK's default stages do: Running and Ready as soon as bound
+// (so one status write per pod). BERTH_BENCH_SIM_DELAYS="<start> <ready>" (e.g. "0.5s 1s", the
+// defaults of berth sim nodes) measures with delays instead.
+const [startDelay, readyDelay] = (process.env.BERTH_BENCH_SIM_DELAYS ?? '0 0').split(' ');
+// BERTH_BENCH_SERVER_NODE_ARGS adds Node flags to the server process (e.g. --cpu-prof for profiling).
+const serverNodeArgs = (process.env.BERTH_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const proc = spawn(process.execPath, [
-  '--max-old-space-size=8192', main, 'server', '--data-dir', join(dir, 'server'), '--port', '0', '--host', '127.0.0.1', '--sim-nodes', String(nodes),
+  ...serverNodeArgs, '--max-old-space-size=8192', main, 'server', '--data-dir', join(dir, 'server'), '--port', '0', '--host', '127.0.0.1', '--sim-nodes', String(nodes),
+  '--sim-start-delay', startDelay!, '--sim-ready-delay', readyDelay!,
 ], { stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
 await new Promise<void>((ok, fail) => {
@@ -66,6 +79,7 @@ try {
   }, () => undefined);
 
   const start = performance.now();
+  const cpuStart = cpuSecondsOf(proc.pid!);
   const per = Math.ceil(pods / deployments);
   for (let d = 0; d < deployments; d++) {
     const name = `app-${d}`;
@@ -93,16 +107,19 @@ try {
     if (s > 1800) throw new Error(`not done after 30 min: ${ready.size}/${pods} ready`);
   }
   const totalS = (performance.now() - start) / 1000;
+  const serverCpuS = cpuSecondsOf(proc.pid!) - cpuStart;
   watch.stop();
   const mem = memoryOf(proc.pid!);
   printTable([
     ['', 'value'],
     [`simulated nodes registered and Ready (s)`, nodesReadyS.toFixed(1)],
+    ['simulated pod start / ready delay', `${startDelay} / ${readyDelay}`],
     [`pods (through ${deployments} Deployments)`, String(pods)],
     ['time until all Running and Ready (s)', totalS.toFixed(1)],
     ['end-to-end pods/s', fmt(pods / totalS)],
     ['scheduling pods/s (first to last bind)', fmt(scheduled.size / Math.max(0.001, (lastBound - firstBound) / 1000))],
     ['server RSS now / peak (MiB)', `${mem.rssMiB.toFixed(0)} / ${peak.peakMiB.toFixed(0)}`],
+    ['server CPU per pod (ms; all threads)', (serverCpuS * 1000 / pods).toFixed(2)],
   ]);
   console.log(`\nend-to-end ${fmt(pods / totalS)} pods/s = ${(pods / totalS / 20).toFixed(0)}x KWOK's reported 20 pods/s (goal >= 1,000 pods/s)`);
 } finally {

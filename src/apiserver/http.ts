@@ -97,12 +97,22 @@ async function serve(handler: ApiHandler, opts: TransportOptions, req: IncomingM
     res.writeHead(answer.status);
     res.flushHeaders();
     let ended = false;
+    // Events that arrive together (one commit's worth) leave as one chunk.
+    let pending: string[] = [];
+    const send = () => {
+      const data = pending.join('');
+      pending = [];
+      if (!ended && data) res.write(data);
+    };
     const stop = await answer.stream({
       write: (chunk) => {
-        if (!ended) res.write(chunk);
+        if (ended) return;
+        if (pending.length === 0) process.nextTick(send);
+        pending.push(chunk);
       },
       end: () => {
         if (!ended) {
+          send();
           ended = true;
           res.end();
         }

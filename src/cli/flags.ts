@@ -48,3 +48,18 @@ export function flagHelp(spec: FlagSpec): string {
     .map(([k, v]) => `  --${k}${v.type === 'boolean' ? '' : ` <${v.type}>`}  ${v.help}${v.default !== undefined && v.default !== '' ? ` (default ${String(v.default)})` : ''}`)
     .join('\n');
 }
+
+/** A Go-style duration: 1s, 0.5s, 250ms, 1m30s. */
+export function parseDuration(s: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let end = 0;
+  if (s === '0') return 0;
+  while ((m = re.exec(s))) {
+    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    end = re.lastIndex;
+  }
+  if (end !== s.length || s.length === 0) throw new UsageError(`invalid duration "${s}"`);
+  return total;
+}

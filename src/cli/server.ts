@@ -11,7 +11,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { SimNodes } from '../sim/nodes.js';
 import { parseCidr, ipToString } from '../apiserver/allocator.js';
 import { adminKubeconfig, ensurePki, localAddresses, writeKubeconfig } from '../apiserver/pki.js';
-import { CommandError, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { CommandError, flagHelp, parseDuration, parseFlags, type FlagSpec } from './flags.js';
 
 const serverFlags = {
   'data-dir': { type: 'string', help: 'directory for the store, PKI and kubeconfig' },
@@ -21,6 +21,9 @@ const serverFlags = {
   store: { type: 'string', default: 'sqlite', help: 'object store: sqlite or memory' },
   controllers: { type: 'boolean', default: true, help: 'run the built-in controllers (namespace deletion, garbage collection, ...) and the scheduler in this process' },
   'sim-nodes': { type: 'number', default: 0, help: 'run this many simulated nodes (berth sim nodes) in this process' },
+  'sim-start-delay': { type: 'string', default: '0.5s', help: 'simulated nodes: from binding to Running (berth sim nodes --start-delay)' },
+  'sim-ready-delay': { type: 'string', default: '1s', help: 'simulated nodes: from Running to Ready; 0 makes them one status write (berth sim nodes --ready-delay)' },
+  'node-monitor-grace-period': { type: 'string', default: '50s', help: 'how long a node may stop renewing its Lease before it is marked Unknown and tainted unreachable (kube-controller-manager\'s flag and its default since 1.32)' },
 } satisfies FlagSpec;
 
 export const serverUsage = `Usage: berth server --data-dir DIR [--port N]\n\n${flagHelp(serverFlags)}\n`;
@@ -34,6 +37,7 @@ export interface Started {
 export async function startServer(args: string[], defaults: Partial<Record<keyof typeof serverFlags, string>> = {}): Promise<Started> {
   const withDefaults = Object.entries(defaults).flatMap(([k, v]) => (args.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)) ? [] : [`--${k}=${v}`]));
   const f = parseFlags([...withDefaults, ...args], serverFlags);
+  const nodeMonitorGraceMs = parseDuration(f['node-monitor-grace-period']);
   const dataDir = f['data-dir'];
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const advertise = f['advertise-address'] || localAddresses().find((a) => a !== '127.0.0.1') || '127.0.0.1';
@@ -57,10 +61,13 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
     }
     throw e;
   }
-  const controllers = f.controllers ? startControllerManager(new LocalClient(server.rest)) : undefined;
+  const controllers = f.controllers
+    ? startControllerManager(new LocalClient(server.rest), {}, { nodeLifecycle: { gracePeriodMs: nodeMonitorGraceMs } })
+    : undefined;
   const scheduler = f.controllers ? new Scheduler(new LocalClient(server.rest)) : undefined;
   await Promise.all([controllers?.ready, scheduler?.start()]);
-  const sim = f['sim-nodes'] > 0 ? new SimNodes(new LocalClient(server.rest), { count: f['sim-nodes'] }) : undefined;
+  const simTiming = { startDelayMs: parseDuration(f['sim-start-delay']), readyDelayMs: parseDuration(f['sim-ready-delay']) };
+  const sim = f['sim-nodes'] > 0 ? new SimNodes(new LocalClient(server.rest), { count: f['sim-nodes'], timing: simTiming }) : undefined;
   await sim?.start();
   // Diagnostics for performance work: per-controller work, every few seconds, on stderr.
   const statsEvery = Number(process.env.BERTH_CONTROLLER_STATS ?? 0);

@@ -7,7 +7,7 @@ import type { Taint } from 'kubernetes-types/core/v1.js';
 import { HttpClient, loadKubeconfig } from '../client/http.js';
 import { RemoteClient } from '../client/remote.js';
 import { SimNodes, parseTaint, type SimNodesOptions } from '../sim/nodes.js';
-import { CommandError, UsageError, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { CommandError, UsageError, flagHelp, parseDuration, parseFlags, type FlagSpec } from './flags.js';
 import { runUntilSignal } from './server.js';
 
 const simFlags = {
@@ -23,6 +23,7 @@ const simFlags = {
   'start-delay': { type: 'string', default: '0.5s', help: 'from binding to Running' },
   'ready-delay': { type: 'string', default: '1s', help: 'from Running to Ready' },
   'run-time': { type: 'string', default: '1s', help: 'how long containers of restartPolicy Never/OnFailure pods run before they succeed' },
+  'node-lease-duration-seconds': { type: 'number', default: 40, help: "the node Lease's duration (kubelet's nodeLeaseDurationSeconds); renewed every quarter of it" },
 } satisfies FlagSpec;
 
 export const simUsage = `Usage: berth sim nodes [--count N] [--kubeconfig FILE] [options]
@@ -30,25 +31,11 @@ export const simUsage = `Usage: berth sim nodes [--count N] [--kubeconfig FILE] 
 Pods bound to a simulated node go Pending -> Running -> Ready after the delays; pods with
 restartPolicy Never or OnFailure then succeed after --run-time. Per pod, the annotations
 sim.berth.dev/run-seconds and sim.berth.dev/exit-code set how long its containers run and how
-they exit. SIGINT or SIGTERM stops the nodes: they stop heartbeating, as a failed node would.
+they exit; sim.berth.dev/ready: "false" fails its readiness probe (Running, not Ready) until the
+annotation goes. SIGINT or SIGTERM stops the nodes: they stop heartbeating, as a failed node would.
 
 ${flagHelp(simFlags)}
 `;
-
-/** A Go-style duration: 1s, 0.5s, 250ms, 1m30s. */
-export function parseDuration(s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let end = 0;
-  if (s === '0') return 0;
-  while ((m = re.exec(s))) {
-    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-    end = re.lastIndex;
-  }
-  if (end !== s.length || s.length === 0) throw new UsageError(`invalid duration "${s}"`);
-  return total;
-}
 
 function parseLabels(s: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -68,6 +55,8 @@ export function simNodesOptions(args: string[]): { options: SimNodesOptions; kub
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const leaseSeconds = f['node-lease-duration-seconds'];
+  if (leaseSeconds < 1) throw new UsageError('--node-lease-duration-seconds must be at least 1');
   const kubeconfig = f.kubeconfig || process.env.KUBECONFIG?.split(':')[0] || join(homedir(), '.kube', 'config');
   return {
     kubeconfig,
@@ -80,7 +69,13 @@ export function simNodesOptions(args: string[]): { options: SimNodesOptions; kub
       pods: f.pods,
       labels: parseLabels(f.labels),
       taints,
-      timing: { startDelayMs: parseDuration(f['start-delay']), readyDelayMs: parseDuration(f['ready-delay']), runMs: parseDuration(f['run-time']) },
+      timing: {
+        startDelayMs: parseDuration(f['start-delay']),
+        readyDelayMs: parseDuration(f['ready-delay']),
+        runMs: parseDuration(f['run-time']),
+        leaseDurationSeconds: leaseSeconds,
+        leaseRenewMs: leaseSeconds * 250,
+      },
     },
   };
 }

@@ -105,7 +105,10 @@ export class Informer {
   private wake(): void {
     if (!this.waiters.length) return;
     const still: typeof this.waiters = [];
-    for (const w of this.waiters) (w.until() ? w.done : () => still.push(w))();
+    for (const w of this.waiters) {
+      if (w.until()) w.done();
+      else still.push(w);
+    }
     this.waiters = still;
   }
 

@@ -23,6 +23,8 @@ export interface GcObservation {
   dependents: Located[];
 }
 
+const ignored = (r: ResourceRef) => r.resource === 'events' && (r.group === '' || r.group === 'events.k8s.io');
+
 /** How soon to look again when an owner's cache is behind the dependent. */
 const CACHE_WAIT_MS = 100;
 
@@ -34,9 +36,24 @@ export function garbageCollector(registry: Registry, watched: ResourceRef[]): Co
   };
   return {
     name: 'garbage-collector',
-    watches: watched.map((resource) => ({
+    // Events are never owners or dependents: upstream's GC ignores them (DefaultIgnoredResources).
+    watches: watched.filter((r) => !ignored(r)).map((resource) => ({
       resource,
-      keys: (o: KubeObject, view: ClusterView) => [o.metadata.uid!, ...view.dependentsOf(o.metadata.uid!).map((d) => d.object.metadata.uid!)],
+      keys: (o: KubeObject, view: ClusterView) => {
+        const keys = view.dependentsOf(o.metadata.uid!).map((d) => d.object.metadata.uid!);
+        // The object itself matters when it is being deleted or an owner it names is not in the
+        // caches; with every owner present there is nothing to collect (upstream enqueues only
+        // dependents of absent, "virtual" owners).
+        const refs = o.metadata.ownerReferences ?? [];
+        if (o.metadata.deletionTimestamp || refs.some((r) => !view.byUid(r.uid))) keys.unshift(o.metadata.uid!);
+        // An owner deleted in the foreground waits for its dependents: it looks again when one goes
+        // or lets go of it (upstream enqueues owners that are deleting dependents).
+        for (const ref of o.metadata.ownerReferences ?? []) {
+          const owner = view.byUid(ref.uid)?.object;
+          if (owner?.metadata.deletionTimestamp && owner.metadata.finalizers?.includes('foregroundDeletion')) keys.push(ref.uid);
+        }
+        return keys;
+      },
       // The graph changes only with ownership, deletion and finalizers; status updates do not touch it.
       changed: (o: KubeObject, old: KubeObject) =>
         o.metadata.uid !== old.metadata.uid ||

@@ -6,7 +6,7 @@ import { namespaceController } from './namespace.js';
 import { garbageCollector } from './gc.js';
 import { replicaSetController } from './replicaset.js';
 import { deploymentController } from './deployment.js';
-import { nodeLifecycleController, taintEvictionController } from './nodelifecycle.js';
+import { nodeLifecycleController, taintEvictionController, type NodeLifecycleOptions } from './nodelifecycle.js';
 import { statefulSetController } from './statefulset.js';
 import { daemonSetController } from './daemonset.js';
 import { jobController } from './job.js';
@@ -24,7 +24,12 @@ export function storedResources(registry: Registry): { resource: ResourceRef; na
     .map((t) => ({ resource: { group: t.group, version: t.version, resource: t.plural }, namespaced: t.namespaced }));
 }
 
-export function startControllerManager(client: ApiClient, opts: RunnerOptions = {}): { runner: ControllerRunner; ready: Promise<void>; stop(): void } {
+/** Settings of individual controllers (kube-controller-manager's flags). */
+export interface ControllerManagerConfig {
+  nodeLifecycle?: NodeLifecycleOptions;
+}
+
+export function startControllerManager(client: ApiClient, opts: RunnerOptions = {}, config: ControllerManagerConfig = {}): { runner: ControllerRunner; ready: Promise<void>; stop(): void } {
   const registry = new Registry();
   const resources = storedResources(registry);
   const runner = new ControllerRunner(client, new SharedInformers(client), opts);
@@ -40,7 +45,7 @@ export function startControllerManager(client: ApiClient, opts: RunnerOptions = 
   runner.add(endpointsController());
   runner.add(endpointSliceController());
   runner.add(serviceAccountController());
-  runner.add(nodeLifecycleController());
+  runner.add(nodeLifecycleController(config.nodeLifecycle));
   runner.add(taintEvictionController());
   const ready = runner.start();
   return { runner, ready, stop: () => runner.stop() };

@@ -271,7 +271,12 @@ export function taintEvictionController(): Controller<TaintEvictionObservation> 
     watches: [
       {
         resource: R.pods,
-        keys: (o) => ((o.spec as { nodeName?: string } | undefined)?.nodeName ? [keyOf(o)] : []),
+        // Only a pod on a node with NoExecute taints can be evicted; a node gaining one brings its pods (below).
+        keys: (o, view) => {
+          const node = (o.spec as { nodeName?: string } | undefined)?.nodeName;
+          const n = node ? view.get(R.nodes, undefined, node) : undefined;
+          return n && hasNoExecute(n) ? [keyOf(o)] : [];
+        },
         // Eviction depends on where a pod runs and what it tolerates, not on its status.
         changed: (o, old) => o.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || !deepEqual(o.spec, old.spec),
       },

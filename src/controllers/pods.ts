@@ -14,7 +14,10 @@ type PodLike = KubeObject & Pick<Pod, 'spec' | 'status'>;
 const time = (s: string | undefined): number | undefined => (s ? Date.parse(s) : undefined);
 
 export function podCondition(pod: PodLike, type: string) {
-  return pod.status?.conditions?.find((c) => c.type === type);
+  // A plain loop: controllers ask this of every pod of a set on every sync.
+  const conditions = pod.status?.conditions;
+  if (conditions) for (const c of conditions) if (c.type === type) return c;
+  return undefined;
 }
 
 /** podutil.IsPodReady: the Ready condition is True. */
@@ -94,7 +97,9 @@ export function controllerRef(owner: KubeObject): OwnerReference {
 
 /** metav1.GetControllerOf. */
 export function controllerOf(o: KubeObject): OwnerReference | undefined {
-  return o.metadata.ownerReferences?.find((r) => r.controller);
+  const refs = o.metadata.ownerReferences;
+  if (refs) for (const r of refs) if (r.controller) return r;
+  return undefined;
 }
 
 export function isControlledBy(o: KubeObject, owner: KubeObject): boolean {
@@ -103,11 +108,7 @@ export function isControlledBy(o: KubeObject, owner: KubeObject): boolean {
 
 /** The cached objects of one resource whose controller is `owner` (through the view's owner index). */
 export function controlledBy(view: ClusterView, owner: KubeObject, resource: ResourceRef): KubeObject[] {
-  const key = `${resource.group}/${resource.resource}`;
-  return view
-    .dependentsOf(owner.metadata.uid!)
-    .filter((d) => `${d.resource.group}/${d.resource.resource}` === key && isControlledBy(d.object, owner))
-    .map((d) => d.object);
+  return view.controlledBy(owner.metadata.uid!, resource);
 }
 
 /**

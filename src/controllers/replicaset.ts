@@ -16,7 +16,7 @@ import { labelSelectorAsSelector, matches, selectorFromSet, type Selector } from
 import { StatusError } from '../model/status.js';
 import type { Action, ClusterView, Controller, Decision } from './runtime.js';
 import { eventAction, keyOf, splitKey } from './runtime.js';
-import { availableAt, controlledBy, controllerOf, generateName, isPodActive, isPodAvailable, isPodReady, podFromTemplate } from './pods.js';
+import { availableAt, controlledBy, controllerOf, generateName, isPodActive, isPodAvailable, isPodReady, podCondition, podFromTemplate } from './pods.js';
 import { claimObjects } from './claim.js';
 import { podsToDelete } from './ranking.js';
 import { getCondition, removeCondition, setCondition, type ReplicaSetObject } from './deployment-util.js';
@@ -50,9 +50,10 @@ export function observeReplicaSet(key: string, view: ClusterView): ReplicaSetObs
   const rs = view.get(R.replicasets, namespace, name) as ReplicaSetObject | undefined;
   if (!rs || !namespace) return { pods: [], related: [], names: [] };
   const owned = controlledBy(view, rs, R.pods) as PodObject[];
-  const pods = [...owned, ...(view.uncontrolled(R.pods, namespace) as PodObject[])];
+  const pods = owned.concat(view.uncontrolled(R.pods, namespace) as PodObject[]);
   const want = rs.spec?.replicas ?? 0;
-  const active = owned.filter(isPodActive).length;
+  let active = 0;
+  for (const p of owned) if (isPodActive(p)) active++;
   let related: PodObject[] = [];
   const parent = controllerOf(rs);
   if (active > want && parent) {
@@ -81,9 +82,9 @@ export function replicaSetStatus(rs: ReplicaSetObject, pods: PodObject[], now: I
   let available = 0;
   for (const p of pods) {
     if (matches(templateLabels, p.metadata.labels ?? {})) fullyLabeled++;
-    if (isPodReady(p)) {
+    if (podCondition(p, 'Ready')?.status === 'True') {
       ready++;
-      if (isPodAvailable(p, minReady, now)) available++;
+      if (!minReady || isPodAvailable(p, minReady, now)) available++;
     }
   }
   const status: ReplicaSetStatus = { ...(rs.status ?? { replicas: 0 }) };
@@ -227,12 +228,31 @@ function replicaSetsOfPod(pod: KubeObject, view: ClusterView): string[] {
   return keys;
 }
 
+/**
+ * Whether a pod update can change what a ReplicaSet decides: its labels and owners (claiming),
+ * whether it is active (phase, deletion), and its readiness (the status counts). A binding or a
+ * Running-but-not-Ready status changes none of them; the deletion ranking reads the cache afresh.
+ */
+export function podChangeMatters(pod: KubeObject, old: KubeObject): boolean {
+  const ready = (p: KubeObject) => podCondition(p as PodObject, 'Ready');
+  const a = ready(pod);
+  const b = ready(old);
+  return (
+    pod.metadata.deletionTimestamp !== old.metadata.deletionTimestamp ||
+    (pod as PodObject).status?.phase !== (old as PodObject).status?.phase ||
+    a?.status !== b?.status ||
+    a?.lastTransitionTime !== b?.lastTransitionTime ||
+    !deepEqual(pod.metadata.labels, old.metadata.labels) ||
+    !deepEqual(pod.metadata.ownerReferences, old.metadata.ownerReferences)
+  );
+}
+
 export function replicaSetController(): Controller<ReplicaSetObservation> {
   return {
     name: 'replicaset',
     watches: [
       { resource: R.replicasets, keys: (o) => [keyOf(o)] },
-      { resource: R.pods, keys: replicaSetsOfPod },
+      { resource: R.pods, keys: replicaSetsOfPod, changed: podChangeMatters },
     ],
     observe: observeReplicaSet,
     reconcile: reconcileReplicaSet,

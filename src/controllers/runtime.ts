@@ -46,6 +46,8 @@ export interface ClusterView {
   byUid(uid: string): Located | undefined;
   /** Cached objects whose ownerReferences name this uid. */
   dependentsOf(uid: string): Located[];
+  /** Cached objects of this resource whose controller ownerReference names this uid (upstream's controller index). */
+  controlledBy(uid: string, r: ResourceRef): KubeObject[];
   /** Cached objects of this resource in this namespace with no controller ownerReference (adoption candidates). */
   uncontrolled(r: ResourceRef, namespace: string): KubeObject[];
   /** Cached pods bound to this node (spec.nodeName), as upstream's node-name pod index. */
@@ -80,67 +82,106 @@ export interface Controller<Obs> {
 }
 
 export const refKey = (r: ResourceRef) => `${r.group}/${r.version}/${r.resource}`;
+/** A resource in any version. */
+export const groupResourceKey = (r: ResourceRef) => `${r.group}/${r.resource}`;
 
 /** One informer per resource, shared by every controller of a process, with uid and owner indexes. */
 export class SharedInformers implements ClusterView {
   private readonly informers = new Map<string, Informer>();
   private readonly uids = new Map<string, Located>();
   private readonly owners = new Map<string, Map<string, Located>>();
+  /** controller uid -> resource -> uid -> object: what a workload controller reads on every sync. */
+  private readonly controlled = new Map<string, Map<string, Map<string, KubeObject>>>();
   /** node name -> uid -> pod */
   private readonly nodePods = new Map<string, Map<string, KubeObject>>();
   /** resource -> namespace -> uid -> object, for objects without a controller. */
   private readonly orphans = new Map<string, Map<string, Map<string, KubeObject>>>();
   constructor(private readonly client: ApiClient) {}
 
+  /** By the ResourceRef object first: observe() asks for R.pods and the like thousands of times a second. */
+  private readonly byRef = new WeakMap<ResourceRef, Informer>();
+
   informer(r: ResourceRef): Informer {
-    let i = this.informers.get(refKey(r));
+    let i = this.byRef.get(r);
+    if (i) return i;
+    i = this.informers.get(refKey(r));
     if (!i) {
       const inf = new Informer(this.client, r);
-      inf.on((ev) => this.index(r, ev));
+      inf.on(this.indexer(r));
       this.informers.set(refKey(r), inf);
       i = inf;
     }
+    this.byRef.set(r, i);
     return i;
   }
 
-  private index(resource: ResourceRef, ev: InformerEvent): void {
-    const orphansOf = (o: KubeObject) => {
-      let byNs = this.orphans.get(refKey(resource));
-      if (!byNs) this.orphans.set(refKey(resource), (byNs = new Map()));
-      const ns = o.metadata.namespace ?? '';
-      let m = byNs.get(ns);
-      if (!m) byNs.set(ns, (m = new Map()));
-      return m;
-    };
+  /** Keeps the indexes current with one resource's informer events. */
+  private indexer(resource: ResourceRef): (ev: InformerEvent) => void {
     const isPods = resource.group === '' && resource.resource === 'pods';
+    const grKey = groupResourceKey(resource);
+    let orphans = this.orphans.get(refKey(resource));
+    if (!orphans) this.orphans.set(refKey(resource), (orphans = new Map()));
+    const byNs = orphans;
+    const controllerUid = (o: KubeObject) => {
+      const refs = o.metadata.ownerReferences;
+      if (refs) for (const r of refs) if (r.controller) return r.uid;
+      return undefined;
+    };
+    const nodeOf = (o: KubeObject) => (isPods ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined);
     const drop = (o: KubeObject) => {
       const uid = o.metadata.uid!;
       this.uids.delete(uid);
       for (const ref of o.metadata.ownerReferences ?? []) this.owners.get(ref.uid)?.delete(uid);
-      const node = isPods && (o.spec as { nodeName?: string } | undefined)?.nodeName;
+      const c = controllerUid(o);
+      if (c !== undefined) {
+        const byResource = this.controlled.get(c);
+        const m = byResource?.get(grKey);
+        if (m?.delete(uid) && m.size === 0) {
+          byResource!.delete(grKey);
+          if (byResource!.size === 0) this.controlled.delete(c);
+        }
+      }
+      byNs.get(o.metadata.namespace ?? '')?.delete(uid);
+      const node = nodeOf(o);
       if (node) {
         const m = this.nodePods.get(node);
         if (m?.delete(uid) && m.size === 0) this.nodePods.delete(node);
       }
-      this.orphans.get(refKey(resource))?.get(o.metadata.namespace ?? '')?.delete(uid);
     };
-    if (ev.old) drop(ev.old);
-    if (ev.type === 'delete') return drop(ev.object);
-    const o = ev.object;
-    const located = { resource, object: o };
-    this.uids.set(o.metadata.uid!, located);
-    const node = isPods && (o.spec as { nodeName?: string } | undefined)?.nodeName;
-    if (node) {
-      let m = this.nodePods.get(node);
-      if (!m) this.nodePods.set(node, (m = new Map()));
-      m.set(o.metadata.uid!, o);
-    }
-    if (!o.metadata.ownerReferences?.some((r) => r.controller)) orphansOf(o).set(o.metadata.uid!, o);
-    for (const ref of o.metadata.ownerReferences ?? []) {
-      let m = this.owners.get(ref.uid);
-      if (!m) this.owners.set(ref.uid, (m = new Map()));
-      m.set(o.metadata.uid!, located);
-    }
+    const add = (o: KubeObject) => {
+      const uid = o.metadata.uid!;
+      const located = { resource, object: o };
+      this.uids.set(uid, located);
+      const node = nodeOf(o);
+      if (node) {
+        let m = this.nodePods.get(node);
+        if (!m) this.nodePods.set(node, (m = new Map()));
+        m.set(uid, o);
+      }
+      for (const ref of o.metadata.ownerReferences ?? []) {
+        let m = this.owners.get(ref.uid);
+        if (!m) this.owners.set(ref.uid, (m = new Map()));
+        m.set(uid, located);
+      }
+      const c = controllerUid(o);
+      if (c !== undefined) {
+        let byResource = this.controlled.get(c);
+        if (!byResource) this.controlled.set(c, (byResource = new Map()));
+        let m = byResource.get(grKey);
+        if (!m) byResource.set(grKey, (m = new Map()));
+        m.set(uid, o);
+      } else {
+        const ns = o.metadata.namespace ?? '';
+        let m = byNs.get(ns);
+        if (!m) byNs.set(ns, (m = new Map()));
+        m.set(uid, o);
+      }
+    };
+    return (ev) => {
+      if (ev.old) drop(ev.old);
+      if (ev.type === 'delete') drop(ev.object);
+      else add(ev.object);
+    };
   }
 
   byUid(uid: string): Located | undefined {
@@ -149,6 +190,10 @@ export class SharedInformers implements ClusterView {
 
   dependentsOf(uid: string): Located[] {
     return [...(this.owners.get(uid)?.values() ?? [])];
+  }
+
+  controlledBy(uid: string, r: ResourceRef): KubeObject[] {
+    return [...(this.controlled.get(uid)?.get(groupResourceKey(r))?.values() ?? [])];
   }
 
   uncontrolled(r: ResourceRef, namespace: string): KubeObject[] {
@@ -277,16 +322,20 @@ export class ControllerRunner {
     const newest = new Map<string, { resource: ResourceRef; rv: number }>();
     const deletes: (Action & { kind: 'delete' })[] = [];
     const one = async (a: Action): Promise<void> => {
+      // Events and other best-effort writes never hold up the reconcile that made them: they are
+      // issued in order but not awaited, and their failures are dropped.
+      if (a.kind === 'create' && a.bestEffort) {
+        this.apply(a).catch(() => undefined);
+        return;
+      }
       let written: KubeObject | undefined;
       try {
         written = await this.apply(a);
       } catch (e) {
-        // Events and other best-effort writes never hold up the reconcile that made them.
-        if (a.kind === 'create' && a.bestEffort) return;
         if (a.onError) await this.execute(a.onError(e).map((f) => ({ ...f, onError: undefined }))).catch(() => undefined);
         throw e;
       }
-      if (written && !(a.kind === 'create' && a.bestEffort)) {
+      if (written) {
         const k = refKey(a.resource);
         const rv = Number(written.metadata.resourceVersion);
         const prev = newest.get(k);

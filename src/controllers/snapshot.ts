@@ -3,7 +3,7 @@
 import type { ResourceRef } from '../model/api.js';
 import type { KubeObject } from '../model/object.js';
 import type { ClusterView, Located } from './runtime.js';
-import { refKey } from './runtime.js';
+import { groupResourceKey, refKey } from './runtime.js';
 
 export class SnapshotView implements ClusterView {
   private readonly byResource = new Map<string, Map<string, KubeObject>>();
@@ -45,6 +45,13 @@ export class SnapshotView implements ClusterView {
 
   dependentsOf(uid: string): Located[] {
     return [...(this.owners.get(uid) ?? [])];
+  }
+
+  controlledBy(uid: string, r: ResourceRef): KubeObject[] {
+    const k = groupResourceKey(r);
+    return this.dependentsOf(uid)
+      .filter((d) => groupResourceKey(d.resource) === k && d.object.metadata.ownerReferences?.find((ref) => ref.controller)?.uid === uid)
+      .map((d) => d.object);
   }
 
   uncontrolled(r: ResourceRef, namespace: string): KubeObject[] {

@@ -36,8 +36,35 @@ export function rfc3339Micro(t: Instant): string {
   return new Date(t).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
+/** What JSON.parse(JSON.stringify(v)) gives (undefined stays undefined), without the text in between. */
 export function deepClone<T>(v: T): T {
-  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+  return v === undefined ? v : (cloneJson(v) as T);
+}
+
+const viaText = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+const dropped = (x: unknown) => x === undefined || typeof x === 'function' || typeof x === 'symbol';
+
+function cloneJson(v: unknown): unknown {
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v + 0 : null; // -0 prints as 0; NaN and ±Infinity as null
+  if (typeof v !== 'object') return viaText(v);
+  // Anything but plain objects and arrays (Dates, toJSON, boxed values, Maps) takes the text route.
+  const proto = Object.getPrototypeOf(v);
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return viaText(v);
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = dropped(v[i]) ? null : cloneJson(v[i]);
+    return out;
+  }
+  if (proto !== Object.prototype && proto !== null) return viaText(v);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (dropped(x)) continue;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: cloneJson(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = cloneJson(x);
+  }
+  return out;
 }
 
 /** JSON value equality, the equality of the wire (key order ignored). */

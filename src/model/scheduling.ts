@@ -112,11 +112,14 @@ interface PlacementSpec {
  * GetRequiredNodeAffinity(pod).Match: spec.nodeSelector (every label equal) and the required node
  * affinity (any term) must both hold.
  */
+/** The matcher of a pod with no nodeSelector and no required node affinity: every node. */
+export const anyNode: NodeMatcher = () => true;
+
 export function compileRequiredNodeAffinity(spec: PlacementSpec | undefined): NodeMatcher {
   const sel = Object.entries(spec?.nodeSelector ?? {});
   const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   const aff = required ? compileNodeSelector(required) : undefined;
-  if (sel.length === 0 && !aff) return () => true;
+  if (sel.length === 0 && !aff) return anyNode;
   return (node) => {
     for (const [k, v] of sel) {
       if (node.labels?.[k] !== v) return false;

@@ -15,7 +15,7 @@ import { nodeAffinity, nodeName, nodePorts, nodeUnschedulable, taintToleration }
 import { podTopologySpread } from './plugins/topologyspread.js';
 import { readWriteOnce, volumeRestrictions } from './plugins/volumes.js';
 import { podStartTime, type PodInfo } from './podinfo.js';
-import { termSignature, type NodeInfo, type Snapshot, type TermUse } from './snapshot.js';
+import { domainTotals, termSignature, type NodeInfo, type Snapshot, type TermUse } from './snapshot.js';
 
 /** The default profile's filters, in upstream's order. */
 export const FILTERS: FilterPlugin[] = [
@@ -107,7 +107,9 @@ function runFilters(filters: NodeFilter[], n: NodeInfo): Status | undefined {
 
 /** The node as the pod must see it: with the room of higher- or equal-priority nominated pods taken. */
 function withNominated(pod: PodInfo, n: NodeInfo, opts: ScheduleOptions): NodeInfo {
-  const noms = opts.nominated?.(n.name).filter((p) => p.key !== pod.key && p.priority >= pod.priority) ?? [];
+  const listed = opts.nominated?.(n.name);
+  if (!listed || listed.length === 0) return n;
+  const noms = listed.filter((p) => p.key !== pod.key && p.priority >= pod.priority);
   if (noms.length === 0) return n;
   const c = n.clone();
   for (const p of noms) c.addPod({ ...p, nodeName: n.name });
@@ -342,6 +344,10 @@ class WithoutPods implements Snapshot {
     if (here) m.set(this.replaced.name, here);
     else m.delete(this.replaced.name);
     return m;
+  }
+
+  matchingByDomain(ns: string, selector: Selector, selectorKey: string, topologyKey: string): ReadonlyMap<string, number> {
+    return domainTotals(this, this.matchingByNode(ns, selector, selectorKey, false), topologyKey);
   }
 
   matchingByNode(ns: string, selector: Selector, selectorKey: string, includeTerminating: boolean): ReadonlyMap<string, number> {

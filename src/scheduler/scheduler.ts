@@ -285,7 +285,7 @@ export class Scheduler {
       startIndex: this.startIndex,
       ...(this.opts.percentageOfNodesToScore !== undefined ? { percentageOfNodesToScore: this.opts.percentageOfNodesToScore } : {}),
       ...(sel ? { defaultSelector: sel } : {}),
-      nominated: (node) => [...(this.nominatedPods.get(node)?.values() ?? [])],
+      ...(this.nominatedPods.size ? { nominated: (node: string) => [...(this.nominatedPods.get(node)?.values() ?? [])] } : {}),
     });
     this.startIndex = result.nextStartIndex;
     if (result.kind === 'scheduled') this.assume(p, result.node);

@@ -23,6 +23,21 @@ export interface Snapshot {
   claimUsers(ns: string, claim: string): ReadonlyMap<string, number> | undefined;
   /** Pods of the namespace that the selector matches, counted per node name (terminating ones only when asked). */
   matchingByNode(ns: string, selector: Selector, selectorKey: string, includeTerminating: boolean): ReadonlyMap<string, number>;
+  /**
+   * The same non-terminating pods summed per value of a node label over the nodes that exist
+   * ('' for nodes without the label): a topology spread constraint's domain totals when every node counts.
+   */
+  matchingByDomain(ns: string, selector: Selector, selectorKey: string, topologyKey: string): ReadonlyMap<string, number>;
+}
+
+/** matchingByDomain from per-node counts. */
+export function domainTotals(snap: Snapshot, perNode: ReadonlyMap<string, number>, topologyKey: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, cnt] of perNode) {
+    const n = snap.node(name);
+    if (n) bump(out, n.labels[topologyKey] ?? '', cnt);
+  }
+  return out;
 }
 
 /** One distinct required anti-affinity term and where the pods carrying it are. */
@@ -120,6 +135,8 @@ interface MatchIndex {
   selector: Selector;
   live: Map<string, number>;
   all: Map<string, number>;
+  /** topologyKey -> label value -> live count, over existing nodes; kept while the nodes' labels stay. */
+  domains: Map<string, Map<string, number>>;
   used: number;
 }
 
@@ -160,8 +177,10 @@ export class ClusterSnapshot implements Snapshot {
   setNode(node: Node): void {
     const info = this.info(node.metadata!.name!);
     const added = !info.exists;
+    const labels = info.labels;
     info.setNode(node);
     if (added) this.sorted = undefined;
+    if (added || !sameLabels(labels, info.labels)) this.forgetDomains();
   }
 
   removeNode(name: string): void {
@@ -170,6 +189,12 @@ export class ClusterSnapshot implements Snapshot {
     if (info.pods.size === 0) this.infos.delete(name);
     else (info as { node: Node | undefined }).node = undefined;
     this.sorted = undefined;
+    this.forgetDomains();
+  }
+
+  /** Domain totals follow node labels: a node coming, going or relabelled rebuilds them when next asked. */
+  private forgetDomains(): void {
+    for (const idx of this.indexes.values()) idx.domains.clear();
   }
 
   /** Places a pod (bound or assumed); replaces an earlier version of the same pod. */
@@ -268,11 +293,23 @@ export class ClusterSnapshot implements Snapshot {
   }
 
   matchingByNode(ns: string, selector: Selector, selectorKey: string, includeTerminating: boolean): ReadonlyMap<string, number> {
+    const idx = this.index(ns, selector, selectorKey);
+    return includeTerminating ? idx.all : idx.live;
+  }
+
+  matchingByDomain(ns: string, selector: Selector, selectorKey: string, topologyKey: string): ReadonlyMap<string, number> {
+    const idx = this.index(ns, selector, selectorKey);
+    let d = idx.domains.get(topologyKey);
+    if (!d) idx.domains.set(topologyKey, (d = domainTotals(this, idx.live, topologyKey)));
+    return d;
+  }
+
+  private index(ns: string, selector: Selector, selectorKey: string): MatchIndex {
     const k = `${ns}\u0000${selectorKey}`;
     let idx = this.indexes.get(k);
     if (!idx) idx = this.buildIndex(k, ns, selector);
     idx.used = ++this.uses;
-    return includeTerminating ? idx.all : idx.live;
+    return idx;
   }
 
   private buildIndex(k: string, ns: string, selector: Selector): MatchIndex {
@@ -282,7 +319,7 @@ export class ClusterSnapshot implements Snapshot {
       for (const [key, v] of this.indexes) if (v.used < least) [least, oldest] = [v.used, key];
       this.indexes.delete(oldest!);
     }
-    const idx: MatchIndex = { ns, selector, live: new Map(), all: new Map(), used: 0 };
+    const idx: MatchIndex = { ns, selector, live: new Map(), all: new Map(), domains: new Map(), used: 0 };
     for (const p of this.podNode.values()) this.indexPod(idx, p, 1);
     this.indexes.set(k, idx);
     return idx;
@@ -291,8 +328,20 @@ export class ClusterSnapshot implements Snapshot {
   private indexPod(idx: MatchIndex, p: PodInfo, sign: 1 | -1): void {
     if (p.namespace !== idx.ns || !matches(idx.selector, p.labels)) return;
     bump(idx.all, p.nodeName, sign);
-    if (!p.terminating) bump(idx.live, p.nodeName, sign);
+    if (p.terminating) return;
+    bump(idx.live, p.nodeName, sign);
+    if (idx.domains.size === 0) return;
+    const n = this.node(p.nodeName);
+    if (n) for (const [key, d] of idx.domains) bump(d, n.labels[key] ?? '', sign);
   }
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 function bump(m: Map<string, number>, key: string, by: number): void {

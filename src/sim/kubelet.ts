@@ -10,6 +10,9 @@
 //     restartPolicy; with Always the containers restart after each run, restartCount counting up);
 //   - annotation `sim.berth.dev/exit-code: "<n>"` makes them exit with that code: Never → Failed,
 //     OnFailure and Always → restarted.
+// And annotation `sim.berth.dev/ready: "false"` is the simulated failing readiness probe: the pod's
+// running containers are (or become) not ready, the pod Ready=False, until it is removed or set
+// to another value.
 // Any image name is accepted; nothing is pulled or run.
 import type { ContainerStatus, Node, NodeCondition, Pod, PodCondition, Taint } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
@@ -19,6 +22,7 @@ import { eventAction, type Action, type Decision } from '../controllers/runtime.
 
 export const ANNOTATION_RUN_SECONDS = 'sim.berth.dev/run-seconds';
 export const ANNOTATION_EXIT_CODE = 'sim.berth.dev/exit-code';
+export const ANNOTATION_READY = 'sim.berth.dev/ready';
 export const SIM_NODE_ANNOTATION = 'sim.berth.dev/node';
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -158,7 +162,8 @@ export function reconcileSimNode(o: SimNodeObservation, now: Instant): Decision 
   if (!o.lease) {
     // The kubelet's start: what `kubectl describe node` lists first.
     actions.push(eventAction(node, 'Normal', 'Starting', 'Starting kubelet.', now, 'kubelet', 0));
-    actions.push(status('NodeHasSufficientMemory'), status('NodeHasNoDiskPressure'), status('NodeHasSufficientPID'));
+    // One at a time: each event's name takes its place in the list (arguments of one push would share it).
+    for (const reason of ['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID']) actions.push(status(reason));
     actions.push(eventAction(node, 'Normal', 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods', now, 'kubelet', actions.length));
   }
   if (conds.find((c) => c.type === 'Ready')?.status !== 'True' || !o.lease) actions.push(status('NodeReady'));
@@ -250,6 +255,11 @@ export function runTimeMs(pod: PodObj, t: SimTiming): number | undefined {
   return policy === 'Always' ? undefined : t.runMs;
 }
 
+/** The simulated readiness probe fails. */
+export function readinessFails(pod: PodObj): boolean {
+  return pod.metadata.annotations?.[ANNOTATION_READY] === 'false';
+}
+
 function exitCode(pod: PodObj): number {
   const v = Number(pod.metadata.annotations?.[ANNOTATION_EXIT_CODE] ?? 0);
   return Number.isInteger(v) ? v : 1;
@@ -288,8 +298,8 @@ interface RunState {
   last?: ContainerStatus['lastState'];
 }
 
-/** The status of a pod whose containers run (ready or not yet). */
-function runningStatus(pod: PodObj, node: SimNodeSpec, ip: string, startTime: string, run: RunState): Record<string, unknown> {
+/** The status of a pod whose containers run (ready or not), written at `at`. */
+function runningStatus(pod: PodObj, node: SimNodeSpec, ip: string, startTime: string, run: RunState, at: string): Record<string, unknown> {
   const names = (pod.spec?.containers ?? []).map((c) => c.name);
   const notReady = run.ready ? undefined : `containers with unready status: [${names.join(' ')}]`;
   const init = (pod.spec?.initContainers ?? []).map((c) => ({
@@ -310,8 +320,8 @@ function runningStatus(pod: PodObj, node: SimNodeSpec, ip: string, startTime: st
     conditions: [
       condition('PodReadyToStartContainers', true, startTime),
       condition('Initialized', true, startTime),
-      condition('Ready', run.ready, run.startedAt, notReady ? 'ContainersNotReady' : undefined, notReady),
-      condition('ContainersReady', run.ready, run.startedAt, notReady ? 'ContainersNotReady' : undefined, notReady),
+      condition('Ready', run.ready, at, notReady ? 'ContainersNotReady' : undefined, notReady),
+      condition('ContainersReady', run.ready, at, notReady ? 'ContainersNotReady' : undefined, notReady),
     ],
     hostIP: node.internalIP,
     hostIPs: [{ ip: node.internalIP }],
@@ -382,8 +392,8 @@ export function reconcileSimPod(o: SimPodObservation, now: Instant): Decision {
     const ip = status.podIP ?? freePodIP(node.podCIDR, o.usedIPs);
     if (!ip) return { actions: [], requeueAfterMs: 1000 };
     const start = rfc3339(now);
-    const ready = t.readyDelayMs <= 0;
-    const actions = [statusPatch(pod, runningStatus(pod, node, ip, start, { startedAt: start, restarts: 0, ready }))];
+    const ready = t.readyDelayMs <= 0 && !readinessFails(pod);
+    const actions = [statusPatch(pod, runningStatus(pod, node, ip, start, { startedAt: start, restarts: 0, ready }, start))];
     const run = runTimeMs(pod, t);
     const next = Math.min(ready ? Infinity : t.readyDelayMs, run ?? Infinity);
     return Number.isFinite(next) ? { actions, requeueAfterMs: Math.max(1, next) } : { actions };
@@ -404,19 +414,21 @@ export function reconcileSimPod(o: SimPodObservation, now: Instant): Decision {
     const policy = pod.spec?.restartPolicy ?? 'Always';
     if (policy === 'Always' || (policy === 'OnFailure' && code !== 0)) {
       const last = { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: finished, containerID: containerID(pod, cs?.name ?? '', restarts) } };
-      const readyNow = t.readyDelayMs <= 0;
-      const actions = [statusPatch(pod, runningStatus(pod, node, ip, status.startTime, { startedAt: finished, restarts: restarts + 1, ready: readyNow, last }))];
+      const readyNow = t.readyDelayMs <= 0 && !readinessFails(pod);
+      const actions = [statusPatch(pod, runningStatus(pod, node, ip, status.startTime, { startedAt: finished, restarts: restarts + 1, ready: readyNow, last }, finished))];
       return { actions, requeueAfterMs: Math.max(1, Math.min(readyNow ? Infinity : t.readyDelayMs, run!)) };
     }
     return { actions: [statusPatch(pod, finishedStatus(pod, code, finished, startedAt, restarts))] };
   }
+  const startTime = status.startTime;
+  const later = (actions: Action[]): Decision => (Number.isFinite(doneAt) ? { actions, requeueAfterMs: Math.max(1, doneAt - now) } : { actions });
+  const setReady = (r: boolean) => [statusPatch(pod, runningStatus(pod, node, ip, startTime, { startedAt, restarts, ready: r, ...(cs?.lastState ? { last: cs.lastState } : {}) }, rfc3339(now)))];
+  // A failing readiness probe: no requeue needed, the annotation's removal is a pod update.
+  if (readinessFails(pod)) return later(ready ? setReady(false) : []);
   if (!ready) {
     const readyAt = started + t.readyDelayMs;
-    if (now >= readyAt) {
-      const actions = [statusPatch(pod, runningStatus(pod, node, ip, status.startTime, { startedAt, restarts, ready: true, ...(cs?.lastState ? { last: cs.lastState } : {}) }))];
-      return Number.isFinite(doneAt) ? { actions, requeueAfterMs: Math.max(1, doneAt - now) } : { actions };
-    }
+    if (now >= readyAt) return later(setReady(true));
     return { actions: [], requeueAfterMs: Math.min(readyAt, doneAt) - now };
   }
-  return Number.isFinite(doneAt) ? { actions: [], requeueAfterMs: doneAt - now } : { actions: [] };
+  return later([]);
 }

@@ -42,6 +42,18 @@ const bound = (o: KubeObject) => (o.spec as { nodeName?: string } | undefined)?.
 export class SimNodes {
   readonly specs = new Map<string, SimNodeSpec>();
   private readonly stopped = new Set<string>();
+  /**
+   * Each node's address book (host-local IPAM's reservations): node → pod IP → pod uid, for the
+   * addresses handed out whose status writes the cache may not show yet. Several workers start a
+   * node's pods at once; without this they would all see the same lowest free address.
+   */
+  private readonly allocated = new Map<string, Map<string, string>>();
+  /**
+   * The addresses the cache shows held, by node: pod uid → IP of every pod with an IP that has
+   * not finished (an index over the pod cache, kept by its events, so that giving a pod an address
+   * does not walk every pod of its node).
+   */
+  private readonly held = new Map<string, Map<string, string>>();
   readonly runner: ControllerRunner;
   private readonly shards: number;
 
@@ -65,8 +77,28 @@ export class SimNodes {
     }
     this.shards = Math.max(1, opts.podShards ?? 4);
     this.runner = new ControllerRunner(client, new SharedInformers(client), opts.runner ?? {});
+    this.runner.informers.informer(R.pods).on((ev) => {
+      if (ev.old) this.release(ev.old);
+      if (ev.type === 'delete') this.release(ev.object);
+      else this.hold(ev.object);
+    });
     this.runner.add(this.nodeController());
     for (let s = 0; s < this.shards; s++) this.runner.add(this.podController(s));
+  }
+
+  private hold(pod: KubeObject): void {
+    const node = bound(pod);
+    const st = pod.status as { podIP?: string; phase?: string } | undefined;
+    if (!node || !this.specs.has(node) || !st?.podIP || st.phase === 'Succeeded' || st.phase === 'Failed') return;
+    let m = this.held.get(node);
+    if (!m) this.held.set(node, (m = new Map()));
+    m.set(pod.metadata.uid!, st.podIP);
+  }
+
+  private release(pod: KubeObject): void {
+    const node = bound(pod);
+    const m = node ? this.held.get(node) : undefined;
+    if (m?.delete(pod.metadata.uid!) && m.size === 0) this.held.delete(node!);
   }
 
   get names(): string[] {
@@ -97,14 +129,22 @@ export class SimNodes {
     return this.stopped.has(name);
   }
 
+  private readonly shardByNode = new Map<string, number>();
+
+  /** Every shard asks this of every pod event: hashed once per node. */
   private shardOf(node: string): number {
-    return fnv32a(node) % this.shards;
+    let s = this.shardByNode.get(node);
+    if (s === undefined) this.shardByNode.set(node, (s = fnv32a(node) % this.shards));
+    return s;
   }
 
   nodeController(): Controller<SimNodeObservation> {
     const ours = (name: string | undefined) => (name && this.specs.has(name) ? [name] : []);
     return {
       name: 'sim-nodes',
+      // Each node's writes wait on a commit; with a thousand nodes renewing Leases every 10 s, few
+      // workers cannot keep up under load and Leases expire (nodes turn NotReady).
+      workers: 64,
       watches: [
         // Nothing exists to watch before registration: the lease namespace's arrival (the first
         // list) starts every node off.
@@ -139,15 +179,34 @@ export class SimNodes {
         const nodeName = pod && bound(pod);
         const spec = nodeName ? this.specs.get(nodeName) : undefined;
         const usedIPs = new Set<string>();
-        if (nodeName) {
-          for (const p of view.podsOnNode(nodeName)) {
-            const st = p.status as { podIP?: string; phase?: string } | undefined;
-            if (p !== pod && st?.podIP && st.phase !== 'Succeeded' && st.phase !== 'Failed') usedIPs.add(st.podIP);
+        // Only a pod still to be given an address needs the addresses in use.
+        if (nodeName && !(pod.status as { podIP?: string } | undefined)?.podIP) {
+          for (const [uid, ip] of this.held.get(nodeName) ?? []) if (uid !== pod.metadata.uid) usedIPs.add(ip);
+          const book = this.allocated.get(nodeName);
+          for (const [ip, uid] of book ?? []) {
+            const holder = view.byUid(uid)?.object;
+            // Once the cache shows the holder's address (or the holder is gone), the cache speaks for it.
+            if (!holder || (holder.status as { podIP?: string } | undefined)?.podIP) book!.delete(ip);
+            else if (uid !== pod?.metadata.uid) usedIPs.add(ip);
           }
         }
         return { ...(pod ? { pod } : {}), ...(spec ? { node: spec } : {}), stopped: !!nodeName && this.stopped.has(nodeName), usedIPs };
       },
-      reconcile: reconcileSimPod,
+      reconcile: (obs, now) => {
+        const d = reconcileSimPod(obs, now);
+        const pod = obs.pod;
+        const node = pod && bound(pod);
+        if (node && !(pod.status as { podIP?: string } | undefined)?.podIP) {
+          for (const a of d.actions) {
+            const ip = a.kind === 'patch' ? (a.patch as { status?: { podIP?: string } }).status?.podIP : undefined;
+            if (!ip) continue;
+            let book = this.allocated.get(node);
+            if (!book) this.allocated.set(node, (book = new Map()));
+            book.set(ip, pod.metadata.uid!);
+          }
+        }
+        return d;
+      },
     };
   }
 }

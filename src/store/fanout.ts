@@ -95,10 +95,12 @@ export class Fanout {
 
 // One event object is shared by every watcher, so it is frozen: a handler that changes it fails
 // loudly instead of corrupting what the others see.
-function freeze<T>(v: T): T {
+export function freeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
     Object.freeze(v);
-    for (const x of Object.values(v)) freeze(x);
+    // Every write's object passes through here: walk it without building lists of its values.
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) freeze(v[i]);
+    else for (const k of Object.keys(v)) freeze((v as Record<string, unknown>)[k]);
   }
   return v;
 }

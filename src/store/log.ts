@@ -1,9 +1,11 @@
-// The ObjectStore semantics, written once over a synchronous revision log that each embedded
-// backend (memory, SQLite) provides. Every write appends one row whose revision is the next global
-// revision; preconditions, resourceVersion stamping, pagination, compaction bounds and watch
-// fan-out all live here.
-import type { KubeObject } from '../model/object.js';
-import { Fanout } from './fanout.js';
+// The ObjectStore semantics, written once over a revision log that each embedded backend (memory,
+// SQLite) provides. Every write appends one row whose revision is the next global revision;
+// preconditions, resourceVersion stamping, pagination, compaction bounds and watch fan-out all
+// live here. Writes are decided here, in order, against the latest state; the log only makes
+// each batch durable (SQLite does so on another thread), and a write is acknowledged, visible to
+// reads and told to watchers only once its batch is.
+import { deepClone, type KubeObject } from '../model/object.js';
+import { Fanout, freeze } from './fanout.js';
 import { assertKey, assertPrefix } from './keys.js';
 import {
   StoreError,
@@ -38,27 +40,43 @@ export interface LogEntry extends LogRow {
  * key at or below C unless it is a tombstone, and every row above C.
  */
 export interface RevisionLog {
-  /** The revision of the last write (0 before the first). */
+  /** The revision of the last durable write (0 before the first). */
   head(): number;
   compacted(): number;
-  /** Runs fn as one transaction: all its appends commit durably together, or none do. */
-  atomically<T>(fn: () => T): T;
-  /** The latest row of key, unless the key is absent or deleted. */
-  current(key: string): LogRow | undefined;
-  /** Appends a row at head() + 1 and returns that revision. */
-  append(key: string, deleted: boolean, prevRevision: number, value: string): number;
+  /**
+   * Appends rows (revisions head() + 1, + 2, ...) as one transaction: all commit durably together,
+   * or none do. Synchronous logs return once done; others return a promise of the commit, and
+   * are handed the next batch only after it settles.
+   */
+  commit(rows: LogRow[]): Promise<void> | void;
   /** Live rows at revision whose key starts with prefix and is above `after` (if given), in key order, at most limit (0: all). */
   range(prefix: string, after: string | undefined, revision: number, limit: number): LogRow[];
   count(prefix: string, after: string | undefined, revision: number): number;
   /** Rows above revision `from` whose key starts with prefix, in revision order. */
   since(prefix: string, from: number): LogEntry[];
   compact(revision: number): void;
-  close(): void;
+  close(): Promise<void> | void;
+}
+
+/** The latest state of a live key: its revision and the object as watchers saw it (frozen, shared). */
+interface Live {
+  revision: number;
+  object: KubeObject;
+}
+
+/** What one write appends: the row, and the state it replaces (absent for a create). */
+interface Planned {
+  deleted: boolean;
+  value: string;
+  /** For a create or update: the object as stored, without resourceVersion (the write's own copy). */
+  object?: KubeObject;
+  prev?: Live;
 }
 
 interface PendingWrite {
   key: string;
-  plan: () => Omit<LogEntry, 'revision'>;
+  /** Checks the write against the state as of the writes before it, and says what to append. */
+  plan: (current: (key: string) => Live | undefined) => Planned;
   resolve: (obj: KubeObject) => void;
   reject: (err: unknown) => void;
 }
@@ -75,8 +93,17 @@ export class LogStore implements ObjectStore {
   private readonly fanout = new Fanout();
   private closed = false;
   private batch: PendingWrite[] = [];
+  /**
+   * Every live key's latest state (upstream's watch cache): reads, preconditions and the previous
+   * object of each event come from here, parsed once per write and shared with every watcher.
+   */
+  private readonly live = new Map<string, Live>();
+  /** The commit of the batch before, while the log makes it durable. */
+  private committing?: Promise<void>;
 
-  constructor(private readonly log: RevisionLog, private readonly opts: LogStoreOptions = {}) {}
+  constructor(private readonly log: RevisionLog, private readonly opts: LogStoreOptions = {}) {
+    for (const row of log.range('', undefined, log.head(), 0)) this.live.set(row.key, { revision: row.revision, object: freeze(stamp(row.value, row.revision)) });
+  }
 
   async revision(): Promise<number> {
     this.open('');
@@ -90,17 +117,17 @@ export class LogStore implements ObjectStore {
 
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     this.open(key);
-    const value = serialize(obj);
-    return this.write(key, () => {
-      if (this.log.current(key)) throw new StoreError('KeyExists', key, `key exists: ${key}`);
-      return { key, deleted: false, prevRevision: 0, value };
+    const [value, object] = stored(obj);
+    return this.write(key, (current) => {
+      if (current(key)) throw new StoreError('KeyExists', key, `key exists: ${key}`);
+      return { deleted: false, value, object };
     });
   }
 
   async get(key: string): Promise<KubeObject | undefined> {
     this.open(key);
-    const row = this.log.current(key);
-    return row && stamp(row.value, row.revision);
+    const cur = this.live.get(key);
+    return cur && deepClone(cur.object);
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -111,7 +138,12 @@ export class LogStore implements ObjectStore {
     const after = opts.after || undefined;
     if (after !== undefined) assertKey(after);
     const rows = this.log.range(prefix, after, revision, limit);
-    const result: ListResult = { items: rows.map((r) => stamp(r.value, r.revision)), revision };
+    // A row that is still its key's latest state is copied from the cache; older ones are parsed.
+    const item = (r: LogRow) => {
+      const cur = this.live.get(r.key);
+      return cur?.revision === r.revision ? deepClone(cur.object) : stamp(r.value, r.revision);
+    };
+    const result: ListResult = { items: rows.map(item), revision };
     if (limit > 0 && rows.length === limit) {
       const lastKey = rows[rows.length - 1]!.key;
       const remaining = this.log.count(prefix, lastKey, revision);
@@ -127,25 +159,24 @@ export class LogStore implements ObjectStore {
 
   async update(key: string, obj: KubeObject, expectedRevision?: number): Promise<KubeObject> {
     this.open(key);
-    const value = serialize(obj);
-    return this.write(key, () => {
-      const cur = this.precondition(key, expectedRevision);
-      return { key, deleted: false, prevRevision: cur.revision, value, prevValue: cur.value };
-    });
+    const [value, object] = stored(obj);
+    return this.write(key, (current) => ({ deleted: false, value, object, prev: precondition(current(key), key, expectedRevision) }));
   }
 
   async delete(key: string, expectedRevision?: number): Promise<KubeObject> {
     this.open(key);
-    return this.write(key, () => {
-      const cur = this.precondition(key, expectedRevision);
-      return { key, deleted: true, prevRevision: cur.revision, value: cur.value };
+    return this.write(key, (current) => {
+      const prev = precondition(current(key), key, expectedRevision);
+      return { deleted: true, value: serialize(prev.object), prev };
     });
   }
 
   watch(prefix: string, from: number, handlers: WatchHandlers): Watch {
     this.openPrefix(prefix);
     // History up to now and registration happen in one synchronous step: no write falls between.
-    const replay = this.log.since(prefix, this.readable(prefix, from)).map(toEvent);
+    // Rows of a batch still being acknowledged reach the watcher when it is, not from history.
+    const head = this.log.head();
+    const replay = this.log.since(prefix, this.readable(prefix, from)).filter((e) => e.revision <= head).map(toEvent);
     return this.fanout.add(prefix, handlers, replay);
   }
 
@@ -158,14 +189,19 @@ export class LogStore implements ObjectStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
+    // Writes already made finish first.
+    for (;;) {
+      if (this.committing) await this.committing;
+      else if (this.batch.length) this.flush();
+      else break;
+    }
     this.closed = true;
     this.fanout.failAll(new StoreError('Closed', '', 'store closed'));
-    this.log.close();
+    await this.log.close();
   }
 
   /** Checks and appends in one transaction, then tells the watchers. */
-  private write(key: string, plan: () => Omit<LogEntry, 'revision'>): Promise<KubeObject> {
+  private write(key: string, plan: PendingWrite['plan']): Promise<KubeObject> {
     return new Promise((resolve, reject) => {
       this.batch.push({ key, plan, resolve, reject });
       if (!this.opts.groupCommit) this.flush();
@@ -173,8 +209,13 @@ export class LogStore implements ObjectStore {
     });
   }
 
-  /** Commits every pending write in one transaction; each is acknowledged only after the commit. */
+  /**
+   * Decides every pending write in order (each against the state the writes before it leave) and
+   * hands the rows to the log as one transaction; each write is acknowledged, becomes visible and
+   * reaches watchers only after that commit. While one batch commits, new writes gather for the next.
+   */
   private flush(): void {
+    if (this.committing) return; // the commit's end flushes what gathered meanwhile
     const batch = this.batch;
     this.batch = [];
     if (batch.length === 0) return;
@@ -182,44 +223,52 @@ export class LogStore implements ObjectStore {
       for (const w of batch) w.reject(new StoreError('Closed', w.key, 'store closed'));
       return;
     }
-    const outcomes: ({ ok: true; entry: LogEntry } | { ok: false; err: unknown })[] = [];
-    try {
-      this.log.atomically(() => {
-        for (const w of batch) {
-          try {
-            const e = w.plan();
-            outcomes.push({ ok: true, entry: { ...e, revision: this.log.append(w.key, e.deleted, e.prevRevision, e.value) } });
-          } catch (err) {
-            outcomes.push({ ok: false, err });
-          }
-        }
+    const decided = new Map<string, Live | null>(); // this batch's effect on the state; null: deleted
+    const current = (key: string): Live | undefined => {
+      const d = decided.get(key);
+      return d === undefined ? this.live.get(key) : (d ?? undefined);
+    };
+    const rows: LogRow[] = [];
+    const outcomes: ({ ok: true; event: StoreEvent } | { ok: false; err: unknown })[] = [];
+    let revision = this.log.head();
+    for (const w of batch) {
+      try {
+        const p = w.plan(current);
+        revision++;
+        rows.push({ revision, key: w.key, deleted: p.deleted, prevRevision: p.prev?.revision ?? 0, value: p.value });
+        const event = eventOf(w.key, revision, p);
+        decided.set(w.key, p.deleted ? null : { revision, object: event.object });
+        outcomes.push({ ok: true, event });
+      } catch (err) {
+        outcomes.push({ ok: false, err });
+      }
+    }
+    const settle = (failed?: { err: unknown }) => {
+      if (!failed) for (const [key, v] of decided) v ? this.live.set(key, v) : this.live.delete(key);
+      batch.forEach((w, i) => {
+        const o = outcomes[i]!;
+        if (!o.ok) return w.reject(o.err);
+        // The commit itself failed: nothing was written, so nothing is acknowledged.
+        if (failed) return w.reject(failed.err);
+        this.fanout.publish(w.key, () => o.event);
+        w.resolve(deepClone(o.event.object));
       });
+    };
+    if (rows.length === 0) return settle();
+    let durable: Promise<void> | void;
+    try {
+      durable = this.log.commit(rows);
     } catch (err) {
-      // The commit itself failed: nothing was written, so nothing is acknowledged.
-      for (const w of batch) w.reject(err);
-      return;
+      return settle({ err });
     }
-    batch.forEach((w, i) => {
-      const o = outcomes[i]!;
-      if (!o.ok) return w.reject(o.err);
-      const entry = o.entry;
-      this.fanout.publish(w.key, () => toEvent(entry));
-      w.resolve(stamp(entry.value, entry.revision));
+    if (!durable) return settle();
+    this.committing = durable.then(
+      () => settle(),
+      (err: unknown) => settle({ err }),
+    ).finally(() => {
+      this.committing = undefined;
+      this.flush();
     });
-  }
-
-  private precondition(key: string, expectedRevision: number | undefined): LogRow {
-    const cur = this.log.current(key);
-    if (!cur) throw new StoreError('NotFound', key, `key not found: ${key}`);
-    if (expectedRevision !== undefined && expectedRevision !== cur.revision) {
-      throw new StoreError(
-        'Conflict',
-        key,
-        `resource version conflicts: ${key} is at ${cur.revision}, not ${expectedRevision}`,
-        stamp(cur.value, cur.revision),
-      );
-    }
-    return cur;
   }
 
   /** Checks that revision can be read: not compacted away, not ahead of the log. */
@@ -247,6 +296,28 @@ export class LogStore implements ObjectStore {
   }
 }
 
+/** The event of a decided write: the object after it (frozen: the cache and every watcher share it) and before it. */
+function eventOf(key: string, revision: number, p: Planned): StoreEvent {
+  const prevObject = p.prev?.object;
+  if (p.deleted) {
+    // The last state, at the delete's revision.
+    const object = freeze({ ...prevObject!, metadata: { ...prevObject!.metadata, resourceVersion: String(revision) } });
+    return { type: 'DELETED', key, object, prevObject: prevObject!, revision };
+  }
+  const object = p.object!;
+  object.metadata.resourceVersion = String(revision);
+  freeze(object);
+  return prevObject ? { type: 'MODIFIED', key, object, prevObject, revision } : { type: 'ADDED', key, object, revision };
+}
+
+function precondition(cur: Live | undefined, key: string, expectedRevision: number | undefined): Live {
+  if (!cur) throw new StoreError('NotFound', key, `key not found: ${key}`);
+  if (expectedRevision !== undefined && expectedRevision !== cur.revision) {
+    throw new StoreError('Conflict', key, `resource version conflicts: ${key} is at ${cur.revision}, not ${expectedRevision}`, deepClone(cur.object));
+  }
+  return cur;
+}
+
 function toEvent(e: LogEntry): StoreEvent {
   const { key, revision } = e;
   if (e.deleted) {
@@ -263,12 +334,23 @@ function toEvent(e: LogEntry): StoreEvent {
   };
 }
 
+/** The stored form (JSON) and the object it reads back as, both without resourceVersion: copies, taken when the write is asked for. */
+function stored(obj: KubeObject): [string, KubeObject] {
+  const shaped = storedShape(obj);
+  // deepClone is JSON.parse(JSON.stringify(...)) without the parsing.
+  return [JSON.stringify(shaped), deepClone(shaped)];
+}
+
 /** The stored form: JSON without resourceVersion, which is the row's revision instead. */
 function serialize(obj: KubeObject): string {
+  return JSON.stringify(storedShape(obj));
+}
+
+function storedShape(obj: KubeObject): KubeObject {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new TypeError('a stored object must be a JSON object');
   const meta = obj.metadata ?? {};
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new TypeError('metadata must be a JSON object');
-  return JSON.stringify({ ...obj, metadata: { ...meta, resourceVersion: undefined } });
+  return { ...obj, metadata: { ...meta, resourceVersion: undefined } };
 }
 
 /** A fresh object from its stored form, carrying the revision of its last write. */

@@ -18,26 +18,20 @@ class MemoryLog implements RevisionLog {
     return this.compactedRevision;
   }
 
-  atomically<T>(fn: () => T): T {
-    return fn(); // single-threaded, and an append is the last step of every write
-  }
-
-  current(key: string): LogRow | undefined {
-    const rows = this.byKey.get(key);
-    const last = rows?.[rows.length - 1];
-    return last && !last.deleted ? last : undefined;
-  }
-
-  append(key: string, deleted: boolean, prevRevision: number, value: string): number {
-    const row: LogRow = { revision: this.headRevision + 1, key, deleted, prevRevision, value };
-    const rows = this.byKey.get(key);
-    if (rows) rows.push(row);
-    else {
-      this.byKey.set(key, [row]);
-      this.keys.splice(this.lowerBound(key), 0, key);
+  /** Nothing to make durable: the rows are in place when this returns. */
+  commit(rows: LogRow[]): void {
+    for (const row of rows) {
+      if (row.revision !== this.headRevision + 1) throw new Error(`revision ${row.revision} does not follow ${this.headRevision}`);
+      const mine = { ...row };
+      const byKey = this.byKey.get(row.key);
+      if (byKey) byKey.push(mine);
+      else {
+        this.byKey.set(row.key, [mine]);
+        this.keys.splice(this.lowerBound(row.key), 0, row.key);
+      }
+      this.rows.push(mine);
+      this.headRevision = row.revision;
     }
-    this.rows.push(row);
-    return (this.headRevision = row.revision);
   }
 
   range(prefix: string, after: string | undefined, revision: number, limit: number): LogRow[] {

@@ -1,9 +1,12 @@
 // The embedded store: the revision log as one SQLite table (the kine layout), through
 // better-sqlite3. WAL with synchronous=FULL fsyncs the log on every commit, so a write is
-// acknowledged only once it survives kill -9 and power loss.
+// acknowledged only once it survives kill -9 and power loss. Commits run on a writer thread
+// (sqlite-writer.ts); this thread reads (lists, watch history) and compacts.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type { RowTuple, WriterAnswer } from './sqlite-writer.js';
 import { prefixEnd } from './keys.js';
 import { LogStore, type LogEntry, type LogRow, type RevisionLog } from './log.js';
 
@@ -52,6 +55,11 @@ class SqliteLog implements RevisionLog {
   private headRevision = 0;
   private compactedRevision = 0;
   private readonly stmt;
+  private readonly writer: Worker;
+  /** The batch the writer is committing (one at a time). */
+  private committing?: { resolve: () => void; reject: (e: Error) => void };
+  /** Why the writer cannot take more batches, once it cannot. */
+  private broken?: Error;
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -65,8 +73,6 @@ class SqliteLog implements RevisionLog {
       head: db.prepare<[], { head: number | null }>('SELECT MAX(id) AS head FROM log'),
       compacted: db.prepare<[], { value: number }>(`SELECT value FROM meta WHERE name = 'compacted'`),
       setCompacted: db.prepare(`INSERT INTO meta (name, value) VALUES ('compacted', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`),
-      current: db.prepare<[string], RawRow>(`SELECT ${columns} FROM log l WHERE l.key = ? ORDER BY l.id DESC LIMIT 1`),
-      insert: db.prepare('INSERT INTO log (id, key, deleted, prev_revision, value) VALUES (?, ?, ?, ?, ?)'),
       range: byBound((b) => db.prepare<[Record<string, unknown>], RawRow>(`SELECT ${columns} ${visible(b)} ORDER BY l.key LIMIT @limit`)),
       count: byBound((b) => db.prepare<[Record<string, unknown>], { n: number }>(`SELECT COUNT(*) AS n ${visible(b)}`)),
       since: byBound((b) =>
@@ -81,6 +87,23 @@ class SqliteLog implements RevisionLog {
       ),
     };
     this.load();
+    this.writer = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { path } });
+    this.writer.unref(); // only a commit under way keeps the process alive
+    this.writer.on('message', (a: WriterAnswer) => {
+      const c = this.committing;
+      this.committing = undefined;
+      this.writer.unref();
+      if (a.ok) c?.resolve();
+      else c?.reject(Object.assign(new Error(a.error), a.code ? { code: a.code } : {}));
+    });
+    const fail = (e: Error) => {
+      this.broken ??= e;
+      const c = this.committing;
+      this.committing = undefined;
+      c?.reject(e);
+    };
+    this.writer.on('error', fail);
+    this.writer.on('exit', () => fail(new Error(`${path}: the store's writer thread has stopped`)));
   }
 
   // Compaction may delete the newest rows (tombstones), never rows above the compacted revision.
@@ -97,24 +120,22 @@ class SqliteLog implements RevisionLog {
     return this.compactedRevision;
   }
 
-  atomically<T>(fn: () => T): T {
-    try {
-      return this.db.transaction(fn).immediate();
-    } catch (e) {
-      this.load(); // a failed commit leaves the revisions as the database has them
-      throw e;
-    }
-  }
-
-  current(key: string): LogRow | undefined {
-    const r = this.stmt.current.get(key);
-    return r && !r.deleted ? toRow(r) : undefined;
-  }
-
-  append(key: string, deleted: boolean, prevRevision: number, value: string): number {
-    const revision = this.headRevision + 1;
-    this.stmt.insert.run(revision, key, deleted ? 1 : 0, prevRevision, value);
-    return (this.headRevision = revision);
+  /** Hands the batch to the writer thread; the head moves once it is durable. A failed commit leaves nothing written. */
+  commit(rows: LogRow[]): Promise<void> {
+    if (this.broken) return Promise.reject(this.broken);
+    if (this.committing) return Promise.reject(new Error('a commit is already under way'));
+    const last = rows[rows.length - 1]!.revision;
+    return new Promise<void>((resolve, reject) => {
+      this.committing = {
+        resolve: () => {
+          this.headRevision = last;
+          resolve();
+        },
+        reject,
+      };
+      this.writer.ref();
+      this.writer.postMessage(rows.map((r): RowTuple => [r.revision, r.key, r.deleted ? 1 : 0, r.prevRevision, r.value]));
+    });
   }
 
   range(prefix: string, after: string | undefined, revision: number, limit: number): LogRow[] {
@@ -145,7 +166,13 @@ class SqliteLog implements RevisionLog {
     this.compactedRevision = revision;
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    if (!this.broken) {
+      const exited = new Promise((resolve) => this.writer.once('exit', resolve));
+      this.writer.ref();
+      this.writer.postMessage('close');
+      await exited;
+    }
     this.db.close();
   }
 }

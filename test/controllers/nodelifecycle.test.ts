@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { reconcileNodeLifecycle, reconcileTaintEviction } from '../../src/controllers/nodelifecycle.js';
+import { reconcileNodeLifecycle, reconcileTaintEviction, taintEvictionController } from '../../src/controllers/nodelifecycle.js';
+import { SnapshotView } from '../../src/controllers/snapshot.js';
+import { R } from '../../src/model/api.js';
 import { rfc3339, rfc3339Micro, type KubeObject } from '../../src/model/object.js';
 import type { Action } from '../../src/controllers/runtime.js';
 
@@ -161,4 +163,18 @@ test('taint eviction deadline: evicted exactly from the deadline on, and the req
       },
     ),
   );
+});
+
+test('taint eviction looks at a pod only on a node with a NoExecute taint; the taint arriving brings the node\'s pods', () => {
+  const c = taintEvictionController();
+  const [podWatch, nodeWatch] = c.watches;
+  const clean = node();
+  const tainted = node({ taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] });
+  const pod = readyPod('p');
+  const view = (n: KubeObject) => new SnapshotView([{ resource: R.nodes, object: n }, { resource: R.pods, object: pod }]);
+  assert.deepEqual(podWatch!.keys(pod, view(clean)), []);
+  assert.deepEqual(podWatch!.keys(pod, view(tainted)), ['default/p']);
+  assert.deepEqual(podWatch!.keys(pod, new SnapshotView([{ resource: R.pods, object: pod }])), [], 'an unknown node: its arrival brings the pod');
+  assert.deepEqual(nodeWatch!.keys(tainted, view(tainted)), ['default/p']);
+  assert.deepEqual(nodeWatch!.keys(clean, view(clean)), []);
 });

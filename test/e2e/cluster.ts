@@ -46,21 +46,17 @@ export async function startServer(opts: { dataDir?: string; extraArgs?: string[]
       reject(new Error(`server exited with ${code}: ${err}`));
     });
   });
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return {
-    proc,
-    dataDir,
-    kubeconfig: join(dataDir, 'admin.kubeconfig'),
-    port,
-    stop: async () => {
-      proc.kill('SIGTERM');
-      await exited;
-    },
-    kill: async () => {
-      proc.kill('SIGKILL');
-      await exited;
-    },
+  return { dataDir, kubeconfig: join(dataDir, 'admin.kubeconfig'), port, ...stoppable(proc) };
+}
+
+/** stop (SIGTERM) and kill (SIGKILL), each resolving once the process has exited. */
+function stoppable(proc: ChildProcess): { proc: ChildProcess; stop(): Promise<void>; kill(): Promise<void> } {
+  const exited = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+  const end = async (signal: NodeJS.Signals) => {
+    proc.kill(signal);
+    await exited;
   };
+  return { proc, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }
 
 export function removeDir(dir: string): void {
@@ -101,11 +97,44 @@ export function kubectlBackground(kubeconfig: string, args: string[]): { out: ()
   return { out: () => stdout, done, kill: () => p.kill('SIGTERM') };
 }
 
-export async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000, what = 'condition'): Promise<void> {
+/** Polls until check returns something truthy, and returns that. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 10_000, what = 'condition'): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    if (await check()) return;
+    const v = await check();
+    if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export interface SimNodesProcess {
+  proc: ChildProcess;
+  /** SIGTERM: the nodes stop heartbeating and tending their pods, as failed nodes would. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash of the machine. */
+  kill(): Promise<void>;
+}
+
+/** Runs `berth sim nodes` against a server with its kubeconfig; resolves once the nodes run. */
+export async function startSimNodes(kubeconfig: string, args: string[]): Promise<SimNodesProcess> {
+  const proc = spawn(process.execPath, ['--enable-source-maps', berthMain, 'sim', 'nodes', '--kubeconfig', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  await new Promise<void>((resolveStarted, reject) => {
+    const timer = setTimeout(() => reject(new Error(`berth sim nodes did not start: ${err}`)), 30_000);
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      if (/simulated node\(s\) running/.test(out)) {
+        clearTimeout(timer);
+        resolveStarted();
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`berth sim nodes exited with ${code}: ${err}`));
+    });
+  });
+  return stoppable(proc);
 }

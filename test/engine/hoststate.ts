@@ -85,3 +85,29 @@ export function canRunContainers(): string | undefined {
   if (!existsSync('/usr/lib/cni/bridge')) return 'needs containernetworking-plugins';
   return undefined;
 }
+
+/**
+ * `count` /24 prefixes ("10.X.Y") inside one 10.X.0.0/16 that no route on the host touches. A
+ * run killed before its clean-up can leave bridges (and their routes) behind; a test network on
+ * the same subnet would then lose its traffic to the stale bridge.
+ */
+export function freeSubnets(count: number, avoid: string[] = []): string[] {
+  const routed = sh('ip', ['-4', 'route', 'show', 'table', 'all']);
+  const taken = (second: number) => avoid.some((a) => a.startsWith(`10.${second}.`)) || new RegExp(`(^|\\s)10\\.${second}\\.`, 'm').test(routed) || /(^|\s)10\.0\.0\.0\/8/m.test(routed);
+  for (let second = 231; second < 255; second++) {
+    if (!taken(second)) return Array.from({ length: count }, (_, i) => `10.${second}.${i + 1}`);
+  }
+  throw new Error('no free 10.X.0.0/16 for test networks');
+}
+
+/** A TCP port from `from` on that nothing listens on and no NAT rule redirects (a stale publish of a killed run would). */
+export function freePort(from: number, avoid: number[] = []): number {
+  const listening = sh('ss', ['-Htln']);
+  const nat = sh('iptables-save', ['-t', 'nat']);
+  for (let p = from; p < from + 1000; p++) {
+    if (avoid.includes(p)) continue;
+    if (new RegExp(`:${p}\\s`).test(listening) || new RegExp(`dports? ([\\d,:]*,)?${p}\\b`).test(nat)) continue;
+    return p;
+  }
+  throw new Error(`no free port from ${from}`);
+}

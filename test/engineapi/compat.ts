@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { busyboxArchive } from '../engine/busybox.js';
-import { hostLinks, hostState, natChainsExist, removeTestBridges, type HostState } from '../engine/hoststate.js';
+import { freePort, freeSubnets, hostLinks, hostState, natChainsExist, removeTestBridges, type HostState } from '../engine/hoststate.js';
 import { DockerdProcess } from './dockerd.js';
 import { EngineProcess, type DockerClient, type Result } from './harness.js';
 
@@ -595,9 +595,17 @@ export async function runCompat(opts: CompatOptions = {}): Promise<CompatReport>
       }),
     ]);
     before = hostState(berth.dataDir);
+    // Ports and subnets that nothing on the host uses already (a killed earlier run may have left
+    // bridges and NAT rules behind); they are masked in the comparison.
+    const [sb1, sb2, sb3] = freeSubnets(3);
+    const [sd1, sd2, sd3] = freeSubnets(3, [sb1!]);
+    const pb = freePort(18080);
+    const pb2 = freePort(pb + 1);
+    const pd = freePort(28080);
+    const pd2 = freePort(pd + 1);
     const targets: Target[] = [
-      { name: 'dockerd', client: dockerd, vars: { DIR: dockerd.dir, TAR: tar, PORT: '28080', PORT2: '28081', SUBNET: '10.232.1', SUBNET2: '10.232.2', SUBNET3: '10.232.3', MAXAPI: '1.41' }, norm: { vars: {}, images: {} }, saved: {} },
-      { name: 'berth', client: berth, vars: { DIR: berth.dir, TAR: tar, PORT: '18080', PORT2: '18081', SUBNET: '10.231.1', SUBNET2: '10.231.2', SUBNET3: '10.231.3', MAXAPI: '1.50' }, norm: { vars: {}, images: {} }, saved: {} },
+      { name: 'dockerd', client: dockerd, vars: { DIR: dockerd.dir, TAR: tar, PORT: String(pd), PORT2: String(pd2), SUBNET: sd1!, SUBNET2: sd2!, SUBNET3: sd3!, MAXAPI: '1.41' }, norm: { vars: {}, images: {} }, saved: {} },
+      { name: 'berth', client: berth, vars: { DIR: berth.dir, TAR: tar, PORT: String(pb), PORT2: String(pb2), SUBNET: sb1!, SUBNET2: sb2!, SUBNET3: sb3!, MAXAPI: '1.50' }, norm: { vars: {}, images: {} }, saved: {} },
     ];
     for (const t of targets) {
       mkdirSync(join(t.vars['DIR']!, 'bind'), { recursive: true });

@@ -202,3 +202,35 @@ test('a higher-priority pod preempts a lower-priority one and takes its place', 
   assert.ok(events.some((e) => e.reason === 'Preempted' && e.message === `Preempted by pod ${high.metadata.uid} on node sim-node-0`));
   assert.ok(events.some((e) => e.reason === 'FailedScheduling' && e.message === '0/1 nodes are available: 1 Insufficient cpu.'));
 });
+
+test('pods started together on one node get distinct IPs (the node allocates addresses as host-local IPAM does)', async (t) => {
+  const c = await testCluster([]);
+  const sim = new SimNodes(c.client, { count: 1, timing });
+  await sim.start();
+  t.after(async () => {
+    sim.stop();
+    await c.stop();
+  });
+  // Bound directly (no scheduler), all at once, so the node's pod workers start them concurrently.
+  await Promise.all(Array.from({ length: 24 }, (_, i) => c.client.create(R.pods, 'default', podObject(`p-${i}`, { nodeName: 'sim-node-0' }))));
+  const running = await eventually(async () => {
+    const pods = (await c.client.list(R.pods, 'default')).items as (KubeObject & Pod)[];
+    return pods.length === 24 && pods.every((p) => p.status?.phase === 'Running') ? pods : undefined;
+  }, 8000, 'all 24 running');
+  const ips = running.map((p) => p.status!.podIP!);
+  assert.equal(new Set(ips).size, 24, `duplicate pod IPs: ${ips.sort().join(' ')}`);
+  // A pod's address is free again once it is gone.
+  await c.client.delete(R.pods, 'default', 'p-0', { gracePeriodSeconds: 0 });
+  await c.client.create(R.pods, 'default', podObject('again', { nodeName: 'sim-node-0' }));
+  const again = (await eventually(async () => {
+    const p = (await c.client.get(R.pods, 'default', 'again')) as KubeObject & Pod;
+    return p.status?.podIP ? p : undefined;
+  }, 5000, 'the new pod running')) as KubeObject & Pod;
+  assert.ok(!ips.filter((ip) => ip !== running.find((p) => p.metadata.name === 'p-0')!.status!.podIP).includes(again.status!.podIP!));
+  // The kubelet's start-up events on the node are all recorded (each its own Event).
+  const events = await eventually(async () => {
+    const evs = (await c.client.list(R.events, 'default')).items.filter((e) => (e.involvedObject as { kind: string }).kind === 'Node');
+    return evs.length >= 6 ? evs : undefined;
+  }, 3000, 'the node events');
+  assert.deepEqual(events.map((e) => e.reason).sort(), ['NodeAllocatableEnforced', 'NodeHasNoDiskPressure', 'NodeHasSufficientMemory', 'NodeHasSufficientPID', 'NodeReady', 'Starting']);
+});

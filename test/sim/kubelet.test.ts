@@ -36,6 +36,8 @@ test('a node registers, then heartbeats through its Lease every renew interval',
   const node: KubeObject = { ...registered, metadata: { ...registered.metadata, uid: 'u1', creationTimestamp: rfc3339(T0) } };
   const r2 = reconcileSimNode({ spec, stopped: false, node }, T0 + 10);
   assert.deepEqual(events(r2.actions), ['Starting', 'NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID', 'NodeAllocatableEnforced', 'NodeReady']);
+  const eventNames = r2.actions.filter((a) => a.kind === 'create' && a.bestEffort).map((a) => (a as { object: KubeObject }).object.metadata.name);
+  assert.equal(new Set(eventNames).size, eventNames.length, `event names collide: ${eventNames.join(' ')}`);
   const lease = (writes(r2.actions)[0] as { object: KubeObject }).object;
   assert.equal(lease.metadata.namespace, 'kube-node-lease');
   assert.deepEqual(lease.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'u1' }]);
@@ -111,6 +113,53 @@ test('a pod goes Pending → Running → Ready on the delays, with an IP from th
   assert.deepEqual(reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 60_000), { actions: [] });
   // A pod on a stopped node is left alone.
   assert.deepEqual(reconcileSimPod({ pod: pending(), node: spec, stopped: true, usedIPs: new Set() }, T0 + 60_000), { actions: [] });
+});
+
+test('Ready turns at the moment the pod becomes ready, not at container start', () => {
+  let pod = pending();
+  pod = apply(pod, reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 600).actions[0]!);
+  pod = apply(pod, reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 1700).actions[0]!);
+  assert.equal(cond(pod, 'Ready')?.lastTransitionTime, rfc3339(T0 + 1700));
+  assert.equal(cond(pod, 'ContainersReady')?.lastTransitionTime, rfc3339(T0 + 1700));
+  assert.equal(cond(pod, 'Initialized')?.lastTransitionTime, rfc3339(T0 + 600));
+});
+
+test('sim.berth.dev/ready: "false" is a failing readiness probe: the pod is Running and not Ready until it goes', () => {
+  const annotate = (p: KubeObject, a: Record<string, string>) => ({ ...p, metadata: { ...p.metadata, annotations: a } });
+  const step = (p: KubeObject, t: number) => {
+    const d = reconcileSimPod({ pod: p, node: spec, stopped: false, usedIPs: new Set() }, t);
+    return { pod: d.actions.reduce(apply, p), d };
+  };
+  // Failing from the start: Running, never Ready, and no polling while it fails.
+  let { pod } = step(pending({}, { 'sim.berth.dev/ready': 'false' }), T0 + 600);
+  for (let t = T0 + 700; t <= T0 + 10_000; t += 100) {
+    const r = step(pod, t);
+    assert.deepEqual(r.d, { actions: [] }, `at +${t - T0}ms`);
+  }
+  assert.equal((pod.status as NonNullable<Pod['status']>).phase, 'Running');
+  assert.equal(cond(pod, 'Ready')?.status, 'False');
+  // The probe passes: Ready at once (the ready delay has long passed), transition time now.
+  let r = step(annotate(pod, {}), T0 + 11_000);
+  assert.equal(r.d.actions.length, 1);
+  pod = r.pod;
+  assert.equal(cond(pod, 'Ready')?.status, 'True');
+  assert.equal(cond(pod, 'Ready')?.lastTransitionTime, rfc3339(T0 + 11_000));
+  // It fails again: not ready with upstream's reason and message, containers not ready, still Running.
+  r = step(annotate(pod, { 'sim.berth.dev/ready': 'false' }), T0 + 12_000);
+  pod = r.pod;
+  const st = pod.status as NonNullable<Pod['status']>;
+  assert.equal(st.phase, 'Running');
+  assert.equal(cond(pod, 'Ready')?.status, 'False');
+  assert.equal(cond(pod, 'Ready')?.reason, 'ContainersNotReady');
+  assert.equal(cond(pod, 'Ready')?.message, 'containers with unready status: [c]');
+  assert.equal(cond(pod, 'Ready')?.lastTransitionTime, rfc3339(T0 + 12_000));
+  assert.equal(cond(pod, 'ContainersReady')?.status, 'False');
+  assert.equal(st.containerStatuses![0]!.ready, false);
+  assert.equal(st.containerStatuses![0]!.restartCount, 0);
+  assert.equal(st.containerStatuses![0]!.state!.running!.startedAt, rfc3339(T0 + 600));
+  assert.deepEqual(step(pod, T0 + 13_000).d, { actions: [] });
+  // Any other value is a passing probe.
+  assert.equal(cond(step(annotate(pod, { 'sim.berth.dev/ready': 'true' }), T0 + 14_000).pod, 'Ready')?.status, 'True');
 });
 
 test('run-to-completion pods succeed, fail, or restart by restartPolicy and exit code', () => {

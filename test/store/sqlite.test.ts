@@ -80,4 +80,62 @@ describe('sqlite: reopening', () => {
     assert.equal(await s.revision(), 3);
     await s.close();
   });
+
+  test('writes asked for while a batch commits are decided after it, against its effects', async () => {
+    const s = new SqliteStore(freshPath());
+    const first = s.create('/k/a', obj('a'));
+    await new Promise((r) => setImmediate(r)); // the first batch is now with the writer thread
+    const later = await Promise.allSettled([s.update('/k/a', obj('a', 2), 1), s.create('/k/a', obj('a'))]);
+    assert.equal((await first).metadata.resourceVersion, '1');
+    assert.equal(later[0].status, 'fulfilled');
+    assert.equal((later[0] as PromiseFulfilledResult<any>).value.metadata.resourceVersion, '2');
+    assert.equal((later[1] as PromiseRejectedResult).reason.code, 'KeyExists');
+    assert.equal((await s.get('/k/a'))!.v, 2);
+    await s.close();
+  });
+
+  test('close waits for writes under way; they are acknowledged and durable', async () => {
+    const path = freshPath();
+    const s = new SqliteStore(path);
+    const writes = Array.from({ length: 50 }, (_, i) => s.create(`/k/${i}`, obj(String(i))));
+    await s.close();
+    const done = await Promise.allSettled(writes);
+    assert.ok(done.every((d) => d.status === 'fulfilled'));
+    const again = new SqliteStore(path);
+    assert.equal(await again.revision(), 50);
+    assert.equal((await again.list('/k/')).items.length, 50);
+    await again.close();
+  });
+
+  test('a watch started while a batch commits gets each of its events once', async () => {
+    const s = new SqliteStore(freshPath());
+    await s.create('/k/a', obj('a'));
+    const pending = Array.from({ length: 20 }, (_, i) => s.update('/k/a', obj('a', i + 1)));
+    await new Promise((r) => setImmediate(r));
+    // Let the writer commit while this thread has not yet heard so: the rows are in the database
+    // but not acknowledged when the watch reads its history.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    const events: StoreEvent[] = [];
+    s.watch('/k/', 1, { event: (e) => events.push(e), error: (e) => assert.fail(e) });
+    await Promise.all(pending);
+    await settle();
+    assert.deepEqual(events.map((e) => e.revision), Array.from({ length: 20 }, (_, i) => i + 2));
+    await s.close();
+  });
+
+  test('a write is read, listed and counted only once it is acknowledged', async () => {
+    const s = new SqliteStore(freshPath());
+    await s.create('/k/a', obj('a', 1));
+    const write = s.update('/k/a', obj('a', 2));
+    await new Promise((r) => setImmediate(r));
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // committed, not yet heard of
+    // Each read takes its answer synchronously, before the acknowledgement can arrive.
+    const reads = [s.get('/k/a'), s.list('/k/'), s.revision()] as const;
+    assert.equal((await reads[0])!.v, 1);
+    assert.deepEqual((await reads[1]).items.map((o) => o.v), [1]);
+    assert.equal(await reads[2], 1);
+    assert.equal((await write).metadata.resourceVersion, '2');
+    assert.equal((await s.get('/k/a'))!.v, 2);
+    await s.close();
+  });
 });

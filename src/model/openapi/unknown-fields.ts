@@ -50,6 +50,7 @@ export function pruneUnknownFields(group: string, version: string, kind: string,
 }
 
 function prune(value: unknown, schema: Schema): void {
+  // Runs over every object written: plain loops, no lists of entries.
   const s = resolve(schema);
   if (!s) return;
   if (Array.isArray(value)) {
@@ -57,19 +58,21 @@ function prune(value: unknown, schema: Schema): void {
     return;
   }
   if (!isPlainObject(value)) return;
-  if (s.properties) {
-    const required = new Set(s.required ?? []);
-    for (const [k, v] of Object.entries(value)) {
-      const p = s.properties[k];
+  const properties = s.properties;
+  if (properties) {
+    for (const k of Object.keys(value)) {
+      const v = value[k];
+      const p = properties[k];
       if (!p || v === null) {
         delete value[k];
         continue;
       }
       prune(v, p);
-      if (!required.has(k) && isEmptyCollection(v, p)) delete value[k];
+      if (isEmptyCollection(v, p) && !s.required?.includes(k)) delete value[k];
     }
   } else if (s.additionalProperties) {
-    for (const [k, v] of Object.entries(value)) {
+    for (const k of Object.keys(value)) {
+      const v = value[k];
       if (v === null) delete value[k];
       else prune(v, s.additionalProperties);
     }
@@ -79,7 +82,8 @@ function prune(value: unknown, schema: Schema): void {
 /** An empty list, or an empty map (not a struct, which Go's omitempty keeps). */
 function isEmptyCollection(v: unknown, schema: Schema): boolean {
   if (Array.isArray(v)) return v.length === 0;
-  if (!isPlainObject(v) || Object.keys(v).length > 0) return false;
+  if (!isPlainObject(v)) return false;
+  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) return false;
   const s = resolve(schema);
   return !!s && !s.properties && !!s.additionalProperties;
 }

@@ -18,9 +18,22 @@ export function inclusiveRangeError(lo: number, hi: number): string {
   return `must be between ${lo} and ${hi}, inclusive`;
 }
 
-/** Go's len(): the UTF-8 byte length. */
+/** Go's len(): the UTF-8 byte length (a lone surrogate counts as U+FFFD, as TextEncoder writes it). */
 export function byteLength(s: string): number {
-  return new TextEncoder().encode(s).length;
+  // Counted rather than encoded: validation asks this of every name, label and annotation. A
+  // non-string (a malformed object) is measured as the encoder would convert it.
+  if (typeof s !== 'string') return new TextEncoder().encode(s).length;
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: two code units, four bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
 }
 
 const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';

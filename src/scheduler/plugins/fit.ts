@@ -10,13 +10,23 @@ interface Insufficient {
   unresolvable: boolean;
 }
 
+const NONE_LACKING: readonly Insufficient[] = Object.freeze([]);
+
 /** fitsRequest: every resource the node lacks for the pod, in upstream's order (pods, cpu, memory, ephemeral-storage, others). */
-export function insufficientResources(req: Resources, n: NodeInfo): Insufficient[] {
+export function insufficientResources(req: Resources, n: NodeInfo): readonly Insufficient[] {
+  const a = n.allocatable;
+  const u = n.requested;
+  // The common case, every node of a large cluster for every pod: it fits, and nothing is allocated.
+  if (
+    n.pods.size + 1 <= n.allowedPods &&
+    req.milliCPU <= a.milliCPU - u.milliCPU &&
+    req.memory <= a.memory - u.memory &&
+    req.ephemeralStorage <= a.ephemeralStorage - u.ephemeralStorage &&
+    !req.scalar
+  ) return NONE_LACKING;
   const out: Insufficient[] = [];
   if (n.pods.size + 1 > n.allowedPods) out.push({ reason: 'Too many pods', unresolvable: false });
   if (isZero(req)) return out;
-  const a = n.allocatable;
-  const u = n.requested;
   if (req.milliCPU > 0 && req.milliCPU > a.milliCPU - u.milliCPU) out.push({ reason: 'Insufficient cpu', unresolvable: req.milliCPU > a.milliCPU });
   if (req.memory > 0 && req.memory > a.memory - u.memory) out.push({ reason: 'Insufficient memory', unresolvable: req.memory > a.memory });
   if (req.ephemeralStorage > 0 && req.ephemeralStorage > a.ephemeralStorage - u.ephemeralStorage) {

@@ -3,7 +3,7 @@
 // select) as a score favouring the less crowded domains.
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { addRequirements, isEmpty, labelSelectorAsSelector, matches, newRequirement, SelectorError, selectorToString, type Selector } from '../../model/labels.js';
-import { doNotScheduleTaint, findUntoleratedTaint } from '../../model/scheduling.js';
+import { anyNode, doNotScheduleTaint, findUntoleratedTaint } from '../../model/scheduling.js';
 import { idiv, MAX_NODE_SCORE, unresolvable, unschedulable, type Cycle, type FilterPlugin, type NodeScorer, type ScorePlugin } from '../framework.js';
 import type { PodInfo } from '../podinfo.js';
 import type { NodeInfo, Snapshot } from '../snapshot.js';
@@ -146,14 +146,15 @@ export const podTopologySpread: FilterPlugin & ScorePlugin = {
         ignored.add(n.name);
         continue;
       }
-      cs.forEach((c, i) => {
-        if (c.topologyKey === LABEL_HOSTNAME) return;
+      for (let i = 0; i < cs.length; i++) {
+        const c = cs[i]!;
+        if (c.topologyKey === LABEL_HOSTNAME) continue;
         const v = n.labels[c.topologyKey] ?? '';
         if (!domainCounts[i]!.has(v)) {
           domainCounts[i]!.set(v, 0);
           topoSize[i]!++;
         }
-      });
+      }
     }
     const weights = cs.map((c, i) => Math.log((c.topologyKey === LABEL_HOSTNAME ? feasible.length - ignored.size : topoSize[i]!) + 2));
     const perNode = cs.map((c) => counts(snap, c, pod.namespace));
@@ -161,6 +162,14 @@ export const podTopologySpread: FilterPlugin & ScorePlugin = {
     cs.forEach((c, i) => {
       if (c.topologyKey === LABEL_HOSTNAME) return;
       const m = domainCounts[i]!;
+      if (!requireAll && !c.honorNodeTaints && (!c.honorNodeAffinity || pod.nodeMatcher === anyNode)) {
+        // Every existing node counts: the snapshot keeps these totals as pods come and go.
+        if (c.selector.nothing || isEmpty(c.selector)) return;
+        for (const [v, cnt] of snap.matchingByDomain(pod.namespace, c.selector, c.selectorKey, c.topologyKey)) {
+          if (m.has(v)) m.set(v, m.get(v)! + cnt);
+        }
+        return;
+      }
       for (const [name, cnt] of perNode[i]!) {
         const n = snap.node(name);
         if (!n || (requireAll && !hasAllKeys(n, cs)) || !included(c, pod, n)) continue;
