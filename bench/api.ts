@@ -14,7 +14,10 @@ const main = resolve(dirname(fileURLToPath(import.meta.url)), '../src/cli/main.j
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-api-'));
 
 async function startServer() {
-  const proc = spawn(process.execPath, [main, 'server', '--data-dir', join(dir, 'server'), '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The API server alone, as kube-apiserver is measured: no controllers or scheduler reacting to the
+  // pods. BERTH_BENCH_SERVER_NODE_ARGS adds Node flags to the server (e.g. --cpu-prof).
+  const nodeArgs = (process.env.BERTH_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, main, 'server', '--data-dir', join(dir, 'server'), '--port', '0', '--host', '127.0.0.1', '--controllers=false'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   await new Promise<void>((ok, fail) => {
     proc.stdout!.on('data', (d) => {
@@ -64,8 +67,18 @@ try {
   for (const ns of ['bench', 'list', 'watched']) {
     await expect(201, client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
   }
-  const raw = rawSqliteCommits(dir, 3000);
-  const create = await load(5000, 16, (i) => expect(201, client.request('POST', '/api/v1/namespaces/bench/pods', podIn('bench', `p${i}`))));
+  // The disk's commit rate drifts from second to second on this kind of machine: three rounds of
+  // raw commits alternate with three of API creates, and the medians are compared.
+  const raws: number[] = [];
+  const creates: Awaited<ReturnType<typeof load>>[] = [];
+  let created = 0;
+  for (let round = 0; round < 3; round++) {
+    raws.push(rawSqliteCommits(dir, 2000));
+    creates.push(await load(3000, 16, () => expect(201, client.request('POST', '/api/v1/namespaces/bench/pods', podIn('bench', `p${created++}`)))));
+  }
+  const median = <T>(xs: T[], by: (x: T) => number) => [...xs].sort((a, b) => by(a) - by(b))[1]!;
+  const raw = median(raws, (x) => x);
+  const create = median(creates, (x) => x.perSecond);
   for (let i = 0; i < 100; i++) await expect(201, client.request('POST', '/api/v1/namespaces/list/pods', podIn('list', `p${i}`)));
   const get = await load(3000, 16, (i) => expect(200, client.request('GET', `/api/v1/namespaces/list/pods/p${i % 100}`)));
   const list = await load(3000, 4, () => expect(200, client.request('GET', '/api/v1/namespaces/list/pods')));
@@ -93,13 +106,14 @@ try {
 
   printTable([
     ['', 'per second', 'p50 ms', 'p99 ms'],
-    ['raw sqlite single-row commits (WAL, synchronous=FULL)', fmt(raw), '', ''],
-    ['API create (HTTPS, 16 in flight)', fmt(create.perSecond), create.p50.toFixed(2), create.p99.toFixed(2)],
+    ['raw sqlite single-row commits (WAL, synchronous=FULL; median of 3)', fmt(raw), '', ''],
+    ['API create (HTTPS, 16 in flight; median of 3)', fmt(create.perSecond), create.p50.toFixed(2), create.p99.toFixed(2)],
     ['API get', fmt(get.perSecond), get.p50.toFixed(2), get.p99.toFixed(2)],
     ['API list of 100 pods', fmt(list.perSecond), list.p50.toFixed(2), list.p99.toFixed(2)],
     [`watch delivery, ${watchers} watchers x ${writes} writes`, '', percentile(samples, 50).toFixed(2), percentile(samples, 99).toFixed(2)],
   ]);
-  console.log(`\nAPI creates / raw SQLite commits = ${(create.perSecond / raw).toFixed(2)}  (goal >= 0.30)`);
+  console.log(`\nrounds: raw ${raws.map(fmt).join(', ')}; API creates ${creates.map((c) => fmt(c.perSecond)).join(', ')}`);
+  console.log(`API creates / raw SQLite commits = ${(create.perSecond / raw).toFixed(2)}  (goal >= 0.30)`);
   console.log(`watch deliveries seen: ${samples.length} of ${watchers * writes}; p99 ${percentile(samples, 99).toFixed(1)} ms (goal < 50 ms)`);
 } finally {
   client.close();

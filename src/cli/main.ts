@@ -37,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function withUsage(run: () => Promise<number>, help: string): Promise<number> {
+  if (process.argv.slice(3).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(help);
+    return 0;
+  }
   try {
     return await run();
   } catch (e) {

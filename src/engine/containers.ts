@@ -781,7 +781,7 @@ export class ContainerService {
       // a shim that died before runc said anything must not leave the start waiting
       c.ev.once('shimExit', () => resolve(existsSync(pidFile) ? 'running' : 'exited'));
     });
-    r.ShimPid = this.d.runc.startShim({ id: r.ID, bundle: c.dir, runDir: c.runDir, ioDir: join(c.dir, 'io'), tty, stdin: r.Stdin }, (pid) => {
+    r.ShimPid = this.d.runc.startShim({ id: r.ID, bundle: c.dir, runDir: c.runDir, ioDir: join(c.dir, 'io'), tty, stdin: r.Stdin, keep: (r.HostConfig.Memory ?? 0) > 0 }, (pid) => {
       // news of an earlier run's shim (it can arrive late) or for an engine that let go: not ours
       if (this.shuttingDown || c.rec.ShimPid !== pid) return;
       c.ev.emit('runDirChange');
@@ -882,6 +882,7 @@ export class ContainerService {
       r.RestartDelayMs = decision.delayMs;
     }
     this.persist(c);
+    if (r.State.OOMKilled) this.event(c, 'oom');
     this.event(c, 'die', { exitCode: String(code) });
     // waiters learn of the exit before the clean-up, as with dockerd (SetStopped, then Cleanup);
     // anything that changes the container waits for `exiting`, which includes the clean-up
@@ -904,13 +905,16 @@ export class ContainerService {
     }
   }
 
+  /** The kernel's count of OOM kills in the container's memory cgroup (v1 oom_control, v2 memory.events); runc keeps the cgroup until delete when a memory limit is set. */
   private wasOOMKilled(c: Container): boolean {
-    try {
-      const ctl = readFileSync(`/sys/fs/cgroup/memory/berth/${c.id}/memory.oom_control`, 'utf8');
-      return /oom_kill [1-9]/.test(ctl);
-    } catch {
-      return false;
+    for (const f of [`/sys/fs/cgroup/memory/berth/${c.id}/memory.oom_control`, `/sys/fs/cgroup/berth/${c.id}/memory.events`]) {
+      try {
+        return /^oom_kill [1-9]/m.test(readFileSync(f, 'utf8'));
+      } catch {
+        // not this cgroup version
+      }
     }
+    return false;
   }
 
   /** Releases what a run held: network, mounts, runc state (daemon.Cleanup). */

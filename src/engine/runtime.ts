@@ -28,6 +28,11 @@ export interface ShimOptions {
   /** where stdout and stderr go */
   ioDir: string;
   tty: boolean;
+  /**
+   * Keep runc's state (and with it the container's cgroups) after the exit, until `delete`: what
+   * the cgroup recorded, an OOM kill among it, is then still there to read.
+   */
+  keep?: boolean;
   /** 'null': no stdin; 'once': the engine holds the only writer; 'open': never reaches EOF */
   stdin: 'null' | 'once' | 'open';
 }
@@ -44,7 +49,7 @@ export class Runc {
 
   /** The shim: waits on `runc run`, then records the exit status; detached from the engine. */
   shimScript(o: ShimOptions): string {
-    const runArgs = [this.binary, ...this.args('--log', join(o.runDir, 'runc.log'), '--log-format', 'json', 'run', '--bundle', o.bundle, '--pid-file', join(o.runDir, 'init.pid'), o.id)]
+    const runArgs = [this.binary, ...this.args('--log', join(o.runDir, 'runc.log'), '--log-format', 'json', 'run', ...(o.keep ? ['--keep'] : []), '--bundle', o.bundle, '--pid-file', join(o.runDir, 'init.pid'), o.id)]
       .map(shQuote)
       .join(' ');
     const stdin = join(o.runDir, 'stdin');

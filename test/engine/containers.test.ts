@@ -2,7 +2,7 @@
 // runtime, start failures and what they leave behind, restart policies, limits, and live restore.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Engine } from '../../src/engine/engine.js';
 import { loadImages } from '../../src/engine/archive.js';
@@ -157,6 +157,34 @@ test('limits reach the cgroups: memory, cpus, pids', { skip }, async () => {
   assert.equal(cg('cpu', 'cpu.cfs_period_us'), '100000');
   assert.equal(cg('pids', 'pids.max'), '50');
   await engine.containers.remove(Id, { force: true });
+});
+
+test('a container over its memory limit is OOM-killed: exit 137, State.OOMKilled, an oom event before die, nothing left behind', { skip }, async () => {
+  const seen: string[] = [];
+  const { Id } = await engine.containers.create({
+    config: { Image: 'busybox', Cmd: ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived'] },
+    hostConfig: { NetworkMode: 'none', Memory: 16 << 20, MemorySwap: 16 << 20 },
+  });
+  const unsubscribe = engine.events.subscribe((ev) => {
+    if (ev.Actor.ID === Id) seen.push(ev.Action);
+  });
+  await engine.containers.start(Id);
+  await engine.containers.wait(Id);
+  unsubscribe();
+  const st = engine.containers.get(Id).rec.State;
+  assert.equal(st.exitCode, 137);
+  assert.equal(st.OOMKilled, true);
+  assert.deepEqual(seen.filter((a) => a === 'oom' || a === 'die'), ['oom', 'die']);
+  assert.doesNotMatch(await logsOf(Id), /survived/);
+  await engine.containers.remove(Id);
+  // runc kept the stopped container for the OOM count; the clean-up deleted it and its cgroups
+  assert.ok(!existsSync(`/sys/fs/cgroup/memory/berth/${Id}`));
+  // and a container that stays within its limit is not reported as OOM-killed
+  const ok = await engine.containers.create({ config: { Image: 'busybox', Cmd: ['true'] }, hostConfig: { NetworkMode: 'none', Memory: 32 << 20 } });
+  await engine.containers.start(ok.Id);
+  await engine.containers.wait(ok.Id);
+  assert.equal(engine.containers.get(ok.Id).rec.State.OOMKilled, false);
+  await engine.containers.remove(ok.Id);
 });
 
 test('restart policy on-failure:2 restarts twice, then stays exited', { skip }, async () => {
