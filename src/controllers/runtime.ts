@@ -7,6 +7,7 @@ import type { Instant, KubeObject } from '../model/object.js';
 import { StatusError } from '../model/status.js';
 import { Informer, type InformerEvent } from '../client/informer.js';
 import { WorkQueue, realTimers, type QueueTimers } from '../client/workqueue.js';
+import { EventRecorder } from '../client/events.js';
 
 export type Action = (
   | { kind: 'create'; resource: ResourceRef; namespace?: string; object: KubeObject; bestEffort?: boolean }
@@ -244,6 +245,7 @@ export class ControllerRunner {
   private readonly controllers: [Controller<unknown>, WorkQueue][] = [];
   private running = false;
   private readonly now: () => Instant;
+  private readonly recorder: EventRecorder;
 
   constructor(
     private readonly client: ApiClient,
@@ -251,6 +253,7 @@ export class ControllerRunner {
     private readonly opts: RunnerOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.recorder = new EventRecorder(client, this.now);
   }
 
   add<Obs>(c: Controller<Obs>): void {
@@ -325,7 +328,9 @@ export class ControllerRunner {
       // Events and other best-effort writes never hold up the reconcile that made them: they are
       // issued in order but not awaited, and their failures are dropped.
       if (a.kind === 'create' && a.bestEffort) {
-        this.apply(a).catch(() => undefined);
+        // core/v1 Events go through client-go's correlation (spam filter, aggregation, counts)
+        if (a.resource.group === '' && a.resource.resource === 'events') void this.recorder.record(a.object);
+        else this.apply(a).catch(() => undefined);
         return;
       }
       let written: KubeObject | undefined;

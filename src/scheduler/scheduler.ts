@@ -9,6 +9,7 @@ import { deepEqual, rfc3339, type Instant, type KubeObject } from '../model/obje
 import { labelSelectorAsSelector, matches, addRequirements, selectorFromSet, isEmpty, SelectorError, type Selector } from '../model/labels.js';
 import { StatusError } from '../model/status.js';
 import { Informer, type InformerEvent } from '../client/informer.js';
+import { EventRecorder } from '../client/events.js';
 import { podInfoOf, type PodInfo } from './podinfo.js';
 import { SchedulingQueue, type QueueOptions } from './queue.js';
 import { schedulePod, type ScheduleResult } from './schedule.js';
@@ -50,6 +51,7 @@ export class Scheduler {
   private readonly lastEvent = new Map<string, { message: string; at: number }>();
   private readonly name: string;
   private readonly now: () => Instant;
+  private readonly recorder: EventRecorder;
   private running = false;
   private wake?: () => void;
   private inFlight = 0;
@@ -64,6 +66,7 @@ export class Scheduler {
   constructor(private readonly client: ApiClient, private readonly opts: SchedulerOptions = {}) {
     this.name = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.now = opts.now ?? Date.now;
+    this.recorder = new EventRecorder(client, this.now);
     this.queue = new SchedulingQueue(this.now, opts);
     this.queue.onReady = () => this.wake?.();
     this.queue.onBackoff = () => this.armBackoffTimer();
@@ -396,7 +399,7 @@ export class Scheduler {
       reportingComponent: this.name,
       reportingInstance: this.name,
     };
-    this.client.create(R.events, ns, ev).catch(() => undefined);
+    void this.recorder.record(ev);
   }
 }
 
