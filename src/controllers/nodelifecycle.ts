@@ -32,7 +32,7 @@ const COMPONENT = 'node-controller';
 const EVICTION_COMPONENT = 'taint-eviction-controller';
 
 export interface NodeLifecycleOptions {
-  /** nodeMonitorGracePeriod: how long a node may stay silent before it is Unknown. */
+  /** nodeMonitorGracePeriod: how long a node may stay silent before it is Unknown (upstream default 50 s since 1.32). */
   gracePeriodMs?: number;
   /** nodeStartupGracePeriod: the same for a node that never posted its Ready condition. */
   startupGracePeriodMs?: number;
@@ -130,7 +130,7 @@ const taintsEqual = (a: Taint[], b: Taint[]) =>
 export function reconcileNodeLifecycle(o: NodeLifecycleObservation, now: Instant, options: NodeLifecycleOptions = {}): Decision {
   const node = o.node;
   if (!node) return { actions: [] };
-  const opts = { gracePeriodMs: options.gracePeriodMs ?? 40_000, startupGracePeriodMs: options.startupGracePeriodMs ?? 60_000 };
+  const opts = { gracePeriodMs: options.gracePeriodMs ?? 50_000, startupGracePeriodMs: options.startupGracePeriodMs ?? 60_000 };
   const name = node.metadata.name!;
   const actions: Action[] = [];
   const { conditions, changed, deadline } = observedConditions(node, o.lease, now, opts);
