@@ -45,12 +45,12 @@ const eventsOf = (a: Action[]) => a.filter((x) => x.kind === 'create' && x.bestE
 test('a node whose Lease is fresh is left alone until the grace period would run out', () => {
   const d = reconcileNodeLifecycle({ node: node(), lease: lease(T0 + 20_000), pods: [] }, T0 + 30_000);
   assert.deepEqual(d.actions, []);
-  // deadline = last renewal + 40 s
-  assert.equal(d.requeueAfterMs, 30_001);
+  // deadline = last renewal + 50 s (upstream's nodeMonitorGracePeriod)
+  assert.equal(d.requeueAfterMs, 40_001);
 });
 
 test('a silent node goes Unknown, is tainted unreachable, and its pods are marked not ready', () => {
-  const now = T0 + 41_000;
+  const now = T0 + 51_000;
   const d = reconcileNodeLifecycle({ node: node(), lease: lease(T0), pods: [readyPod('a')] }, now);
   const [status, taints, podPatch] = writes(d.actions) as (Action & { patch: any; name: string })[];
   assert.equal(status!.kind, 'patch');
