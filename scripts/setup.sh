@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: the real parts Berth drives (see DESIGN.md, "Real components").
-pkgs=(runc containernetworking-plugins busybox-static etcd-server iptables skopeo openssl docker.io)
+pkgs=(runc containernetworking-plugins busybox-static etcd-server iptables skopeo openssl docker.io docker-registry)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,7 +1,11 @@
 // The berth command: one binary for the API server, the container engine and the tools around them.
+import { buildCommand } from './build.js';
 import { engineCommand } from './engine.js';
 import { serverCommand, serverUsage, upCommand } from './server.js';
 import { simCommand, simUsage } from './sim.js';
+import { loginCommand, pullCommand, pushCommand, registryUsage } from './registry.js';
+import { checkCommand, checkUsage } from './check.js';
+import { kubeletCommand, kubeletUsage } from './kubelet.js';
 import { CommandError, UsageError } from './flags.js';
 const usage = `Usage: berth <command> [options]
 
@@ -9,7 +13,14 @@ Commands:
   up        Start the all-in-one cluster on the embedded store (API server and what runs beside it)
   server    Start the Kubernetes API server: berth server --data-dir DIR --port N
   engine    Start the container engine behind the Docker Engine API: berth engine --data-dir DIR --socket PATH
-  sim       Simulated nodes that join a cluster: berth sim nodes --count N
+  kubelet   Run this machine's pods as a node of a cluster: berth kubelet --kubeconfig FILE --data-dir DIR
+  build     Build an image from a Dockerfile through the engine: berth build [-t NAME] [--explain] DIR
+  pull      Pull an image from a registry into the engine: berth pull NAME[:TAG|@DIGEST]
+  push      Push an image from the engine to a registry: berth push NAME[:TAG]
+  login     Log in to a registry: berth login -u USER --password-stdin SERVER
+  sim       Simulated nodes that join a cluster: berth sim nodes --count N;
+            a deterministic simulation: berth sim run SCENARIO --seed N
+  check     Model-check a property of the real controllers: berth check PROPERTY --scope ...
   help      Show this help
 `;
 
@@ -28,8 +39,20 @@ async function main(argv: string[]): Promise<number> {
       return withUsage(() => upCommand(rest), serverUsage.replace('berth server --data-dir DIR', 'berth up [--data-dir DIR]'));
     case 'engine':
       return engineCommand(rest);
+    case 'build':
+      return buildCommand(rest);
+    case 'kubelet':
+      return withUsage(() => kubeletCommand(rest), kubeletUsage);
     case 'sim':
       return withUsage(() => simCommand(rest), simUsage);
+    case 'pull':
+      return withUsage(() => pullCommand(rest), registryUsage);
+    case 'push':
+      return withUsage(() => pushCommand(rest), registryUsage);
+    case 'login':
+      return withUsage(() => loginCommand(rest), registryUsage);
+    case 'check':
+      return withUsage(() => checkCommand(rest), checkUsage);
     default:
       process.stderr.write(`berth: unknown command "${cmd}"\n\n${usage}`);
       return 2;

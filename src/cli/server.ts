@@ -11,6 +11,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { SimNodes } from '../sim/nodes.js';
 import { parseCidr, ipToString } from '../apiserver/allocator.js';
 import { adminKubeconfig, ensurePki, localAddresses, writeKubeconfig } from '../apiserver/pki.js';
+import { startKubelet } from './kubelet.js';
 import { CommandError, flagHelp, parseDuration, parseFlags, type FlagSpec } from './flags.js';
 
 const serverFlags = {
@@ -23,6 +24,7 @@ const serverFlags = {
   'sim-nodes': { type: 'number', default: 0, help: 'run this many simulated nodes (berth sim nodes) in this process' },
   'sim-start-delay': { type: 'string', default: '0.5s', help: 'simulated nodes: from binding to Running (berth sim nodes --start-delay)' },
   'sim-ready-delay': { type: 'string', default: '1s', help: 'simulated nodes: from Running to Ready; 0 makes them one status write (berth sim nodes --ready-delay)' },
+  kubelet: { type: 'boolean', default: false, help: 'run this machine\'s kubelet in this process, its pods in berth\'s engine under DATA_DIR/engine (needs root)' },
   'node-monitor-grace-period': { type: 'string', default: '50s', help: 'how long a node may stop renewing its Lease before it is marked Unknown and tainted unreachable (kube-controller-manager\'s flag and its default since 1.32)' },
 } satisfies FlagSpec;
 
@@ -69,6 +71,7 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
   const simTiming = { startDelayMs: parseDuration(f['sim-start-delay']), readyDelayMs: parseDuration(f['sim-ready-delay']) };
   const sim = f['sim-nodes'] > 0 ? new SimNodes(new LocalClient(server.rest), { count: f['sim-nodes'], timing: simTiming }) : undefined;
   await sim?.start();
+  const kubelet = f.kubelet ? await startKubelet(new LocalClient(server.rest), dataDir) : undefined;
   // Diagnostics for performance work: per-controller work, every few seconds, on stderr.
   const statsEvery = Number(process.env.BERTH_CONTROLLER_STATS ?? 0);
   const statsTimer = statsEvery > 0 ? setInterval(() => {
@@ -85,6 +88,7 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
     close: async () => {
       if (statsTimer) clearInterval(statsTimer);
       sim?.stop();
+      kubelet?.close();
       scheduler?.stop();
       controllers?.stop();
       await server.close();

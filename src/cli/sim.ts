@@ -1,6 +1,6 @@
 // `berth sim nodes`: KWOK-style simulated nodes that join a cluster through a kubeconfig, register,
 // heartbeat, and run whatever pods are bound to them (without running anything).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Taint } from 'kubernetes-types/core/v1.js';
@@ -9,6 +9,9 @@ import { RemoteClient } from '../client/remote.js';
 import { SimNodes, parseTaint, type SimNodesOptions } from '../sim/nodes.js';
 import { CommandError, UsageError, flagHelp, parseDuration, parseFlags, type FlagSpec } from './flags.js';
 import { runUntilSignal } from './server.js';
+import { Simulation } from '../sim/simulator.js';
+import { parseScenario, ScenarioError } from '../sim/scenario.js';
+import { properties, splitProperties } from '../verify/invariants/index.js';
 
 const simFlags = {
   count: { type: 'number', default: 1, help: 'how many nodes' },
@@ -27,6 +30,12 @@ const simFlags = {
 } satisfies FlagSpec;
 
 export const simUsage = `Usage: berth sim nodes [--count N] [--kubeconfig FILE] [options]
+       berth sim run SCENARIO.yaml [--seed N] [--trace full|actions|none]
+
+sim run: a deterministic simulation of the scenario (examples/sim/*.yaml): the real API, controllers
+and scheduler with simulated kubelets under a virtual clock; one seed fixes every interleaving and
+fault, so the same seed prints the same trace byte for byte. Exits 1 when a property is violated or
+the cluster does not converge.
 
 Pods bound to a simulated node go Pending -> Running -> Ready after the delays; pods with
 restartPolicy Never or OnFailure then succeed after --run-time. Per pod, the annotations
@@ -80,8 +89,55 @@ export function simNodesOptions(args: string[]): { options: SimNodesOptions; kub
   };
 }
 
+const runFlags = {
+  seed: { type: 'number', default: 1, help: 'the seed of every choice' },
+  trace: { type: 'string', default: 'actions', help: 'full (also every watch event), actions (writes, reconciles, faults) or none (the verdict only)' },
+} satisfies FlagSpec;
+
+export async function simRunCommand(args: string[]): Promise<number> {
+  const file = args[0];
+  if (!file || file.startsWith('--')) throw new UsageError('sim run needs a scenario file');
+  const f = parseFlags(args.slice(1), runFlags);
+  if (!['full', 'actions', 'none'].includes(f.trace)) throw new UsageError('--trace: full, actions or none');
+  if (!existsSync(file)) throw new CommandError(`scenario ${file} not found`);
+  let scenario;
+  let props;
+  try {
+    scenario = parseScenario(readFileSync(file, 'utf8'));
+    props = splitProperties(properties(scenario.properties));
+  } catch (e) {
+    if (e instanceof ScenarioError || e instanceof Error) throw new CommandError(`${file}: ${e.message}`);
+    throw e;
+  }
+  const out: string[] = [];
+  const flush = () => {
+    if (out.length) process.stdout.write(out.join('\n') + '\n');
+    out.length = 0;
+  };
+  const sim = new Simulation(scenario, f.seed, {
+    line: (l) => {
+      if (f.trace === 'none') return;
+      out.push(l);
+      if (out.length >= 1000) flush();
+    },
+  }, props);
+  sim.verbose = f.trace === 'full';
+  const r = await sim.run();
+  flush();
+  const lines = [
+    `scenario ${r.scenario} seed ${r.seed}: ${r.steps} steps, ${r.writes} writes, ${(r.elapsedMs / 1000).toFixed(3)} s virtual`,
+    ...r.violations.map((v) => `violation: ${v}`),
+    ...r.unmetGoals.map((g) => `not converged: ${g}`),
+    r.violations.length || r.unmetGoals.length ? 'verdict: FAIL' : `verdict: PASS${r.convergedAtMs !== undefined ? ` (converged at ${(r.convergedAtMs / 1000).toFixed(3)} s)` : ''}`,
+    `trace sha256 ${r.traceHash}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  return r.violations.length || r.unmetGoals.length ? 1 : 0;
+}
+
 export async function simCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'run') return simRunCommand(rest);
   if (sub !== 'nodes') throw new UsageError(sub ? `unknown sim command "${sub}"` : 'missing sim command');
   const { options, kubeconfig } = simNodesOptions(rest);
   if (!existsSync(kubeconfig)) throw new CommandError(`kubeconfig ${kubeconfig} not found; pass --kubeconfig`);

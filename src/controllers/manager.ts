@@ -1,7 +1,7 @@
 // The controller manager: the built-in controllers over one set of shared informers.
 import type { ApiClient, ResourceRef } from '../model/api.js';
 import { Registry } from '../model/registry.js';
-import { ControllerRunner, SharedInformers, type RunnerOptions } from './runtime.js';
+import { ControllerRunner, SharedInformers, type Controller, type RunnerOptions } from './runtime.js';
 import { namespaceController } from './namespace.js';
 import { garbageCollector } from './gc.js';
 import { replicaSetController } from './replicaset.js';
@@ -29,24 +29,30 @@ export interface ControllerManagerConfig {
   nodeLifecycle?: NodeLifecycleOptions;
 }
 
-export function startControllerManager(client: ApiClient, opts: RunnerOptions = {}, config: ControllerManagerConfig = {}): { runner: ControllerRunner; ready: Promise<void>; stop(): void } {
-  const registry = new Registry();
+/** Every controller of the controller manager, as it builds them (the simulator runs the same list). */
+export function managerControllers(registry: Registry, config: ControllerManagerConfig = {}): Controller<unknown>[] {
   const resources = storedResources(registry);
+  return [
+    namespaceController(resources.filter((r) => r.namespaced).map((r) => r.resource)),
+    garbageCollector(registry, resources.map((r) => r.resource)),
+    replicaSetController(),
+    deploymentController(),
+    statefulSetController(),
+    daemonSetController(),
+    jobController(),
+    ttlAfterFinishedController(),
+    cronJobController(),
+    endpointsController(),
+    endpointSliceController(),
+    serviceAccountController(),
+    nodeLifecycleController(config.nodeLifecycle),
+    taintEvictionController(),
+  ] as Controller<unknown>[];
+}
+
+export function startControllerManager(client: ApiClient, opts: RunnerOptions = {}, config: ControllerManagerConfig = {}): { runner: ControllerRunner; ready: Promise<void>; stop(): void } {
   const runner = new ControllerRunner(client, new SharedInformers(client), opts);
-  runner.add(namespaceController(resources.filter((r) => r.namespaced).map((r) => r.resource)));
-  runner.add(garbageCollector(registry, resources.map((r) => r.resource)));
-  runner.add(replicaSetController());
-  runner.add(deploymentController());
-  runner.add(statefulSetController());
-  runner.add(daemonSetController());
-  runner.add(jobController());
-  runner.add(ttlAfterFinishedController());
-  runner.add(cronJobController());
-  runner.add(endpointsController());
-  runner.add(endpointSliceController());
-  runner.add(serviceAccountController());
-  runner.add(nodeLifecycleController(config.nodeLifecycle));
-  runner.add(taintEvictionController());
+  for (const c of managerControllers(new Registry(), config)) runner.add(c);
   const ready = runner.start();
   return { runner, ready, stop: () => runner.stop() };
 }

@@ -8,6 +8,7 @@ import { StatusError } from '../model/status.js';
 import { Informer, type InformerEvent } from '../client/informer.js';
 import { WorkQueue, realTimers, type QueueTimers } from '../client/workqueue.js';
 import { EventRecorder } from '../client/events.js';
+import { ObjectIndexes, type Located } from './indexes.js';
 
 export type Action = (
   | { kind: 'create'; resource: ResourceRef; namespace?: string; object: KubeObject; bestEffort?: boolean }
@@ -34,10 +35,7 @@ export interface Decision {
   requeueAfterMs?: number;
 }
 
-export interface Located {
-  resource: ResourceRef;
-  object: KubeObject;
-}
+export { groupResourceKey, type Located } from './indexes.js';
 
 /** What a controller may read: the cached objects of the resources it watches. */
 export interface ClusterView {
@@ -83,21 +81,13 @@ export interface Controller<Obs> {
 }
 
 export const refKey = (r: ResourceRef) => `${r.group}/${r.version}/${r.resource}`;
-/** A resource in any version. */
-export const groupResourceKey = (r: ResourceRef) => `${r.group}/${r.resource}`;
 
 /** One informer per resource, shared by every controller of a process, with uid and owner indexes. */
-export class SharedInformers implements ClusterView {
+export class SharedInformers extends ObjectIndexes implements ClusterView {
   private readonly informers = new Map<string, Informer>();
-  private readonly uids = new Map<string, Located>();
-  private readonly owners = new Map<string, Map<string, Located>>();
-  /** controller uid -> resource -> uid -> object: what a workload controller reads on every sync. */
-  private readonly controlled = new Map<string, Map<string, Map<string, KubeObject>>>();
-  /** node name -> uid -> pod */
-  private readonly nodePods = new Map<string, Map<string, KubeObject>>();
-  /** resource -> namespace -> uid -> object, for objects without a controller. */
-  private readonly orphans = new Map<string, Map<string, Map<string, KubeObject>>>();
-  constructor(private readonly client: ApiClient) {}
+  constructor(private readonly client: ApiClient) {
+    super();
+  }
 
   /** By the ResourceRef object first: observe() asks for R.pods and the like thousands of times a second. */
   private readonly byRef = new WeakMap<ResourceRef, Informer>();
@@ -118,91 +108,11 @@ export class SharedInformers implements ClusterView {
 
   /** Keeps the indexes current with one resource's informer events. */
   private indexer(resource: ResourceRef): (ev: InformerEvent) => void {
-    const isPods = resource.group === '' && resource.resource === 'pods';
-    const grKey = groupResourceKey(resource);
-    let orphans = this.orphans.get(refKey(resource));
-    if (!orphans) this.orphans.set(refKey(resource), (orphans = new Map()));
-    const byNs = orphans;
-    const controllerUid = (o: KubeObject) => {
-      const refs = o.metadata.ownerReferences;
-      if (refs) for (const r of refs) if (r.controller) return r.uid;
-      return undefined;
-    };
-    const nodeOf = (o: KubeObject) => (isPods ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined);
-    const drop = (o: KubeObject) => {
-      const uid = o.metadata.uid!;
-      this.uids.delete(uid);
-      for (const ref of o.metadata.ownerReferences ?? []) this.owners.get(ref.uid)?.delete(uid);
-      const c = controllerUid(o);
-      if (c !== undefined) {
-        const byResource = this.controlled.get(c);
-        const m = byResource?.get(grKey);
-        if (m?.delete(uid) && m.size === 0) {
-          byResource!.delete(grKey);
-          if (byResource!.size === 0) this.controlled.delete(c);
-        }
-      }
-      byNs.get(o.metadata.namespace ?? '')?.delete(uid);
-      const node = nodeOf(o);
-      if (node) {
-        const m = this.nodePods.get(node);
-        if (m?.delete(uid) && m.size === 0) this.nodePods.delete(node);
-      }
-    };
-    const add = (o: KubeObject) => {
-      const uid = o.metadata.uid!;
-      const located = { resource, object: o };
-      this.uids.set(uid, located);
-      const node = nodeOf(o);
-      if (node) {
-        let m = this.nodePods.get(node);
-        if (!m) this.nodePods.set(node, (m = new Map()));
-        m.set(uid, o);
-      }
-      for (const ref of o.metadata.ownerReferences ?? []) {
-        let m = this.owners.get(ref.uid);
-        if (!m) this.owners.set(ref.uid, (m = new Map()));
-        m.set(uid, located);
-      }
-      const c = controllerUid(o);
-      if (c !== undefined) {
-        let byResource = this.controlled.get(c);
-        if (!byResource) this.controlled.set(c, (byResource = new Map()));
-        let m = byResource.get(grKey);
-        if (!m) byResource.set(grKey, (m = new Map()));
-        m.set(uid, o);
-      } else {
-        const ns = o.metadata.namespace ?? '';
-        let m = byNs.get(ns);
-        if (!m) byNs.set(ns, (m = new Map()));
-        m.set(uid, o);
-      }
-    };
     return (ev) => {
-      if (ev.old) drop(ev.old);
-      if (ev.type === 'delete') drop(ev.object);
-      else add(ev.object);
+      if (ev.old) this.unindexObject(resource, ev.old);
+      if (ev.type === 'delete') this.unindexObject(resource, ev.object);
+      else this.indexObject(resource, ev.object);
     };
-  }
-
-  byUid(uid: string): Located | undefined {
-    return this.uids.get(uid);
-  }
-
-  dependentsOf(uid: string): Located[] {
-    return [...(this.owners.get(uid)?.values() ?? [])];
-  }
-
-  controlledBy(uid: string, r: ResourceRef): KubeObject[] {
-    return [...(this.controlled.get(uid)?.get(groupResourceKey(r))?.values() ?? [])];
-  }
-
-  uncontrolled(r: ResourceRef, namespace: string): KubeObject[] {
-    return [...(this.orphans.get(refKey(r))?.get(namespace)?.values() ?? [])];
-  }
-
-  podsOnNode(nodeName: string): KubeObject[] {
-    return [...(this.nodePods.get(nodeName)?.values() ?? [])];
   }
 
   resourceVersion(r: ResourceRef): string {
@@ -237,6 +147,29 @@ export interface RunnerOptions {
   /** How long to wait for the caches to show a controller's own writes before reconciling again. */
   readYourWritesMs?: number;
   onError?: (controller: string, key: string, err: unknown) => void;
+}
+
+/**
+ * Carries out one action against the API as the runner does: a delete of an object already gone
+ * succeeds. Returns what the API wrote (nothing for a delete). A create may go to a subresource
+ * (pods/binding), which the simulator's kubelets and scheduler use.
+ */
+export async function applyAction(client: ApiClient, a: Action, createSubresource?: string): Promise<KubeObject | undefined> {
+  switch (a.kind) {
+    case 'create':
+      return client.create(a.resource, a.namespace, a.object, createSubresource ? { subresource: createSubresource } : {});
+    case 'update':
+      return client.update(a.resource, a.namespace, a.object, a.subresource ? { subresource: a.subresource } : {});
+    case 'patch':
+      return client.patch(a.resource, a.namespace, a.name, a.patchType, a.patch, a.subresource ? { subresource: a.subresource } : {});
+    case 'delete':
+      try {
+        await client.delete(a.resource, a.namespace, a.name, a.options);
+      } catch (e) {
+        if (!StatusError.is(e, 'NotFound')) throw e;
+      }
+      return undefined;
+  }
 }
 
 /** Runs controllers against a live API: informers in, actions out, failures retried with back-off. */
@@ -372,22 +305,8 @@ export class ControllerRunner {
     }
   }
 
-  private async apply(a: Action): Promise<KubeObject | undefined> {
-    switch (a.kind) {
-      case 'create':
-        return this.client.create(a.resource, a.namespace, a.object);
-      case 'update':
-        return this.client.update(a.resource, a.namespace, a.object, a.subresource ? { subresource: a.subresource } : {});
-      case 'patch':
-        return this.client.patch(a.resource, a.namespace, a.name, a.patchType, a.patch, a.subresource ? { subresource: a.subresource } : {});
-      case 'delete':
-        try {
-          await this.client.delete(a.resource, a.namespace, a.name, a.options);
-        } catch (e) {
-          if (!StatusError.is(e, 'NotFound')) throw e;
-        }
-        return undefined;
-    }
+  private apply(a: Action): Promise<KubeObject | undefined> {
+    return applyAction(this.client, a);
   }
 
   private awaitDeleted(a: Action & { kind: 'delete' }): Promise<void> {

@@ -55,7 +55,7 @@ function safePath(root: string, rel: string): string {
   return real;
 }
 
-function progressBar(current: number, total: number): string {
+export function progressBar(current: number, total: number): string {
   const width = 50;
   const filled = total > 0 ? Math.floor((current / total) * width) : width;
   const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 && filled < width ? '>' : filled >= width ? '=' : '') + ' '.repeat(Math.max(0, width - filled));
@@ -78,7 +78,7 @@ export function humanBytes(n: number): string {
  * Stores a layer: the uncompressed tar goes into the content store (for `save`) and is unpacked
  * into the layer store on top of `parent`, both from one read.
  */
-async function ingestLayer(deps: ArchiveDeps, src: Readable, expectedDiffID: string | undefined, parent: string | undefined) {
+export async function ingestLayer(deps: ArchiveDeps, src: Readable, expectedDiffID: string | undefined, parent: string | undefined) {
   const plain = await decompressed(src);
   const toContent = new PassThrough();
   const toLayer = new PassThrough();

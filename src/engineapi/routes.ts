@@ -8,11 +8,11 @@ import type { Duplex } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import type { Engine } from '../engine/engine.js';
 import { ENGINE_VERSION } from '../engine/engine.js';
-import { EngineError, invalidParameter, messageOf, notImplemented } from '../engine/errors.js';
+import { invalidParameter, messageOf, notImplemented } from '../engine/errors.js';
 import { Filters } from '../engine/filters.js';
 import { eventMatches, EVENT_FILTERS, type EventMessage } from '../engine/events.js';
 import { importImage, loadImages, saveImages, type JSONMessage } from '../engine/archive.js';
-import { parseNormalizedNamed, withTag, familiarString } from '../engine/reference.js';
+import { withTag } from '../engine/reference.js';
 import { listContainers } from '../engine/list.js';
 import { isRunning } from '../engine/lifecycle.js';
 import { rfc3339NanoFixed, type LogEntry } from '../engine/logs.js';
@@ -20,7 +20,9 @@ import type { CreateRequest, EndpointSettings } from '../engine/config.js';
 import type { ExecCreateRequest } from '../engine/exec.js';
 import type { WaitCondition } from '../engine/containers.js';
 import { API_VERSION, MIN_API_VERSION, boolValue, boolOr, upgraded, writeJSON, type ApiServer, type Ctx } from './http.js';
+import { registerBuildRoutes } from './build-routes.js';
 import { containerInspect, containerSummary, frame, imageInspect, imageSummary, networkJSON, type ShapeDeps } from './shapes.js';
+import { pullRoute, registerRegistryRoutes } from './registry-routes.js';
 
 /** A JSON message stream (dockerd's streamformatter: one object per line, "\r\n"). */
 function jsonStream(res: ServerResponse): (m: JSONMessage) => void {
@@ -83,6 +85,7 @@ function stdinPump(keys: Buffer, write: (b: Buffer) => void, onDetach: () => voi
 
 export function registerRoutes(api: ApiServer, engine: Engine): void {
   const shapes: ShapeDeps = { images: engine.images, layers: engine.layers, networks: engine.network, execIDs: (id) => engine.execs.idsFor(id) };
+  registerRegistryRoutes(api, engine);
 
   // ---- system ---------------------------------------------------------------------------------
 
@@ -95,6 +98,7 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
   };
   api.get('/_ping', ping);
   api.head('/_ping', ping);
+  registerBuildRoutes(api, engine);
 
   const runcVersion = (() => {
     try {
@@ -302,12 +306,7 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
     const q = ctx.query;
     const fromSrc = q.get('fromSrc');
     const fromImage = q.get('fromImage');
-    if (fromImage) {
-      const repo = fromImage;
-      const tag = q.get('tag') ?? '';
-      const ref = tag ? withTag(repo, tag) : parseNormalizedNamed(repo);
-      throw new EngineError('notFound', `pull access denied for ${familiarString(ref).split(':')[0]}, repository does not exist or may require 'docker login': berth has no registry client yet`);
-    }
+    if (fromImage) return pullRoute(ctx, engine);
     if (fromSrc === null) throw invalidParameter('either fromSrc or fromImage must be specified');
     if (fromSrc !== '-') throw notImplemented('importing from a URL is not supported: no network access');
     const changes = q.getAll('changes');

@@ -8,7 +8,7 @@ import { createRest } from '../../src/apiserver/server.js';
 import { LocalClient } from '../../src/apiserver/local-client.js';
 import { R, type ResourceRef } from '../../src/model/api.js';
 import type { KubeObject } from '../../src/model/object.js';
-import type { Action, Controller, Decision, Located } from '../../src/controllers/runtime.js';
+import { applyAction, type Action, type Controller, type Decision, type Located } from '../../src/controllers/runtime.js';
 import { SnapshotView } from '../../src/controllers/snapshot.js';
 import type { ObjectStore } from '../../src/store/types.js';
 import { podStatus, type PodState } from './kubelet.js';
@@ -51,20 +51,7 @@ export class ApiWorld {
   /** Carries out one action; false if the API refused it. */
   async apply(a: Action): Promise<boolean> {
     try {
-      switch (a.kind) {
-        case 'create':
-          await this.client.create(a.resource, a.namespace, a.object);
-          break;
-        case 'update':
-          await this.client.update(a.resource, a.namespace, a.object, a.subresource ? { subresource: a.subresource } : {});
-          break;
-        case 'patch':
-          await this.client.patch(a.resource, a.namespace, a.name, a.patchType, a.patch, a.subresource ? { subresource: a.subresource } : {});
-          break;
-        case 'delete':
-          await this.client.delete(a.resource, a.namespace, a.name, a.options);
-          break;
-      }
+      await applyAction(this.client, a);
       return true;
     } catch {
       return false;

@@ -9,7 +9,7 @@ import { computeHash } from '../../src/model/hash.js';
 import { reconcileDeployment, deploymentController, type DeploymentObservation } from '../../src/controllers/deployment.js';
 import { replicaSetController } from '../../src/controllers/replicaset.js';
 import { resolveFenceposts, maxSurge, maxUnavailable, type DeploymentObject, type ReplicaSetObject } from '../../src/controllers/deployment-util.js';
-import { rolloutComplete } from '../../src/controllers/invariants.js';
+import { rolloutComplete } from '../../src/verify/invariants/workloads.js';
 import type { Action } from '../../src/controllers/runtime.js';
 import { keyOf } from '../../src/controllers/runtime.js';
 import { NS, Runner, World } from './world.js';

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { R } from '../../src/model/api.js';
 import { deploymentController } from '../../src/controllers/deployment.js';
 import { replicaSetController } from '../../src/controllers/replicaset.js';
-import { rollingUpdateViolations, rolloutComplete, rolloutCounts } from '../../src/controllers/invariants.js';
+import { rollingUpdateViolations, rolloutComplete, rolloutCounts } from '../../src/verify/invariants/workloads.js';
 import { keyOf } from '../../src/controllers/runtime.js';
 import { isPodAvailable } from '../../src/controllers/pods.js';
 import { NS, Runner, World } from './world.js';

@@ -4,7 +4,7 @@ import type { KubeObject } from '../../src/model/object.js';
 import { Informer } from '../../src/client/informer.js';
 import { labelSelectorAsSelector, matches } from '../../src/model/labels.js';
 import { isPodActive, isPodAvailable } from '../../src/controllers/pods.js';
-import { rolloutBounds, withinSurge, aboveMinAvailable, type RolloutCounts } from '../../src/controllers/invariants.js';
+import { rolloutBounds, withinSurge, aboveMinAvailable, type RolloutCounts } from '../../src/verify/invariants/workloads.js';
 import type { DeploymentObject } from '../../src/controllers/deployment-util.js';
 
 export interface RolloutWatch {

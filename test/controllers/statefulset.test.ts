@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { R } from '../../src/model/api.js';
 import type { KubeObject } from '../../src/model/object.js';
 import { reconcileStatefulSet, statefulSetController, type StatefulSet } from '../../src/controllers/statefulset.js';
-import { statefulSetDecisionViolations, statefulSetIdentityViolations } from '../../src/controllers/invariants.js';
+import { statefulSetDecisionViolations, statefulSetIdentityViolations } from '../../src/verify/invariants/workloads.js';
 import { isPodReady } from '../../src/controllers/pods.js';
 import { ApiWorld } from './api-world.js';
 import { eventually, testCluster } from './harness.js';

@@ -8,7 +8,7 @@ import { LocalClient } from '../../src/apiserver/local-client.js';
 import { R, type ResourceRef } from '../../src/model/api.js';
 import type { KubeObject } from '../../src/model/object.js';
 import { rfc3339 } from '../../src/model/object.js';
-import type { Action, Controller, Located } from '../../src/controllers/runtime.js';
+import { applyAction, type Action, type Controller, type Located } from '../../src/controllers/runtime.js';
 import { SnapshotView } from '../../src/controllers/snapshot.js';
 import { isPodActive, isPodReady } from '../../src/controllers/pods.js';
 import type { ObjectStore } from '../../src/store/types.js';
@@ -87,20 +87,7 @@ export class World {
   /** Carries out one action as the runner would; false if the API refused it. Events are not modelled. */
   async apply(a: Action): Promise<boolean> {
     try {
-      switch (a.kind) {
-        case 'create':
-          await this.client.create(a.resource, a.namespace, a.object);
-          break;
-        case 'update':
-          await this.client.update(a.resource, a.namespace, a.object, a.subresource ? { subresource: a.subresource } : {});
-          break;
-        case 'patch':
-          await this.client.patch(a.resource, a.namespace, a.name, a.patchType, a.patch, a.subresource ? { subresource: a.subresource } : {});
-          break;
-        case 'delete':
-          await this.client.delete(a.resource, a.namespace, a.name, a.options);
-          break;
-      }
+      await applyAction(this.client, a);
       return true;
     } catch {
       return false;

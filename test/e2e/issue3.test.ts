@@ -15,7 +15,7 @@ import { R, type ResourceRef } from '../../src/model/api.js';
 import type { KubeObject } from '../../src/model/object.js';
 import { labelSelectorAsSelector, matches } from '../../src/model/labels.js';
 import { isPodActive, isPodAvailable } from '../../src/controllers/pods.js';
-import { aboveMinAvailable, rolloutBounds, rolloutCounts, withinSurge, type RolloutCounts } from '../../src/controllers/invariants.js';
+import { aboveMinAvailable, rolloutBounds, rolloutCounts, withinSurge, type RolloutCounts } from '../../src/verify/invariants/workloads.js';
 import type { DeploymentObject, ReplicaSetObject } from '../../src/controllers/deployment-util.js';
 
 const skip = which('kubectl') ? false : 'kubectl is not installed';

@@ -1,4 +1,4 @@
-// The rolling-update invariants of seed 003 (spec/seed-003.md §3) as predicates over one observed
+// Workload invariants (moved here from controllers/, which may not import verify/): the rolling-update invariants of seed 003 (spec/seed-003.md §3) as predicates over one observed
 // state, for tests, the simulator and the model checker alike:
 //   INV-RU-1  total pods ≤ replicas + maxSurge
 //   INV-RU-2  available pods ≥ replicas − maxUnavailable
@@ -7,15 +7,16 @@
 // Pods count as upstream counts them: active pods (not finished, not being deleted) controlled by
 // one of the Deployment's ReplicaSets. A pod being deleted no longer counts (upstream's replicas
 // and its surge budget exclude it too; its containers may still be stopping).
-import type { Instant, KubeObject } from '../model/object.js';
-import type { PodObject } from './replicaset.js';
-import { controllerOf, isPodActive, isPodAvailable } from './pods.js';
-import { equalIgnoreHash, maxSurge, maxUnavailable, replicasOf, type DeploymentObject, type ReplicaSetObject } from './deployment-util.js';
-import type { Action, Decision } from './runtime.js';
+import type { Instant, KubeObject } from '../../model/object.js';
+import type { PodObject } from '../../controllers/replicaset.js';
+import { controllerOf, isPodActive, isPodAvailable } from '../../controllers/pods.js';
+import { equalIgnoreHash, maxSurge, maxUnavailable, replicasOf, type DeploymentObject, type ReplicaSetObject } from '../../controllers/deployment-util.js';
+import type { Action, Decision } from '../../controllers/runtime.js';
 import {
   claimName, isRunningAndReady, ordinalOf, parentAndOrdinal, podName, podNameLabel, podRevision, startOrdinal,
   type PodObject as StsPod, type StatefulSet, type StatefulSetObservation,
-} from './statefulset.js';
+} from '../../controllers/statefulset.js';
+import { nameOf, type ClusterState, type DecisionProperty, type GoalProperty, type StateProperty } from './state.js';
 
 export interface RolloutBounds {
   replicas: number;
@@ -201,3 +202,67 @@ export function statefulSetDecisionViolations(obs: StatefulSetObservation, decis
   }
   return out;
 }
+
+// ---- the properties above over whole cluster states, for the simulator and the model checker ----
+
+/**
+ * INV-RU-1 and INV-RU-2 (and Recreate's exclusion) for every Deployment of a state. INV-RU-2 bounds
+ * what a rollout takes down, so it is judged while one is under way (old pods remain): a
+ * Deployment still scaling up from nothing, or one whose pods a failed node took, is below it
+ * without any rollout step at fault.
+ */
+export const rollingUpdate: StateProperty = {
+  kind: 'state',
+  name: 'rolling-update',
+  cite: 'seed 003 §3 INV-RU-1, INV-RU-2',
+  check(s: ClusterState): string[] {
+    const out: string[] = [];
+    const rss = s.list('replicasets') as ReplicaSetObject[];
+    const pods = s.list('pods') as KubeObject[];
+    for (const d of s.list('deployments') as DeploymentObject[]) {
+      // A Deployment being deleted is no longer held to its bounds (its pods go with it).
+      if (d.metadata.deletionTimestamp) continue;
+      const rolling = rolloutCounts(d, rss, pods, s.now).old > 0;
+      for (const v of rollingUpdateViolations(d, rss, pods, s.now)) if (rolling || !v.startsWith('INV-RU-2')) out.push(`deployment ${nameOf(d)}: ${v}`);
+    }
+    return out;
+  },
+};
+
+/** LIVE-RU: every Deployment's rollout is over. */
+export const rolloutsComplete: GoalProperty = {
+  kind: 'goal',
+  name: 'rollout-complete',
+  cite: 'seed 003 §3 LIVE-RU; seed 004 §4.2 (a Deployment eventually reaches its replicas)',
+  unmet(s: ClusterState): string[] {
+    const rss = s.list('replicasets') as ReplicaSetObject[];
+    const pods = s.list('pods') as KubeObject[];
+    return (s.list('deployments') as DeploymentObject[])
+      .filter((d) => !d.metadata.deletionTimestamp && !rolloutComplete(d, rss, pods, s.now))
+      .map((d) => {
+        const c = rolloutCounts(d, rss, pods, s.now);
+        return `deployment ${nameOf(d)}: ${c.updated} updated, ${c.available} available, ${c.old} old of ${d.spec?.replicas ?? 1}`;
+      });
+  },
+};
+
+/** INV-SS-uniq and INV-SS-stable for every StatefulSet of a state. */
+export const statefulSetIdentity: StateProperty = {
+  kind: 'state',
+  name: 'statefulset-identity',
+  cite: 'seed 003 §3 INV-SS-uniq, INV-SS-stable',
+  check(s: ClusterState): string[] {
+    const claims = s.list('persistentvolumeclaims') as KubeObject[];
+    return (s.list('statefulsets') as StatefulSet[]).flatMap((set) =>
+      statefulSetIdentityViolations(set, s.list('pods') as KubeObject[], claims.filter((c) => c.metadata.namespace === set.metadata.namespace)).map((v) => `statefulset ${nameOf(set)}: ${v}`));
+  },
+};
+
+/** INV-SS-order-up, INV-SS-order-down, INV-SS-partition on every StatefulSet reconcile. */
+export const statefulSetOrdering: DecisionProperty = {
+  kind: 'decision',
+  name: 'statefulset-ordering',
+  cite: 'seed 003 §3 INV-SS-order-up, INV-SS-order-down, INV-SS-partition',
+  controller: 'statefulset',
+  check: (observed, decision) => statefulSetDecisionViolations(observed as StatefulSetObservation, decision),
+};

@@ -1,0 +1,21 @@
+// States explored per second by the model checker: the rollout model over the real controllers
+// and API (2 nodes, 3 replicas, one rollout), and seed 004's KubernetesConsistency module.
+// Usage: node dist/bench/check.js [--replicas N]
+import { check } from '../src/verify/checker.js';
+import { ClusterModel, rolloutScope } from '../src/verify/cluster-model.js';
+import { kubernetesConsistency } from '../src/verify/tla-model.js';
+
+const i = process.argv.indexOf('--replicas');
+const replicas = i > 0 ? Number(process.argv[i + 1]) : 3;
+const GOAL = 100_000;
+const line = (name: string, r: Awaited<ReturnType<typeof check>>) => {
+  const rate = r.states / (r.ms / 1000);
+  process.stdout.write(`${name}: ${r.states} states, ${r.transitions} transitions in ${(r.ms / 1000).toFixed(2)} s = ${Math.round(rate)} states/s ` +
+    `(${Math.round(r.transitions / (r.ms / 1000))} transitions/s; ${(rate / GOAL).toFixed(3)}x the 100,000 states/s goal); ` +
+    `${r.bounded ? 'bounded' : 'complete'}, ${r.violations.length} violations, liveness ${r.liveness}\n`);
+};
+const mem0 = process.memoryUsage().rss;
+line(`rollout model (${replicas} replicas, 2 nodes, real controllers and API)`, await check(new ClusterModel(rolloutScope(replicas, 2))));
+line('KubernetesConsistency (seed 004 §16.1, 2 nodes, MaxReplicaCount 3)', await check(kubernetesConsistency()));
+line('KubernetesConsistency (3 nodes, MaxReplicaCount 5, 3 changes)', await check(kubernetesConsistency({ nodes: ['n1', 'n2', 'n3'], maxReplicaCount: 5, maxChanges: 3, maxFailures: 2, maxTerm: 2 })));
+process.stdout.write(`rss grew ${((process.memoryUsage().rss - mem0) / 2 ** 20).toFixed(0)} MiB\n`);

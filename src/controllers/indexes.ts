@@ -1,0 +1,96 @@
+// The indexes a cache of the API keeps for controllers (client-go's informer indexers): by uid, by
+// owner, by controller, objects without a controller per namespace, and pods by node. The real
+// informers (runtime.ts) and the simulator's caches (sim/cache.ts) both extend this class.
+import type { ResourceRef } from '../model/api.js';
+import type { KubeObject } from '../model/object.js';
+
+/** A cached object and the resource it belongs to. */
+export interface Located {
+  resource: ResourceRef;
+  object: KubeObject;
+}
+
+/** A resource in any version. */
+export const groupResourceKey = (r: ResourceRef) => `${r.group}/${r.resource}`;
+
+function bucket<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
+}
+
+/** Removes key from the map under outer, and that map once empty. */
+function unbucket<K, V>(outer: Map<K, Map<string, V>>, k: K, key: string): void {
+  const m = outer.get(k);
+  if (m?.delete(key) && m.size === 0) outer.delete(k);
+}
+
+function controllerUid(o: KubeObject): string | undefined {
+  const refs = o.metadata.ownerReferences;
+  if (refs) for (const r of refs) if (r.controller) return r.uid;
+  return undefined;
+}
+
+const isPods = (r: ResourceRef) => r.group === '' && r.resource === 'pods';
+
+export class ObjectIndexes {
+  // protected: only the cache that holds the objects keeps its indexes
+  private readonly uids = new Map<string, Located>();
+  private readonly owners = new Map<string, Map<string, Located>>();
+  /** controller uid -> group/resource -> uid -> object: what a workload controller reads on every sync. */
+  private readonly controlled = new Map<string, Map<string, Map<string, KubeObject>>>();
+  /** group/resource -> namespace -> uid -> object, for objects without a controller. */
+  private readonly orphans = new Map<string, Map<string, Map<string, KubeObject>>>();
+  /** node name -> uid -> pod */
+  private readonly nodePods = new Map<string, Map<string, KubeObject>>();
+
+  protected indexObject(resource: ResourceRef, o: KubeObject): void {
+    const uid = o.metadata.uid!;
+    const located = { resource, object: o };
+    this.uids.set(uid, located);
+    for (const ref of o.metadata.ownerReferences ?? []) bucket(this.owners, ref.uid, () => new Map<string, Located>()).set(uid, located);
+    const gr = groupResourceKey(resource);
+    const c = controllerUid(o);
+    if (c !== undefined) bucket(bucket(this.controlled, c, () => new Map<string, Map<string, KubeObject>>()), gr, () => new Map<string, KubeObject>()).set(uid, o);
+    else bucket(bucket(this.orphans, gr, () => new Map<string, Map<string, KubeObject>>()), o.metadata.namespace ?? '', () => new Map<string, KubeObject>()).set(uid, o);
+    const node = isPods(resource) ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined;
+    if (node) bucket(this.nodePods, node, () => new Map<string, KubeObject>()).set(uid, o);
+  }
+
+  protected unindexObject(resource: ResourceRef, o: KubeObject): void {
+    const uid = o.metadata.uid!;
+    this.uids.delete(uid);
+    for (const ref of o.metadata.ownerReferences ?? []) unbucket(this.owners, ref.uid, uid);
+    const gr = groupResourceKey(resource);
+    const c = controllerUid(o);
+    if (c !== undefined) {
+      const byResource = this.controlled.get(c);
+      if (byResource) {
+        unbucket(byResource, gr, uid);
+        if (byResource.size === 0) this.controlled.delete(c);
+      }
+    } else this.orphans.get(gr)?.get(o.metadata.namespace ?? '')?.delete(uid);
+    const node = isPods(resource) ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined;
+    if (node) unbucket(this.nodePods, node, uid);
+  }
+
+  byUid(uid: string): Located | undefined {
+    return this.uids.get(uid);
+  }
+
+  dependentsOf(uid: string): Located[] {
+    return [...(this.owners.get(uid)?.values() ?? [])];
+  }
+
+  controlledBy(uid: string, r: ResourceRef): KubeObject[] {
+    return [...(this.controlled.get(uid)?.get(groupResourceKey(r))?.values() ?? [])];
+  }
+
+  uncontrolled(r: ResourceRef, namespace: string): KubeObject[] {
+    return [...(this.orphans.get(groupResourceKey(r))?.get(namespace)?.values() ?? [])];
+  }
+
+  podsOnNode(nodeName: string): KubeObject[] {
+    return [...(this.nodePods.get(nodeName)?.values() ?? [])];
+  }
+}

@@ -1,0 +1,537 @@
+// Pod sync as a pure decision (DESIGN.md, "the one rule"): from a pod, what the runtime shows of
+// its sandboxes and containers, the prober's results, the back-off book and an injected `now`,
+// decide what to do to the runtime and what the pod's status is. The kubelet loop (kubelet.ts)
+// observes, calls this, carries out the actions and writes the status; the simulator and tests
+// call it with their own observations.
+//
+// Upstream: pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodActions, doBackOff;
+// pkg/kubelet/kubelet_pods.go generateAPIPodStatus, convertToAPIContainerStatuses, getPhase;
+// pkg/kubelet/status/generate.go (the pod conditions); util/flowcontrol/backoff.go.
+import type { Container as PodContainer, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
+import { deepEqual, rfc3339, type Instant, type KubeObject } from '../model/object.js';
+import { podQOSClass } from '../model/defaults/qos.js';
+
+export type PodObj = KubeObject & Pod;
+
+export interface ObservedSandbox {
+  id: string;
+  attempt: number;
+  ready: boolean;
+  /** The pod's address, once its network is up ('' for hostNetwork pods). */
+  ip?: string;
+  createdAt: Instant;
+}
+
+export type ObservedState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  /** Whether it runs an init container of the spec or an app container. */
+  kind: 'init' | 'app';
+  attempt: number;
+  sandboxId: string;
+  state: ObservedState;
+  createdAt: Instant;
+  startedAt?: Instant;
+  finishedAt?: Instant;
+  exitCode: number;
+  reason: string;
+  message: string;
+  /** The image as the runtime names it, and the ID (or digest) it runs. */
+  image: string;
+  imageRef: string;
+  /** The container spec's hash when it was created (a changed spec restarts it). */
+  hash: string;
+}
+
+export type ProbeResult = 'Success' | 'Failure';
+
+/** The prober's latest results for one running container (absent: no result yet). */
+export interface ProbeState {
+  liveness?: ProbeResult;
+  readiness?: ProbeResult;
+  startup?: ProbeResult;
+}
+
+/** One entry of the back-off book (flowcontrol.Backoff's backoffEntry). */
+export interface BackoffEntry {
+  delayMs: number;
+  lastUpdate: Instant;
+}
+
+/** Why the last attempt to start a container failed (the kubelet's reasonCache). */
+export interface StartFailure {
+  reason: string;
+  message: string;
+  at: Instant;
+  /** The image, for ErrImagePull (its back-off is the image's). */
+  image?: string;
+}
+
+export interface PodObservation {
+  pod: PodObj;
+  /** This pod's sandboxes and containers, as the runtime lists them. */
+  sandboxes: ObservedSandbox[];
+  containers: ObservedContainer[];
+  /** By container ID. */
+  probes: Record<string, ProbeState>;
+  backoff: Record<string, BackoffEntry>;
+  /** By container name. */
+  failures: Record<string, StartFailure>;
+  hostIP: string;
+  /** The runtime's name, the scheme of containerIDs (containerd://, berth://). */
+  runtimeName: string;
+  /** The spec hash of each container (by name), as container-config.ts computes it. */
+  hashes: Record<string, string>;
+}
+
+export type SyncAction =
+  | { kind: 'createSandbox'; attempt: number }
+  | { kind: 'startContainer'; name: string; container: 'init' | 'app'; attempt: number; sandboxId: string }
+  | { kind: 'killContainer'; id: string; name: string; gracePeriodSeconds: number; message: string }
+  | { kind: 'removeContainer'; id: string }
+  | { kind: 'stopSandbox'; id: string }
+  | { kind: 'removeSandbox'; id: string }
+  /** The pod is finished being deleted: remove it from the API (grace 0, uid precondition). */
+  | { kind: 'deletePod'; uid: string };
+
+export interface SyncDecision {
+  actions: SyncAction[];
+  status: PodStatus;
+  /** The back-off book after this decision. */
+  backoff: Record<string, BackoffEntry>;
+  /** Sync again after this long even if nothing changes (a back-off ending). */
+  requeueAfterMs?: number;
+}
+
+/** CrashLoopBackOff: 10 s doubling to 5 minutes; forgotten after twice that without a restart. */
+export const BACKOFF_INITIAL_MS = 10_000;
+export const BACKOFF_MAX_MS = 300_000;
+/** terminationGracePeriodSeconds' default. */
+const DEFAULT_GRACE_SECONDS = 30;
+
+/** Go's time.Duration.String() for whole seconds: 10s, 1m20s, 5m0s. */
+export function goDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${s % 60}s`;
+  return `${Math.floor(m / 60)}h${m % 60}m${s % 60}s`;
+}
+
+/** flowcontrol.Backoff.IsInBackOffSince: a restart waits `delay` after the event (an exit). */
+export function inBackoff(book: Record<string, BackoffEntry>, key: string, eventTime: Instant, now: Instant): BackoffEntry | undefined {
+  const e = book[key];
+  if (!e) return undefined;
+  if (now - e.lastUpdate > 2 * BACKOFF_MAX_MS) return undefined;
+  return now - eventTime < e.delayMs ? e : undefined;
+}
+
+/** flowcontrol.Backoff.Next: the first restart arms 10 s; each later one doubles it, up to 5 min. */
+export function nextBackoff(book: Record<string, BackoffEntry>, key: string, eventTime: Instant): BackoffEntry {
+  const e = book[key];
+  if (!e || eventTime - e.lastUpdate > 2 * BACKOFF_MAX_MS) return { delayMs: BACKOFF_INITIAL_MS, lastUpdate: eventTime };
+  return { delayMs: Math.min(e.delayMs * 2, BACKOFF_MAX_MS), lastUpdate: eventTime };
+}
+
+const byNewest = <T extends { createdAt: Instant; attempt: number }>(a: T, b: T) => b.createdAt - a.createdAt || b.attempt - a.attempt;
+
+function restartPolicy(pod: PodObj): 'Always' | 'OnFailure' | 'Never' {
+  const p = pod.spec?.restartPolicy;
+  return p === 'OnFailure' || p === 'Never' ? p : 'Always';
+}
+
+/** kubecontainer.ShouldContainerBeRestarted for a container that ran and exited. */
+function shouldRestart(policy: 'Always' | 'OnFailure' | 'Never', exitCode: number): boolean {
+  return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+}
+
+function graceSeconds(pod: PodObj): number {
+  return pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+}
+
+const backoffKey = (pod: PodObj, name: string, hash: string) => `${pod.metadata.name}_${pod.metadata.namespace}_${pod.metadata.uid}_${name}_${hash}`;
+const pullKey = (pod: PodObj, image: string) => `pull_${pod.metadata.uid}_${image}`;
+
+interface Waiting {
+  reason: string;
+  message: string;
+}
+
+/** The decision for one pod. */
+export function syncPod(o: PodObservation, now: Instant): SyncDecision {
+  const pod = o.pod;
+  const spec = pod.spec ?? { containers: [] };
+  const policy = restartPolicy(pod);
+  const actions: SyncAction[] = [];
+  const book = { ...o.backoff };
+  const waiting = new Map<string, Waiting>();
+  let requeue = Infinity;
+  const later = (ms: number) => (requeue = Math.min(requeue, Math.max(1, ms)));
+
+  const sandboxes = [...o.sandboxes].sort(byNewest);
+  const current = sandboxes[0];
+  const hostNetwork = !!spec.hostNetwork;
+  const sandboxUp = !!current && current.ready && (hostNetwork || !!current.ip);
+  const containers = [...o.containers].sort(byNewest);
+  const latest = (name: string, kind: 'init' | 'app', sandboxId?: string) =>
+    containers.find((c) => c.name === name && c.kind === kind && (sandboxId === undefined || c.sandboxId === sandboxId));
+  const running = containers.filter((c) => c.state === 'running');
+  const oldPhase = pod.status?.phase;
+  const deleting = !!pod.metadata.deletionTimestamp;
+  let terminal = oldPhase === 'Succeeded' || oldPhase === 'Failed';
+
+  const killAll = (message: string, grace: number) => {
+    for (const c of running) actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: grace, message });
+    for (const s of sandboxes) if (s.ready) actions.push({ kind: 'stopSandbox', id: s.id });
+  };
+
+  // Older instances of each container go, but for the newest exited one (lastState, logs --previous).
+  const seen = new Map<string, { keptExited: boolean }>();
+  for (const c of containers) {
+    const k = `${c.kind}/${c.name}`;
+    const g = seen.get(k);
+    if (!g) {
+      seen.set(k, { keptExited: false });
+      continue;
+    }
+    if (c.state === 'running') continue;
+    if (c.state === 'exited' && !g.keptExited) g.keptExited = true;
+    else actions.push({ kind: 'removeContainer', id: c.id });
+  }
+  for (const s of sandboxes.slice(1)) {
+    if (!s.ready && !containers.some((c) => c.sandboxId === s.id && c.state === 'running')) actions.push({ kind: 'removeSandbox', id: s.id });
+  }
+
+  // init containers have run in this sandbox once its app containers exist (the init ones may be gone)
+  let initDone = (spec.initContainers ?? []).length === 0 || (!!current && containers.some((c) => c.kind === 'app' && c.sandboxId === current.id));
+  let failedInit = false;
+
+  if (deleting) {
+    if (running.length || sandboxes.some((s) => s.ready)) killAll('Stopping container', graceSeconds(pod));
+    else actions.push({ kind: 'deletePod', uid: pod.metadata.uid! });
+  } else if (terminal) {
+    // a finished pod keeps its containers (for logs) but frees its sandbox
+    if (running.length || sandboxes.some((s) => s.ready)) killAll('Stopping container', graceSeconds(pod));
+  } else if (!sandboxUp) {
+    const ran = containers.length > 0;
+    if (policy === 'Never' && current && ran) {
+      // a Never pod whose sandbox died does not start again: its containers' ends decide its phase
+      for (const c of running) actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: graceSeconds(pod), message: 'Pod sandbox changed, it will be killed' });
+    } else {
+      for (const c of running) actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: graceSeconds(pod), message: 'Pod sandbox changed, it will be killed and re-created' });
+      if (current?.ready) actions.push({ kind: 'stopSandbox', id: current.id });
+      actions.push({ kind: 'createSandbox', attempt: current ? current.attempt + 1 : 0 });
+      initDone = (spec.initContainers ?? []).length === 0;
+    }
+  } else {
+    const sb = current!;
+    // containers left over from an earlier sandbox go
+    for (const c of running) if (c.sandboxId !== sb.id) actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: graceSeconds(pod), message: 'Pod sandbox changed, it will be killed and re-created' });
+    const start = (name: string, kind: 'init' | 'app') => {
+      const prev = latest(name, kind);
+      actions.push({ kind: 'startContainer', name, container: kind, attempt: prev ? prev.attempt + 1 : 0, sandboxId: sb.id });
+    };
+    /** A container that failed to start last time waits out its back-off (ImagePullBackOff for pulls). */
+    const failureHolds = (name: string): boolean => {
+      const f = o.failures[name];
+      if (!f) return false;
+      if (f.reason === 'ErrImagePull' || f.reason === 'ImagePullBackOff') {
+        const key = pullKey(pod, f.image ?? '');
+        const e = inBackoff(book, key, f.at, now);
+        if (e) {
+          waiting.set(name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${f.image ?? ''}"` });
+          later(f.at + e.delayMs - now);
+          return true;
+        }
+        book[key] = nextBackoff(book, key, f.at);
+      }
+      waiting.set(name, { reason: f.reason, message: f.message });
+      return false;
+    };
+    /** Restart an exited container unless its back-off holds; true when it was (re)started. */
+    const restartExited = (c: ObservedContainer, kind: 'init' | 'app'): boolean => {
+      const key = backoffKey(pod, c.name, o.hashes[c.name] ?? c.hash);
+      const at = c.finishedAt ?? now;
+      const e = inBackoff(book, key, at, now);
+      if (e) {
+        waiting.set(c.name, {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${goDuration(e.delayMs)} restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+        });
+        later(at + e.delayMs - now);
+        return false;
+      }
+      book[key] = nextBackoff(book, key, at);
+      if (failureHolds(c.name)) return false;
+      start(c.name, kind);
+      return true;
+    };
+
+    // init containers, one at a time, in order, each to success
+    if (!initDone) {
+      initDone = true;
+      for (const ic of spec.initContainers ?? []) {
+        const c = latest(ic.name, 'init', sb.id);
+        if (c?.state === 'exited' && c.exitCode === 0) continue;
+        initDone = false;
+        if (!c) {
+          if (!failureHolds(ic.name)) start(ic.name, 'init');
+        } else if (c.state === 'running') {
+          const p = o.probes[c.id];
+          if (p?.startup === 'Failure' || p?.liveness === 'Failure') {
+            actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: graceSeconds(pod), message: `Init container ${c.name} failed ${p.startup === 'Failure' ? 'startup' : 'liveness'} probe` });
+          }
+        } else if (c.state === 'exited') {
+          if (policy === 'Never') {
+            failedInit = true;
+            killAll('Init container failed', graceSeconds(pod));
+          } else restartExited(c, 'init');
+        } else {
+          // created but never started, or unknown: a new attempt
+          actions.push({ kind: 'removeContainer', id: c.id });
+          if (!failureHolds(ic.name)) start(ic.name, 'init');
+        }
+        break;
+      }
+    }
+
+    if (initDone) {
+      for (const ac of spec.containers) {
+        const c = latest(ac.name, 'app', sb.id);
+        const earlier = c ?? latest(ac.name, 'app');
+        if (!c) {
+          // never run in this sandbox: an OnFailure pod does not rerun what succeeded
+          if (earlier?.state === 'exited' && ((policy === 'OnFailure' && earlier.exitCode === 0) || policy === 'Never')) continue;
+          if (earlier?.state === 'exited' && earlier.sandboxId !== sb.id) {
+            restartExited(earlier, 'app');
+            continue;
+          }
+          if (!failureHolds(ac.name)) start(ac.name, 'app');
+          continue;
+        }
+        if (c.state === 'running') {
+          const p = o.probes[c.id] ?? {};
+          const hash = o.hashes[ac.name];
+          let why: string | undefined;
+          if (p.startup === 'Failure') why = `Container ${ac.name} failed startup probe, will be restarted`;
+          else if (p.liveness === 'Failure') why = `Container ${ac.name} failed liveness probe, will be restarted`;
+          else if (hash && c.hash && hash !== c.hash) why = `Container ${ac.name} definition changed, will be restarted`;
+          if (why) actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: graceSeconds(pod), message: why });
+          continue;
+        }
+        if (c.state === 'exited') {
+          if (shouldRestart(policy, c.exitCode)) restartExited(c, 'app');
+          continue;
+        }
+        actions.push({ kind: 'removeContainer', id: c.id });
+        if (!failureHolds(ac.name)) start(ac.name, 'app');
+      }
+    }
+  }
+
+  const status = podStatus(o, now, { waiting, sandboxUp, failedInit, deleting });
+  terminal = status.phase === 'Succeeded' || status.phase === 'Failed';
+  if (terminal && !deleting && oldPhase !== status.phase) {
+    // finishing now: stop what still runs (its sandbox, sidecars) and start nothing
+    const keepActs = actions.filter((a) => a.kind === 'removeContainer' || a.kind === 'removeSandbox' || a.kind === 'killContainer' || a.kind === 'stopSandbox');
+    actions.length = 0;
+    actions.push(...keepActs);
+    if (current?.ready && !actions.some((a) => a.kind === 'stopSandbox' && a.id === current.id)) actions.push({ kind: 'stopSandbox', id: current.id });
+  }
+  return { actions, status, backoff: book, ...(Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {}) };
+}
+
+/** What the runtime should do for a pod that no longer exists in the API: remove all of it. */
+export function cleanupOrphan(sandboxes: ObservedSandbox[], containers: ObservedContainer[]): SyncAction[] {
+  const actions: SyncAction[] = [];
+  for (const c of containers) if (c.state === 'running') actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: 0, message: 'Pod no longer exists' });
+  for (const s of sandboxes) if (s.ready) actions.push({ kind: 'stopSandbox', id: s.id });
+  for (const c of containers) actions.push({ kind: 'removeContainer', id: c.id });
+  for (const s of sandboxes) actions.push({ kind: 'removeSandbox', id: s.id });
+  return actions;
+}
+
+// ---- status ---------------------------------------------------------------------------------
+
+interface StatusContext {
+  waiting: Map<string, Waiting>;
+  sandboxUp: boolean;
+  failedInit: boolean;
+  deleting: boolean;
+}
+
+function terminated(o: PodObservation, c: ObservedContainer): ContainerState {
+  const at = (t: Instant | undefined) => rfc3339(t ?? c.createdAt);
+  return {
+    terminated: {
+      exitCode: c.exitCode,
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.message ? { message: c.message } : {}),
+      startedAt: at(c.startedAt),
+      finishedAt: at(c.finishedAt),
+      containerID: `${o.runtimeName}://${c.id}`,
+    },
+  };
+}
+
+function containerStatuses(o: PodObservation, specs: PodContainer[], kind: 'init' | 'app', ctx: StatusContext): ContainerStatus[] {
+  const hasInit = (o.pod.spec?.initContainers ?? []).length > 0;
+  const old = kind === 'init' ? o.pod.status?.initContainerStatuses : o.pod.status?.containerStatuses;
+  const instances = o.containers.filter((c) => c.kind === kind).sort(byNewest);
+  return specs.map((spec) => {
+    const mine = instances.filter((c) => c.name === spec.name);
+    const cur = mine[0];
+    const prev = mine.find((c) => c !== cur && c.state === 'exited');
+    const oldStatus = old?.find((s) => s.name === spec.name);
+    const s: ContainerStatus = {
+      name: spec.name,
+      image: cur?.image || spec.image || '',
+      imageID: cur?.imageRef ?? '',
+      ...(cur ? { containerID: `${o.runtimeName}://${cur.id}` } : {}),
+      ready: false,
+      restartCount: cur?.attempt ?? oldStatus?.restartCount ?? 0,
+      started: false,
+      state: { waiting: { reason: hasInit ? 'PodInitializing' : 'ContainerCreating' } },
+      lastState: prev ? terminated(o, prev) : {},
+    };
+    if (cur?.state === 'running') {
+      const p = o.probes[cur.id] ?? {};
+      const started = spec.startupProbe ? p.startup === 'Success' : true;
+      s.state = { running: { startedAt: rfc3339(cur.startedAt ?? cur.createdAt) } };
+      s.started = started;
+      s.ready = started && (spec.readinessProbe ? p.readiness === 'Success' : true);
+    } else if (cur?.state === 'exited') {
+      s.state = terminated(o, cur);
+    } else if (cur) {
+      s.state = { waiting: { reason: 'ContainerCreating' } };
+    }
+    const w = ctx.waiting.get(spec.name);
+    if (w && !(cur?.state === 'running')) {
+      if (s.state?.terminated) s.lastState = s.state;
+      s.state = { waiting: { reason: w.reason, ...(w.message ? { message: w.message } : {}) } };
+    }
+    return s;
+  });
+}
+
+/** getPhase (kubelet_pods.go), for regular (non-sidecar) init containers. */
+export function podPhase(pod: PodObj, init: ContainerStatus[], app: ContainerStatus[], deletingDone: boolean): PodStatus['phase'] {
+  const policy = restartPolicy(pod);
+  let pendingInit = 0;
+  let failedInit = 0;
+  for (const s of init) {
+    if (s.state?.running) pendingInit++;
+    else if (s.state?.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInit++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated && s.lastState.terminated.exitCode !== 0) failedInit++;
+      else pendingInit++;
+    } else pendingInit++;
+  }
+  let waiting = 0;
+  let runningN = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const s of app) {
+    if (s.state?.running) runningN++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    }
+  }
+  if (failedInit > 0 && policy === 'Never') return 'Failed';
+  if (pendingInit > 0 || (failedInit > 0 && policy !== 'Never')) return 'Pending';
+  if (waiting > 0) return 'Pending';
+  if (runningN > 0) return 'Running';
+  if (stopped > 0) {
+    if (deletingDone) return stopped === succeeded ? 'Succeeded' : 'Failed';
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
+}
+
+function condition(pod: PodObj, type: string, ok: boolean, now: Instant, reason?: string, message?: string): PodCondition {
+  const old = pod.status?.conditions?.find((c) => c.type === type);
+  const status = ok ? 'True' : 'False';
+  return {
+    type,
+    status,
+    lastProbeTime: null as unknown as string,
+    lastTransitionTime: old && old.status === status && old.lastTransitionTime ? old.lastTransitionTime : rfc3339(now),
+    ...(reason ? { reason } : {}),
+    ...(message ? { message } : {}),
+  };
+}
+
+function podStatus(o: PodObservation, now: Instant, ctx: StatusContext): PodStatus {
+  const pod = o.pod;
+  const old = pod.status ?? {};
+  const init = containerStatuses(o, pod.spec?.initContainers ?? [], 'init', ctx);
+  const app = containerStatuses(o, pod.spec?.containers ?? [], 'app', ctx);
+  const deletingDone = ctx.deleting && !o.containers.some((c) => c.state === 'running') && !o.sandboxes.some((s) => s.ready);
+  let phase = podPhase(pod, init, app, deletingDone);
+  if (ctx.failedInit) phase = 'Failed';
+  // the kubelet never moves a pod out of a terminal phase
+  if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
+  const done = phase === 'Succeeded' || phase === 'Failed';
+  const completed = phase === 'Succeeded' ? 'PodCompleted' : undefined;
+
+  const incompleteInit = (pod.spec?.initContainers ?? []).filter((c) => !init.find((s) => s.name === c.name && s.state?.terminated?.exitCode === 0)).map((c) => c.name);
+  const wasInitialized = old.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True') === true;
+  const initialized = incompleteInit.length === 0 || wasInitialized;
+  const unready = app.filter((s) => !s.ready).map((s) => s.name);
+  const containersReady = unready.length === 0 && !done;
+  const notReadyMsg = unready.length ? `containers with unready status: [${unready.join(' ')}]` : undefined;
+  const readinessGates = (pod.spec?.readinessGates ?? []).map((g) => g.conditionType);
+  const gatesFailing = readinessGates.filter((t) => old.conditions?.find((c) => c.type === t)?.status !== 'True');
+  const ready = containersReady && gatesFailing.length === 0;
+  const readyReason = completed ?? (containersReady ? (gatesFailing.length ? 'ReadinessGatesNotReady' : undefined) : 'ContainersNotReady');
+  const readyMsg = completed ? undefined : containersReady ? (gatesFailing.length ? `corresponding condition of pod readiness gate "${gatesFailing[0]}" does not exist.` : undefined) : notReadyMsg;
+
+  const conditions: PodCondition[] = [
+    condition(pod, 'PodReadyToStartContainers', ctx.sandboxUp, now),
+    condition(pod, 'Initialized', initialized, now, completed ?? (initialized ? undefined : 'ContainersNotInitialized'), initialized ? undefined : `containers with incomplete status: [${incompleteInit.join(' ')}]`),
+    condition(pod, 'Ready', ready, now, readyReason, readyMsg),
+    condition(pod, 'ContainersReady', containersReady, now, completed ?? (containersReady ? undefined : 'ContainersNotReady'), completed ? undefined : containersReady ? undefined : notReadyMsg),
+  ];
+  // conditions others own (PodScheduled, DisruptionTarget, readiness gates) are kept as they are
+  const ours = new Set(conditions.map((c) => c.type));
+  const others = (old.conditions ?? []).filter((c) => !ours.has(c.type));
+  if (!others.some((c) => c.type === 'PodScheduled')) others.push(condition(pod, 'PodScheduled', true, now));
+
+  const sandbox = [...o.sandboxes].sort(byNewest)[0];
+  const ip = pod.spec?.hostNetwork ? o.hostIP : sandbox?.ready && sandbox.ip ? sandbox.ip : old.podIP;
+  const status: PodStatus = {
+    phase,
+    conditions: [...conditions, ...others],
+    hostIP: o.hostIP,
+    hostIPs: [{ ip: o.hostIP }],
+    ...(ip ? { podIP: ip, podIPs: [{ ip }] } : {}),
+    startTime: old.startTime ?? rfc3339(now),
+    ...(init.length ? { initContainerStatuses: init } : {}),
+    containerStatuses: app,
+    qosClass: old.qosClass ?? podQOSClass(pod.spec as never),
+  };
+  return status;
+}
+
+/** Whether a newly computed status differs from the one the API has (the status manager writes only then). */
+export function statusChanged(pod: PodObj, status: PodStatus): boolean {
+  const old = { ...(pod.status ?? {}) } as Record<string, unknown>;
+  // fields other writers own stay as they are
+  const mine = { ...old, ...status } as Record<string, unknown>;
+  return !deepEqual(normalize(old), normalize(mine));
+}
+
+function normalize(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v ?? null)) as unknown;
+}
+
