@@ -73,8 +73,10 @@ export class ServiceAllocator {
       this.reservedIPs.add(requested);
       return requested;
     }
-    // Skip the network address and the first address (reserved for the kubernetes Service by bootstrap).
+    // Skip the network address, the first address (the kubernetes Service's) and the tenth (the
+    // cluster DNS Service's, by upstream convention: kubeadm's 10.96.0.10).
     for (let n = base + 2; n < base + size - 1; n++) {
+      if (n === base + 10) continue;
       const ip = ipToString(n);
       if (!ips.has(ip)) {
         this.reservedIPs.add(ip);

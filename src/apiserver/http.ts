@@ -2,9 +2,11 @@
 // hands it to ApiHandler, and writes the answer, streaming watches chunk by chunk.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { errors, StatusError } from '../model/status.js';
 import type { ApiHandler, ApiRequest, UserInfo } from './handler.js';
+import { podStreamRequest, PodStreams } from './proxy.js';
 
 export interface TlsConfig {
   cert: string;
@@ -18,6 +20,8 @@ export interface TransportOptions {
   /** Without TLS, every caller is this user (tests and in-machine use only). */
   insecureUser?: UserInfo;
   maxBodyBytes?: number;
+  /** Serves pods/log, exec, attach and portforward by proxying to kubelets. */
+  podStreams?: PodStreams;
 }
 
 const PUBLIC_PATHS = /^\/(healthz|livez|readyz|version)(\/.*)?$/;
@@ -25,16 +29,42 @@ const DEFAULT_MAX_BODY = 3 * 1024 * 1024;
 
 export function createApiServer(handler: ApiHandler, opts: TransportOptions): Server {
   const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const streamed = opts.podStreams && podStreamRequest(new URL(req.url ?? '/', 'http://local').pathname);
+    if (opts.podStreams && streamed) {
+      if (!authenticate(req, opts)) {
+        req.resume();
+        writeStatus(res, errors.unauthorized());
+        return;
+      }
+      opts.podStreams.serveLog(streamed, req, res).catch((e: unknown) => {
+        if (!res.headersSent) writeStatus(res, e instanceof StatusError ? e : errors.internal(e));
+        else res.destroy();
+      });
+      return;
+    }
     serve(handler, opts, req, res).catch((e: unknown) => {
       if (!res.headersSent) writeStatus(res, errors.internal(e));
       else res.destroy();
     });
   };
-  if (!opts.tls) return createHttpServer(listener);
-  return createHttpsServer(
-    { cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false },
-    listener,
-  );
+  const server = !opts.tls
+    ? createHttpServer(listener)
+    : createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false }, listener);
+  // exec, attach and port-forward arrive as upgrades (WebSocket or SPDY)
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    const streamed = opts.podStreams && podStreamRequest(new URL(req.url ?? '/', 'http://local').pathname);
+    if (!opts.podStreams || !streamed) {
+      PodStreams.writeUpgradeError(socket, errors.pathNotFound());
+      return;
+    }
+    if (!authenticate(req, opts)) {
+      PodStreams.writeUpgradeError(socket, errors.unauthorized());
+      return;
+    }
+    opts.podStreams.serveUpgrade(streamed, req, socket, head).catch((e: unknown) => PodStreams.writeUpgradeError(socket, e instanceof StatusError ? e : errors.internal(e)));
+  });
+  return server;
 }
 
 /** A connection's client certificate does not change, so its identity is worked out once. */

@@ -12,6 +12,9 @@ export interface Pki {
   serverKey: string;
   adminCert: string;
   adminKey: string;
+  /** The API server's client certificate towards kubelets (kubeadm's apiserver-kubelet-client). */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -68,14 +71,34 @@ export function ensurePki(dataDir: string, serviceIP: string): Pki {
   if (!existsSync(join(dir, 'admin.crt'))) {
     sign(dir, 'admin', '/O=system:masters/CN=kubernetes-admin', ['keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth']);
   }
+  if (!existsSync(join(dir, 'apiserver-kubelet-client.crt'))) {
+    sign(dir, 'apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', ['keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth']);
+  }
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   return {
+    kubeletClientCert: read('apiserver-kubelet-client.crt'),
+    kubeletClientKey: read('apiserver-kubelet-client.key'),
     caCert: read('ca.crt'),
     serverCert: read('apiserver.crt'),
     serverKey: read('apiserver.key'),
     adminCert: read('admin.crt'),
     adminKey: read('admin.key'),
   };
+}
+
+/**
+ * A kubelet's serving certificate for its node's names and addresses, signed by the cluster CA of
+ * the PKI under pkiDir (made once; remade when the names change). Undefined without the CA's key.
+ */
+export function kubeletServingCert(pkiDir: string, nodeName: string, ips: string[]): { cert: string; key: string } | undefined {
+  if (!existsSync(join(pkiDir, 'ca.key'))) return undefined;
+  const name = `kubelet-${nodeName.replace(/[^a-zA-Z0-9.-]/g, '_')}`;
+  const san = `subjectAltName=${[`DNS:${nodeName}`, 'DNS:localhost', ...[...new Set(['127.0.0.1', ...ips])].map((i) => `IP:${i}`)].join(',')}`;
+  const extFile = join(pkiDir, `${name}.ext`);
+  if (!existsSync(join(pkiDir, `${name}.crt`)) || !existsSync(extFile) || !readFileSync(extFile, 'utf8').includes(`${san}\n`)) {
+    sign(pkiDir, name, `/O=system:nodes/CN=system:node:${nodeName}`, [san, 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth']);
+  }
+  return { cert: readFileSync(join(pkiDir, `${name}.crt`), 'utf8'), key: readFileSync(join(pkiDir, `${name}.key`), 'utf8') };
 }
 
 /** A kubeconfig for the admin, with the certificates embedded, as kubeadm and k3s write it. */

@@ -11,6 +11,7 @@ import { BuiltinAdmission } from './admission.js';
 import { parseCidr, ServiceAllocator } from './allocator.js';
 import { ApiHandler } from './handler.js';
 import { createApiServer, type TlsConfig } from './http.js';
+import { PodStreams, type KubeletClientConfig } from './proxy.js';
 import { Rest, type Clock, type Ids } from './rest.js';
 import type { WatchTiming } from './watch.js';
 
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   host?: string;
   port: number;
   tls?: TlsConfig;
+  /** How to reach kubelets for pods/log, exec, attach and portforward. */
+  kubeletClient?: KubeletClientConfig;
   /** The address other machines and pods use to reach this server (the kubernetes Endpoints). */
   advertiseAddress?: string;
   serviceCidr?: string;
@@ -70,7 +73,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     serverAddress: `${advertise}:${opts.port}`,
     ...(opts.watchTiming ? { watchTiming: opts.watchTiming } : {}),
   });
-  const http = createApiServer(handler, opts.tls ? { tls: opts.tls } : { insecureUser: { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] } });
+  const podStreams = new PodStreams(rest, opts.kubeletClient);
+  const http = createApiServer(handler, opts.tls ? { tls: opts.tls, podStreams } : { insecureUser: { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] }, podStreams });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port, host, () => resolve());
@@ -95,8 +99,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 
 /** What every cluster starts with: the four system namespaces and the `kubernetes` Service. */
 export async function bootstrap(rest: Rest, serviceIP: string, advertise: string, port: number): Promise<void> {
-  const ensure = async (resource: string, ns: string | undefined, obj: KubeObject) => {
-    const t = rest.resource('', 'v1', resource);
+  const ensure = async (resource: string, ns: string | undefined, obj: KubeObject, group = '') => {
+    const t = rest.resource(group, 'v1', resource);
     try {
       await rest.get(t, ns, obj.metadata.name!);
       return;
@@ -118,6 +122,15 @@ export async function bootstrap(rest: Rest, serviceIP: string, advertise: string
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP: serviceIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }], sessionAffinity: 'None' },
   });
+  // the default StorageClass, served by the local-path provisioner (controllers/localpath.ts)
+  await ensure('storageclasses', undefined, {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: 'berth.dev/local-path',
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer',
+  } as KubeObject, 'storage.k8s.io');
   // The endpoints of the kubernetes Service follow the server's address, so they are rewritten on every start.
   const subsets = [{ addresses: [{ ip: advertise }], ports: [{ name: 'https', port, protocol: 'TCP' }] }];
   const ep = rest.resource('', 'v1', 'endpoints');

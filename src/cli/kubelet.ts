@@ -2,15 +2,21 @@
 // cluster, its pods run by berth's container engine in the same process (engine data under
 // D/engine, the kubelet's pod directories under D/kubelet). `berth server --kubelet` starts the
 // same thing beside the API server.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ApiClient } from '../model/api.js';
 import { Engine } from '../engine/engine.js';
+import { serveEngineAPI } from '../engineapi/server.js';
 import { HttpClient, loadKubeconfig } from '../client/http.js';
 import { RemoteClient } from '../client/remote.js';
 import { EngineRuntime } from '../kubelet/engine-runtime.js';
 import { Kubelet } from '../kubelet/kubelet.js';
+import { KUBELET_PORT, startKubeletServer, type RunningKubeletServer } from '../kubelet/server.js';
+import { R } from '../model/api.js';
+import { StatusError } from '../model/status.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { kubeletServingCert } from '../apiserver/pki.js';
 import { CommandError, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 import { runUntilSignal } from './server.js';
 
@@ -19,6 +25,7 @@ const kubeletFlags = {
   'data-dir': { type: 'string', default: '/var/lib/berth', help: 'directory for the engine (DIR/engine) and the pods (DIR/kubelet)' },
   'node-name': { type: 'string', default: '', help: 'the Node to register (default: the hostname, lower-cased)' },
   'node-ip': { type: 'string', default: '', help: 'the node\'s InternalIP (default: the first non-loopback IPv4 address)' },
+  'kubelet-port': { type: 'number', default: 10250, help: 'HTTPS port of the kubelet\'s logs, exec, attach and port-forward server' },
 } satisfies FlagSpec;
 
 export const kubeletUsage = `Usage: berth kubelet --kubeconfig FILE --data-dir DIR [--node-name NAME]\n\nRuns this machine's pods with berth's container engine (needs root, runc and CNI plugins).\n\n${flagHelp(kubeletFlags)}\n`;
@@ -31,20 +38,36 @@ export interface RunningKubelet {
 }
 
 /** Opens the engine under DIR/engine and starts a kubelet on it. */
-export async function startKubelet(client: ApiClient, dataDir: string, opts: { nodeName?: string; nodeIP?: string } = {}): Promise<RunningKubelet> {
+export async function startKubelet(
+  client: ApiClient,
+  dataDir: string,
+  opts: { nodeName?: string; nodeIP?: string; clusterDNS?: string[]; port?: number; engineSocket?: string } = {},
+): Promise<RunningKubelet> {
   if (process.getuid?.() !== 0) throw new CommandError('the kubelet must run as root (runc, overlayfs mounts and network namespaces need it)');
   const engine = await Engine.open({ dataDir: join(dataDir, 'engine') });
+  // The node's engine behind the Docker API too: images built, loaded or pulled there are the ones pods run.
+  let engineApi: Awaited<ReturnType<typeof serveEngineAPI>> | undefined;
+  if (opts.engineSocket) {
+    mkdirSync(dirname(opts.engineSocket), { recursive: true });
+    engineApi = await serveEngineAPI(engine, opts.engineSocket);
+  }
   const runtime = new EngineRuntime(engine);
   const kubelet = new Kubelet(client, {
     nodeName: opts.nodeName || hostname().toLowerCase(),
     dataDir: join(dataDir, 'kubelet'),
     runtime,
+    port: opts.port ?? KUBELET_PORT,
     ...(opts.nodeIP ? { nodeIP: opts.nodeIP } : {}),
+    ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
     log: (m) => process.stderr.write(`berth: ${m}\n`),
   });
+  let server: RunningKubeletServer | undefined;
   try {
+    server = await startStreaming(client, runtime, kubelet, dataDir, opts.port ?? KUBELET_PORT);
     await kubelet.start();
   } catch (e) {
+    void server?.close();
+    void engineApi?.close();
     kubelet.stop();
     engine.close();
     throw e;
@@ -53,10 +76,44 @@ export async function startKubelet(client: ApiClient, dataDir: string, opts: { n
     kubelet,
     engine,
     close: () => {
+      void server?.close();
+      void engineApi?.close();
       kubelet.stop();
       engine.close();
     },
   };
+}
+
+/**
+ * The kubelet's HTTPS server for logs, exec, attach and port-forward, with a serving certificate
+ * from the cluster CA under DIR/pki (present when the API server shares the data directory).
+ */
+async function startStreaming(client: ApiClient, runtime: EngineRuntime, kubelet: Kubelet, dataDir: string, port: number): Promise<RunningKubeletServer | undefined> {
+  const pkiDir = join(dataDir, 'pki');
+  const serving = kubeletServingCert(pkiDir, kubelet.nodeName, [kubelet.nodeIP]);
+  if (!serving) {
+    process.stderr.write(`berth: kubelet: no cluster CA key under ${pkiDir}: logs, exec, attach and port-forward are not served\n`);
+    return undefined;
+  }
+  try {
+    return await startKubeletServer({
+      runtime,
+      tls: { ...serving, clientCA: readFileSync(join(pkiDir, 'ca.crt'), 'utf8') },
+      port,
+      getPod: async (ns, name) => {
+        try {
+          return (await client.get(R.pods, ns, name)) as Pod;
+        } catch (e) {
+          if (StatusError.is(e, 'NotFound')) return undefined;
+          throw e;
+        }
+      },
+      log: (m) => process.stderr.write(`berth: kubelet: ${m}\n`),
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CommandError(`the kubelet's port ${port} is in use; choose another with --kubelet-port`);
+    throw e;
+  }
 }
 
 export async function kubeletCommand(args: string[]): Promise<number> {
@@ -64,7 +121,7 @@ export async function kubeletCommand(args: string[]): Promise<number> {
   const kubeconfig = f.kubeconfig || process.env.KUBECONFIG?.split(':')[0] || join(homedir(), '.kube', 'config');
   if (!existsSync(kubeconfig)) throw new CommandError(`kubeconfig ${kubeconfig} not found; pass --kubeconfig`);
   const client = new RemoteClient(new HttpClient(loadKubeconfig(kubeconfig)));
-  const k = await startKubelet(client, f['data-dir'], { nodeName: f['node-name'], nodeIP: f['node-ip'] });
+  const k = await startKubelet(client, f['data-dir'], { nodeName: f['node-name'], nodeIP: f['node-ip'], port: f['kubelet-port'] });
   process.stdout.write(`berth: kubelet running as node ${k.kubelet.nodeName} (engine data in ${k.engine.dataDir})\n`);
   await runUntilSignal(async () => k.close());
   return 0;

@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     case 'server':
       return withUsage(() => serverCommand(rest), serverUsage);
     case 'up':
-      return withUsage(() => upCommand(rest), serverUsage.replace('berth server --data-dir DIR', 'berth up [--data-dir DIR]'));
+      return withUsage(() => upCommand(rest), serverUsage.replace('berth server --data-dir DIR', 'berth up [--data-dir DIR]').replace(/(\n  --kubelet  [^\n]*)\(default false\)/, '$1(default: on, when root and runc are there)'));
     case 'engine':
       return engineCommand(rest);
     case 'build':

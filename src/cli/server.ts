@@ -1,7 +1,7 @@
 // `berth server` and `berth up`: the API server on the embedded SQLite store, with its PKI and
 // admin kubeconfig in the data directory.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../store/index.js';
 import { startApiServer, DEFAULT_SERVICE_CIDR, type RunningApiServer } from '../apiserver/server.js';
@@ -12,6 +12,9 @@ import { SimNodes } from '../sim/nodes.js';
 import { parseCidr, ipToString } from '../apiserver/allocator.js';
 import { adminKubeconfig, ensurePki, localAddresses, writeKubeconfig } from '../apiserver/pki.js';
 import { startKubelet } from './kubelet.js';
+import { Proxier } from '../kubelet/proxy/proxier.js';
+import { ClusterDns } from '../kubelet/dns/server.js';
+import { run } from '../engine/sys.js';
 import { CommandError, flagHelp, parseDuration, parseFlags, type FlagSpec } from './flags.js';
 
 const serverFlags = {
@@ -24,7 +27,9 @@ const serverFlags = {
   'sim-nodes': { type: 'number', default: 0, help: 'run this many simulated nodes (berth sim nodes) in this process' },
   'sim-start-delay': { type: 'string', default: '0.5s', help: 'simulated nodes: from binding to Running (berth sim nodes --start-delay)' },
   'sim-ready-delay': { type: 'string', default: '1s', help: 'simulated nodes: from Running to Ready; 0 makes them one status write (berth sim nodes --ready-delay)' },
-  kubelet: { type: 'boolean', default: false, help: 'run this machine\'s kubelet in this process, its pods in berth\'s engine under DATA_DIR/engine (needs root)' },
+  kubelet: { type: 'boolean', default: false, help: 'run this machine\'s kubelet, the Service proxy (iptables) and the cluster DNS in this process, its pods in berth\'s engine under DATA_DIR/engine (needs root and runc)' },
+  'kubelet-port': { type: 'number', default: 10250, help: 'HTTPS port of the kubelet\'s logs, exec, attach and port-forward server (with --kubelet)' },
+  'engine-socket': { type: 'string', default: '', help: 'with --kubelet: also serve the Docker Engine API of the node\'s engine on this unix socket, so docker and berth build/pull/push reach the images pods run (berth up: /run/berth/docker.sock)' },
   'node-monitor-grace-period': { type: 'string', default: '50s', help: 'how long a node may stop renewing its Lease before it is marked Unknown and tainted unreachable (kube-controller-manager\'s flag and its default since 1.32)' },
 } satisfies FlagSpec;
 
@@ -55,6 +60,7 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
       port: f.port,
       advertiseAddress: advertise,
       tls: { cert: pki.serverCert, key: pki.serverKey, clientCA: pki.caCert },
+      kubeletClient: { cert: pki.kubeletClientCert, key: pki.kubeletClientKey, ca: pki.caCert },
     });
   } catch (e) {
     await store.close();
@@ -64,14 +70,15 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
     throw e;
   }
   const controllers = f.controllers
-    ? startControllerManager(new LocalClient(server.rest), {}, { nodeLifecycle: { gracePeriodMs: nodeMonitorGraceMs } })
+    ? startControllerManager(new LocalClient(server.rest), {}, { nodeLifecycle: { gracePeriodMs: nodeMonitorGraceMs }, localPath: { baseDir: join(dataDir, 'local-path') } })
     : undefined;
   const scheduler = f.controllers ? new Scheduler(new LocalClient(server.rest)) : undefined;
   await Promise.all([controllers?.ready, scheduler?.start()]);
   const simTiming = { startDelayMs: parseDuration(f['sim-start-delay']), readyDelayMs: parseDuration(f['sim-ready-delay']) };
   const sim = f['sim-nodes'] > 0 ? new SimNodes(new LocalClient(server.rest), { count: f['sim-nodes'], timing: simTiming }) : undefined;
   await sim?.start();
-  const kubelet = f.kubelet ? await startKubelet(new LocalClient(server.rest), dataDir) : undefined;
+  const node = f.kubelet ? await startNode(new LocalClient(server.rest), dataDir, advertise, f['kubelet-port'], f['engine-socket']) : undefined;
+  const kubelet = node?.kubelet;
   // Diagnostics for performance work: per-controller work, every few seconds, on stderr.
   const statsEvery = Number(process.env.BERTH_CONTROLLER_STATS ?? 0);
   const statsTimer = statsEvery > 0 ? setInterval(() => {
@@ -88,11 +95,58 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
     close: async () => {
       if (statsTimer) clearInterval(statsTimer);
       sim?.stop();
-      kubelet?.close();
+      await node?.close();
       scheduler?.stop();
       controllers?.stop();
       await server.close();
       await store.close();
+    },
+  };
+}
+
+/** The engine's default bridge, where pods get their addresses (the proxy's cluster CIDR). */
+const POD_CIDR = '172.17.0.0/16';
+
+/** Why this machine cannot run real pods (undefined: it can). */
+export async function whyNoNode(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  for (const tool of ['runc', 'iptables-restore']) if ((await run('sh', ['-c', `command -v ${tool}`])).code !== 0) return `${tool} is not installed`;
+  return undefined;
+}
+
+/**
+ * This machine as a node: the cluster DNS (behind the kube-dns Service at the 10th address of
+ * the service range), the Service proxy, and the kubelet, whose ClusterFirst pods use that DNS.
+ * Closing stops them and removes the proxy's rules; the pods' containers keep running.
+ */
+async function startNode(client: LocalClient, dataDir: string, nodeIP: string, kubeletPort: number, engineSocket: string): Promise<{ kubelet: Awaited<ReturnType<typeof startKubelet>>; close(): Promise<void> }> {
+  const log = (m: string) => process.stderr.write(`berth: ${m}\n`);
+  const dnsIP = ipToString(parseCidr(DEFAULT_SERVICE_CIDR).base + 10);
+  const dns = new ClusterDns(client, { host: nodeIP, clusterIP: dnsIP, log });
+  const nodeName = hostname().toLowerCase();
+  await dns.start(nodeName);
+  const proxy = new Proxier(client, { clusterCIDR: POD_CIDR, nodeName, log });
+  try {
+    await proxy.start();
+  } catch (e) {
+    await dns.stop();
+    await proxy.stop().catch(() => undefined);
+    throw e;
+  }
+  let kubelet: Awaited<ReturnType<typeof startKubelet>>;
+  try {
+    kubelet = await startKubelet(client, dataDir, { nodeName, clusterDNS: [dnsIP], port: kubeletPort, ...(engineSocket ? { engineSocket } : {}) });
+  } catch (e) {
+    await proxy.stop().catch(() => undefined);
+    await dns.stop();
+    throw e;
+  }
+  return {
+    kubelet,
+    close: async () => {
+      kubelet.close();
+      await proxy.stop().catch((e: unknown) => log(`proxy: removing rules failed: ${e instanceof Error ? e.message : String(e)}`));
+      await dns.stop();
     },
   };
 }
@@ -119,7 +173,11 @@ export function defaultDataDir(): string {
 }
 
 export async function upCommand(args: string[]): Promise<number> {
-  const s = await startServer(args, { 'data-dir': defaultDataDir() });
+  // the node (kubelet, proxy, DNS) runs unless asked not to or impossible here
+  const asked = args.some((a) => a === '--kubelet' || a.startsWith('--kubelet='));
+  const why = asked ? undefined : await whyNoNode();
+  if (why) process.stdout.write(`berth: not running pods on this machine (${why}); the API server, controllers and scheduler run without a kubelet, Service proxy or cluster DNS\n`);
+  const s = await startServer(args, { 'data-dir': defaultDataDir(), ...(why ? {} : { kubelet: 'true', 'engine-socket': '/run/berth/docker.sock' }) });
   const kubeDir = join(homedir(), '.kube');
   const userConfig = join(kubeDir, 'config');
   const ours = readFileSync(s.kubeconfig, 'utf8');

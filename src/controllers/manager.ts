@@ -15,6 +15,7 @@ import { cronJobController } from './cronjob.js';
 import { endpointsController } from './endpoints.js';
 import { endpointSliceController } from './endpointslice.js';
 import { serviceAccountController } from './serviceaccount.js';
+import { localPathController, type LocalPathOptions } from './localpath.js';
 
 /** Every stored resource once (a second version of the same objects, like events.k8s.io, is left out). */
 export function storedResources(registry: Registry): { resource: ResourceRef; namespaced: boolean }[] {
@@ -27,6 +28,8 @@ export function storedResources(registry: Registry): { resource: ResourceRef; na
 /** Settings of individual controllers (kube-controller-manager's flags). */
 export interface ControllerManagerConfig {
   nodeLifecycle?: NodeLifecycleOptions;
+  /** The local-path provisioner's volume root and node (default: /var/lib/berth/local-path). */
+  localPath?: LocalPathOptions;
 }
 
 /** Every controller of the controller manager, as it builds them (the simulator runs the same list). */
@@ -47,6 +50,7 @@ export function managerControllers(registry: Registry, config: ControllerManager
     serviceAccountController(),
     nodeLifecycleController(config.nodeLifecycle),
     taintEvictionController(),
+    localPathController(config.localPath ?? { baseDir: '/var/lib/berth/local-path' }),
   ] as Controller<unknown>[];
 }
 

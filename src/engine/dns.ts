@@ -17,11 +17,12 @@ const TYPE_A = 1;
 const TYPE_AAAA = 28;
 const TYPE_ANY = 255;
 
-function readName(msg: Buffer, off: number): { name: string; end: number } {
+/** A (possibly compressed) domain name at `off`, and where the name's own bytes end. */
+export function readName(msg: Buffer, off: number): { name: string; end: number } {
   const labels: string[] = [];
   let p = off;
   let end = -1;
-  for (let hops = 0; hops < 64; hops++) {
+  for (let hops = 0; hops < 128; hops++) {
     const len = msg[p];
     if (len === undefined) throw new Error('truncated name');
     if (len === 0) {
@@ -30,9 +31,10 @@ function readName(msg: Buffer, off: number): { name: string; end: number } {
     }
     if ((len & 0xc0) === 0xc0) {
       if (end < 0) end = p + 2;
-      p = ((len & 0x3f) << 8) | msg[p + 1]!;
+      p = ((len & 0x3f) << 8) | (msg[p + 1] ?? 0);
       continue;
     }
+    if (p + 1 + len > msg.length) throw new Error('truncated label');
     labels.push(msg.subarray(p + 1, p + 1 + len).toString('latin1'));
     p += 1 + len;
   }

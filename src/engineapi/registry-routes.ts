@@ -1,38 +1,18 @@
 // The Docker Engine API's registry endpoints (moby api/server/router/image and system):
 // POST /images/create?fromImage= (pull), POST /images/{name}/push, POST /auth (login).
 // Credentials arrive as base64url JSON in X-Registry-Auth, or as the body of /auth.
-import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
 import type { JSONMessage } from '../engine/archive.js';
 import { EngineError, invalidParameter, messageOf } from '../engine/errors.js';
 import { parseNormalizedNamed, validTag, type NamedRef } from '../engine/reference.js';
 import { decodeRegistryAuth, type AuthConfig } from '../engine/registry/auth.js';
-import { DistributionMetadata } from '../engine/registry/metadata.js';
 import { errorMessage } from '../engine/registry/progress.js';
 import { pull } from '../engine/registry/pull.js';
 import { push } from '../engine/registry/push.js';
-import { registryHost, type RegistryDeps } from '../engine/registry/registry.js';
+import { registryDeps, registryHost } from '../engine/registry/registry.js';
 import { RegistrySession } from '../engine/registry/session.js';
 import { writeJSON, type ApiServer, type Ctx } from './http.js';
-
-const depsOf = new WeakMap<Engine, RegistryDeps>();
-
-/** The stores a pull or push writes through, with the distribution metadata kept under the data dir. */
-export function registryDeps(engine: Engine): RegistryDeps {
-  let d = depsOf.get(engine);
-  if (!d) {
-    d = {
-      content: engine.content,
-      layers: engine.layers,
-      images: engine.images,
-      event: (a, id, attrs) => engine.events.log('image', a, id, attrs),
-      metadata: new DistributionMetadata(join(engine.dataDir, 'distribution')),
-    };
-    depsOf.set(engine, d);
-  }
-  return d;
-}
 
 /**
  * A JSON message stream whose 200 goes out with the first message, as dockerd's WriteFlusher

@@ -223,7 +223,7 @@ export function resourceFieldValue(pod: PodObj, sel: ResourceFieldSelector, cont
 }
 
 /** The container's environment in order: envFrom, then env (makeEnvironmentVariables). */
-export function environment(pod: PodObj, c: PodContainer, look: ConfigLookups, node: NodeFacts, podIPs: string[]): { key: string; value: string }[] {
+export function environment(pod: PodObj, c: PodContainer, look: ConfigLookups, node: NodeFacts, podIPs: string[], serviceEnv: { key: string; value: string }[] = []): { key: string; value: string }[] {
   const ns = pod.metadata.namespace!;
   const env = new Map<string, string>();
   for (const from of c.envFrom ?? []) {
@@ -244,8 +244,11 @@ export function environment(pod: PodObj, c: PodContainer, look: ConfigLookups, n
       for (const [k, v] of Object.entries(s.data ?? {})) env.set(prefix + k, decode(v).toString());
     }
   }
-  const lookup = (n: string) => env.get(n);
+  // Service variables can be referenced by $(VAR) and are added last, unless the container defines them
+  const services = new Map(serviceEnv.map((e) => [e.key, e.value]));
+  const lookup = (n: string) => env.get(n) ?? services.get(n);
   for (const e of c.env ?? []) env.set(e.name, envValue(pod, c, e, look, node, podIPs, lookup));
+  for (const [k, v] of services) if (!env.has(k)) env.set(k, v);
   return [...env].map(([key, value]) => ({ key, value }));
 }
 
@@ -385,11 +388,13 @@ export interface ContainerInputs {
   podIPs: string[];
   volumes: VolumePaths;
   etcHostsPath?: string;
+  /** The Service environment variables (envvars.ts). */
+  serviceEnv?: { key: string; value: string }[];
 }
 
 export function containerConfig(i: ContainerInputs): ContainerConfig {
   const { pod, container: c } = i;
-  const envs = environment(pod, c, i.lookups, i.node, i.podIPs);
+  const envs = environment(pod, c, i.lookups, i.node, i.podIPs, i.serviceEnv);
   const env = new Map(envs.map((e) => [e.key, e.value]));
   const argv = processArgs(c, i.image.config, env);
   return {

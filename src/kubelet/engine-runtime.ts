@@ -3,6 +3,7 @@
 // namespaces on the engine's default bridge; app containers join it (NetworkMode and IpcMode
 // container:<sandbox>). Everything the kubelet needs to find its containers again is in their
 // labels, so a restarted kubelet (or engine) adopts what is running.
+import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import { isEngineError, messageOf } from '../engine/errors.js';
 import type { Image } from '../engine/images.js';
 import type { MountSpec } from '../engine/mounts.js';
 import { parseNormalizedNamed, refString } from '../engine/reference.js';
+import { pull } from '../engine/registry/pull.js';
+import { registryDeps } from '../engine/registry/registry.js';
 import {
   LABEL_CONTAINER_NAME,
   LABEL_POD_NAME,
@@ -27,6 +30,10 @@ import {
   type ContainerStatus,
   type ExecSyncResult,
   type ImageInfo,
+  type LogLine,
+  type ProcessStream,
+  type StreamingRuntime,
+  type StreamOptions,
   type PodSandbox,
   type PodSandboxConfig,
   type PodSandboxStatus,
@@ -46,7 +53,7 @@ const BUSYBOX = '/usr/bin/busybox';
 const PAUSE_SCRIPT = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
 
 export interface EngineRuntimeOptions {
-  /** Pulls an image into the engine (the registry client); absent: every pull fails as not found. */
+  /** Pulls an image into the engine; absent: the engine's registry client (anonymous, as the kubelet without pull secrets). */
   pull?: (image: string) => Promise<void>;
   /** The bridge network sandboxes join. */
   network?: string;
@@ -85,7 +92,7 @@ const matches = (labels: Record<string, string>, sel: Record<string, string> | u
 const sandboxName = (c: PodSandboxConfig) => `k8s_POD_${c.metadata.name}_${c.metadata.namespace}_${c.metadata.uid}_${c.metadata.attempt}`;
 const containerName = (c: ContainerConfig, s: PodSandboxConfig) => `k8s_${c.metadata.name}_${s.metadata.name}_${s.metadata.namespace}_${s.metadata.uid}_${c.metadata.attempt}`;
 
-export class EngineRuntime implements Runtime {
+export class EngineRuntime implements Runtime, StreamingRuntime {
   private pauseReady: Promise<void> | undefined;
 
   constructor(
@@ -438,14 +445,80 @@ export class EngineRuntime implements Runtime {
 
   async pullImage(image: string): Promise<string> {
     try {
-      if (!this.opts.pull) throw new Error(`pull access denied, repository does not exist or may require authorization: no registry client in this engine`);
-      await this.opts.pull(image);
+      if (this.opts.pull) await this.opts.pull(image);
+      else await pull(registryDeps(this.engine), parseNormalizedNamed(image), () => undefined);
     } catch (e) {
       throw new RuntimeError('ErrImagePull', `failed to pull and unpack image "${image}": ${messageOf(e)}`);
     }
     const img = this.engine.images.find(image);
     if (!img) throw new RuntimeError('ErrImagePull', `failed to pull and unpack image "${image}": not found after pull`);
     return img.id;
+  }
+
+  // ---- streaming ------------------------------------------------------------------------------
+
+  async containerLogs(id: string, opts: { tail?: number; follow: boolean }, onLine: (l: LogLine) => void, signal?: AbortSignal): Promise<void> {
+    await this.engine.containers.logs(id, { ...(opts.tail !== undefined ? { tail: opts.tail } : {}), follow: opts.follow }, (e) => onLine({ stream: e.stream, line: e.line, timeNano: e.timeNano }), signal);
+  }
+
+  async exec(id: string, cmd: string[], opts: StreamOptions): Promise<ProcessStream> {
+    const execs = this.engine.execs;
+    const execId = execs.create(id, { AttachStdin: opts.stdin, AttachStdout: opts.stdout, AttachStderr: opts.stderr && !opts.tty, Tty: opts.tty, Cmd: cmd });
+    const e = execs.start(execId, { detach: false });
+    return {
+      onOutput: (l) => e.output.on('data', (d: { stream: 'stdout' | 'stderr'; data: Buffer }) => l(d.stream, d.data)),
+      writeStdin: (d) => execs.write(execId, d),
+      // with a TTY the terminal's EOF is a ^D the client sends; closing the pty would hang up the shell
+      closeStdin: () => execs.closeStdin(execId),
+      resize: (w, h) => execs.resize(execId, h, w),
+      done: e.done.then(() => e.exitCode ?? undefined),
+      close: () => {
+        if (!e.running) return;
+        if (e.pid) {
+          try {
+            process.kill(e.pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        } else e.child?.kill('SIGKILL');
+      },
+    };
+  }
+
+  async attach(id: string, opts: StreamOptions): Promise<ProcessStream> {
+    const c = this.engine.containers.get(id);
+    const a = this.engine.containers.attach(id, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
+    let detached = false;
+    const done = new Promise<number | undefined>((resolve) => a.output.once('end', () => resolve(detached ? undefined : c.rec.State.exitCode)));
+    return {
+      onOutput: (l) => a.output.on('data', (d: { stream: 'stdout' | 'stderr'; data: Buffer }) => l(d.stream, d.data)),
+      writeStdin: (d) => a.writeStdin(d),
+      closeStdin: () => a.closeStdin(),
+      resize: (w, h) => this.engine.containers.resize(id, h, w),
+      done,
+      close: () => {
+        if (detached) return;
+        detached = true;
+        a.detach();
+        a.output.emit('end');
+      },
+    };
+  }
+
+  /** From the host to the pod's IP on the bridge (upstream's CRI enters the netns; the bridge reaches the same sockets but those bound to the pod's loopback). */
+  async portForward(podSandboxId: string, port: number): Promise<Socket> {
+    const st = await this.podSandboxStatus(podSandboxId);
+    if (st.state !== 'SANDBOX_READY') throw new Error(`failed to find sandbox "${podSandboxId}" in store: not ready`);
+    const ip = st.network?.ip || '127.0.0.1';
+    return new Promise((resolve, reject) => {
+      const sock = connect({ host: ip, port });
+      const fail = (err: Error) => reject(new Error(`failed to connect to ${ip}:${port} of pod sandbox "${podSandboxId}": ${err.message}`));
+      sock.once('error', fail);
+      sock.once('connect', () => {
+        sock.off('error', fail);
+        resolve(sock);
+      });
+    });
   }
 
   onContainerEvent(listener: (containerId: string, labels: Record<string, string>) => void): () => void {

@@ -4,7 +4,8 @@
 // against the runtime. Pods are synced one at a time each (a worker per pod), again whenever a
 // container of theirs starts or exits, a probe result changes, a back-off ends, or every resync
 // period. Stopping the kubelet stops its heartbeat and leaves containers running, as upstream.
-import type { ConfigMap, Container as PodContainer, Node, Pod, Secret } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Container as PodContainer, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1.js';
+import { readFileSync } from 'node:fs';
 import { R, type ApiClient } from '../model/api.js';
 import { rfc3339, rfc3339Micro, type KubeObject } from '../model/object.js';
 import { StatusError } from '../model/status.js';
@@ -17,6 +18,10 @@ import { Prober, type ProbeKind, type ProbeOutcome } from './prober.js';
 import { LABEL_CONTAINER_KIND, LABEL_POD_UID, ANNOTATION_CONTAINER_HASH, RuntimeError, type Runtime } from './runtime.js';
 import { cleanupOrphan, statusChanged, syncPod, type BackoffEntry, type ObservedContainer, type ObservedSandbox, type PodObj, type StartFailure, type SyncAction } from './sync.js';
 import { PodDirs } from './volumes.js';
+import { runHook } from './hooks.js';
+import { parseResolvConf, podDNSConfig } from './dns/config.js';
+import { serviceEnv } from './proxy/envvars.js';
+import type { ServiceObj } from './proxy/rules.js';
 
 export interface KubeletOptions {
   nodeName: string;
@@ -25,10 +30,18 @@ export interface KubeletOptions {
   runtime: Runtime;
   /** The node's InternalIP (default: the first non-loopback IPv4 address). */
   nodeIP?: string;
+  /** The port its streaming server (server.ts) listens on, published as the Node's kubeletEndpoint. */
+  port?: number;
   /** Every pod is synced at least this often. */
   resyncMs?: number;
+  /** The cluster DNS Service's address for ClusterFirst pods (--cluster-dns); absent: pods get the host's resolvers. */
+  clusterDNS?: string[];
+  clusterDomain?: string;
   log?: (msg: string) => void;
 }
+
+/** minimumGracePeriodInSeconds: what is left for the stop signal after a preStop hook. */
+const MIN_GRACE_AFTER_HOOK = 2;
 
 const ns2ms = (ns: bigint) => Number(ns / 1_000_000n);
 
@@ -44,6 +57,7 @@ export class Kubelet {
   private readonly pods: Informer;
   private readonly configMaps: Informer;
   private readonly secrets: Informer;
+  private readonly services: Informer;
   private readonly byUid = new Map<string, PodObj>();
   private readonly workers = new Map<string, PodWorker>();
   private readonly dirs: PodDirs;
@@ -65,6 +79,7 @@ export class Kubelet {
     this.pods = new Informer(client, R.pods, { fieldSelector: `spec.nodeName=${opts.nodeName}` });
     this.configMaps = new Informer(client, R.configmaps);
     this.secrets = new Informer(client, R.secrets);
+    this.services = new Informer(client, R.services);
     this.dirs = new PodDirs(opts.dataDir);
     this.recorder = new EventRecorder(client, () => Date.now());
     this.facts = machineFacts(opts.dataDir, opts.nodeIP);
@@ -76,6 +91,11 @@ export class Kubelet {
 
   get nodeName(): string {
     return this.opts.nodeName;
+  }
+
+  /** The node's InternalIP. */
+  get nodeIP(): string {
+    return this.facts.internalIP;
   }
 
   private log(msg: string): void {
@@ -91,7 +111,7 @@ export class Kubelet {
       else this.byUid.set(pod.metadata.uid!, pod);
       this.schedule(pod.metadata.uid!);
     });
-    await Promise.all([this.pods.start(), this.configMaps.start(), this.secrets.start()]);
+    await Promise.all([this.pods.start(), this.configMaps.start(), this.secrets.start(), this.services.start()]);
     this.offEvents = this.opts.runtime.onContainerEvent((_id, labels) => {
       const uid = labels[LABEL_POD_UID];
       if (uid) this.schedule(uid);
@@ -118,6 +138,7 @@ export class Kubelet {
     this.pods.stop();
     this.configMaps.stop();
     this.secrets.stop();
+    this.services.stop();
   }
 
   // ---- the node ---------------------------------------------------------------------------------
@@ -126,7 +147,7 @@ export class Kubelet {
     const name = this.opts.nodeName;
     let node: KubeObject;
     try {
-      node = await this.client.create(R.nodes, undefined, nodeObject(this.facts, name, this.runtimeVersion, Date.now()));
+      node = await this.client.create(R.nodes, undefined, nodeObject(this.facts, name, this.runtimeVersion, Date.now(), this.opts.port));
       this.log(`registered node ${name}`);
     } catch (e) {
       if (!StatusError.is(e, 'AlreadyExists')) throw e;
@@ -141,7 +162,7 @@ export class Kubelet {
   }
 
   private async postStatus(node: KubeObject): Promise<void> {
-    const status = nodeStatus(this.facts, this.opts.nodeName, this.runtimeVersion, (node as Node).status?.conditions, Date.now());
+    const status = nodeStatus(this.facts, this.opts.nodeName, this.runtimeVersion, (node as Node).status?.conditions, Date.now(), this.opts.port);
     await this.client.patch(R.nodes, undefined, this.opts.nodeName, 'application/strategic-merge-patch+json', { status }, { subresource: 'status' });
     this.lastStatusReport = Date.now();
   }
@@ -358,7 +379,8 @@ export class Kubelet {
     const ip = this.currentIP(pod.metadata.uid!);
     for (const v of pod.spec?.volumes ?? []) {
       try {
-        paths[v.name] = await this.dirs.setUp(pod.metadata.uid!, v, volumePlan(pod, v, this.lookups(), this.nodeFacts(), ip ? [ip] : []));
+        const plan = v.persistentVolumeClaim ? await this.claimPlan(pod, v.persistentVolumeClaim.claimName) : volumePlan(pod, v, this.lookups(), this.nodeFacts(), ip ? [ip] : []);
+        paths[v.name] = await this.dirs.setUp(pod.metadata.uid!, v, plan);
       } catch (e) {
         const msg = `MountVolume.SetUp failed for volume "${v.name}" : ${e instanceof Error ? e.message : String(e)}`;
         this.event(pod, 'Warning', 'FailedMount', msg);
@@ -366,6 +388,39 @@ export class Kubelet {
       }
     }
     return paths;
+  }
+
+  /** A claim's volume: the bound PersistentVolume's directory on this node (hostPath or local). */
+  private async claimPlan(pod: PodObj, claimName: string): Promise<{ kind: 'hostPath'; path: string; type: string }> {
+    const ns = pod.metadata.namespace!;
+    let pvc: PersistentVolumeClaim;
+    try {
+      pvc = (await this.client.get(R.persistentvolumeclaims, ns, claimName)) as KubeObject & PersistentVolumeClaim;
+    } catch (e) {
+      if (StatusError.is(e, 'NotFound')) throw new Error(`persistentvolumeclaim "${claimName}" not found`);
+      throw e;
+    }
+    const pvName = pvc.spec?.volumeName;
+    if (!pvName || pvc.status?.phase !== 'Bound') throw new Error(`error processing PVC ${ns}/${claimName}: PVC is not bound`);
+    const pv = (await this.client.get(R.persistentvolumes, undefined, pvName)) as KubeObject & PersistentVolume;
+    const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
+    if (!path) throw new Error(`persistentvolume "${pvName}" is neither hostPath nor local, which this kubelet cannot mount`);
+    return { kind: 'hostPath', path, type: pv.spec?.hostPath ? (pv.spec.hostPath.type ?? 'DirectoryOrCreate') || 'DirectoryOrCreate' : 'Directory' };
+  }
+
+  private podDesc(pod: PodObj): string {
+    return `${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
+  }
+
+  /** Runs the container's preStop hook, if any; returns how much of the grace period is left. */
+  private async preStop(pod: PodObj, id: string, name: string, grace: number): Promise<number> {
+    const spec = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === name);
+    const h = spec?.lifecycle?.preStop;
+    if (!spec || !h || grace <= 0) return grace;
+    const started = Date.now();
+    const r = await runHook(this.opts.runtime, id, h, spec, this.currentIP(pod.metadata.uid!), this.podDesc(pod), grace);
+    if (!r.ok) this.event(pod, 'Warning', 'FailedPreStopHook', r.message, this.fieldPath(pod, name));
+    return Math.max(MIN_GRACE_AFTER_HOOK, grace - Math.ceil((Date.now() - started) / 1000));
   }
 
   private async execute(pod: PodObj | undefined, actions: SyncAction[], w: PodWorker): Promise<void> {
@@ -376,7 +431,8 @@ export class Kubelet {
       kills.map(async (a) => {
         if (pod) this.event(pod, 'Normal', 'Killing', a.message, this.fieldPath(pod, a.name));
         this.prober.forget(a.id);
-        await rt.stopContainer(a.id, a.gracePeriodSeconds);
+        const grace = pod ? await this.preStop(pod, a.id, a.name, a.gracePeriodSeconds) : a.gracePeriodSeconds;
+        await rt.stopContainer(a.id, grace);
       }),
     );
     for (const a of actions) {
@@ -425,7 +481,7 @@ export class Kubelet {
     }
     let id: string;
     try {
-      id = await this.opts.runtime.runPodSandbox(sandboxConfig(pod, attempt));
+      id = await this.opts.runtime.runPodSandbox(this.sandboxConfig(pod, attempt));
     } catch (e) {
       this.event(pod, 'Warning', 'FailedCreatePodSandBox', e instanceof Error ? e.message : String(e));
       throw e;
@@ -434,6 +490,25 @@ export class Kubelet {
     const ip = pod.spec?.hostNetwork ? this.facts.internalIP : st.network?.ip;
     if (ip) this.ips.set(uid, ip);
     this.dirs.writeEtcHosts(uid, etcHosts(pod, ip ? [ip] : []));
+  }
+
+  /** The sandbox config with the pod's resolv.conf (ClusterFirst and the other DNS policies). */
+  private sandboxConfig(pod: PodObj, attempt: number): ReturnType<typeof sandboxConfig> {
+    const base = sandboxConfig(pod, attempt);
+    let host = { servers: [] as string[], searches: [] as string[], options: [] as string[] };
+    try {
+      host = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+    } catch {
+      // no host resolv.conf: nothing to inherit
+    }
+    const { config, policy, fallback } = podDNSConfig(pod, { clusterDNS: this.opts.clusterDNS ?? [], clusterDomain: this.opts.clusterDomain ?? 'cluster.local', host });
+    if (fallback) this.event(pod, 'Warning', 'MissingClusterDNS', 'pod: "' + this.podDesc(pod) + '". kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.');
+    // the host's own, unchanged, is what the engine writes when given nothing
+    if (policy === 'Default' && !pod.spec?.dnsConfig) {
+      const { dnsConfig: _unused, ...rest } = base;
+      return rest;
+    }
+    return { ...base, dnsConfig: config };
   }
 
   private async startContainer(pod: PodObj, a: SyncAction & { kind: 'startContainer' }, w: PodWorker): Promise<void> {
@@ -452,6 +527,7 @@ export class Kubelet {
     if (policy === 'Never' && !info) return fail('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
     if (policy === 'Always' || !info) {
       this.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`, fieldPath);
+      const pullStart = Date.now();
       try {
         await rt.pullImage(image);
       } catch (e) {
@@ -460,6 +536,8 @@ export class Kubelet {
       }
       info = await rt.imageStatus(image);
       if (!info) return fail('ErrImagePull', `failed to pull and unpack image "${image}": not found after pull`, image);
+      const took = `${((Date.now() - pullStart) / 1000).toFixed(3)}s`;
+      this.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${info.size} bytes.`, fieldPath);
     } else {
       this.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, fieldPath);
     }
@@ -480,6 +558,7 @@ export class Kubelet {
         podIPs: ip ? [ip] : [],
         volumes,
         etcHostsPath: this.dirs.etcHostsPath(uid),
+        serviceEnv: serviceEnv(pod, this.services.list() as ServiceObj[]),
       });
       id = await rt.createContainer(a.sandboxId, config, sandboxConfig(pod, 0));
     } catch (e) {
@@ -495,6 +574,16 @@ export class Kubelet {
     }
     delete w.failures[a.name];
     this.event(pod, 'Normal', 'Started', `Started container ${a.name}`, fieldPath);
+    const postStart = spec.lifecycle?.postStart;
+    if (postStart) {
+      const r = await runHook(rt, id, postStart, spec, this.currentIP(uid), this.podDesc(pod), pod.spec?.terminationGracePeriodSeconds ?? 30);
+      if (!r.ok) {
+        this.event(pod, 'Warning', 'FailedPostStartHook', r.message, fieldPath);
+        this.event(pod, 'Normal', 'Killing', `FailedPostStartHook`, fieldPath);
+        await rt.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+        return;
+      }
+    }
     this.prober.watch(uid, id, spec, () => this.currentIP(uid));
   }
 

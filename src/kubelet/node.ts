@@ -78,7 +78,7 @@ export function nodeConditions(old: NodeCondition[] | undefined, now: Instant): 
   });
 }
 
-export function nodeStatus(f: MachineFacts, nodeName: string, runtimeVersion: string, old: NodeCondition[] | undefined, now: Instant): Record<string, unknown> {
+export function nodeStatus(f: MachineFacts, nodeName: string, runtimeVersion: string, old: NodeCondition[] | undefined, now: Instant, kubeletPort = 10250): Record<string, unknown> {
   const capacity = { cpu: String(f.cpus), memory: `${Math.floor(f.memoryBytes / 1024)}Ki`, pods: '110', 'ephemeral-storage': `${Math.floor(f.ephemeralStorageBytes / 1024)}Ki` };
   return {
     capacity,
@@ -88,7 +88,7 @@ export function nodeStatus(f: MachineFacts, nodeName: string, runtimeVersion: st
       { type: 'InternalIP', address: f.internalIP },
       { type: 'Hostname', address: nodeName },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
     nodeInfo: {
       machineID: f.machineID,
       systemUUID: f.machineID,
@@ -104,7 +104,7 @@ export function nodeStatus(f: MachineFacts, nodeName: string, runtimeVersion: st
   };
 }
 
-export function nodeObject(f: MachineFacts, nodeName: string, runtimeVersion: string, now: Instant): KubeObject {
+export function nodeObject(f: MachineFacts, nodeName: string, runtimeVersion: string, now: Instant, kubeletPort = 10250): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -120,7 +120,7 @@ export function nodeObject(f: MachineFacts, nodeName: string, runtimeVersion: st
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
     },
     spec: {},
-    status: nodeStatus(f, nodeName, runtimeVersion, undefined, now),
+    status: nodeStatus(f, nodeName, runtimeVersion, undefined, now, kubeletPort),
   };
 }
 

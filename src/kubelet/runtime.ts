@@ -5,6 +5,7 @@
 // Names, labels and annotations are the kubelet's (pkg/kubelet/types/labels.go,
 // kuberuntime/labels.go): a runtime stores them and gives them back; nothing else about a pod is
 // kept by the runtime, so a restarted kubelet rebuilds its view from them.
+import type { Socket } from 'node:net';
 
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
@@ -208,4 +209,46 @@ export interface Runtime {
 
   /** Called with a container's ID when one of them exits, so the kubelet resyncs its pod at once (the PLEG's event). */
   onContainerEvent(listener: (containerId: string, labels: Record<string, string>) => void): () => void;
+}
+
+// ---- streaming (the CRI's ReattachOutput/Exec/Attach/PortForward, served in process) -----------
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** The line with its newline (a partial line has none). */
+  line: Buffer;
+  /** Unix nanoseconds, when the runtime read it. */
+  timeNano: bigint;
+}
+
+/** A running exec or attach session: output as it comes, and the caller's stdin and terminal size. */
+export interface ProcessStream {
+  /** Output chunks; stderr is never separate with a TTY. */
+  onOutput(listener: (stream: 'stdout' | 'stderr', data: Buffer) => void): void;
+  writeStdin(data: Buffer): void;
+  closeStdin(): void;
+  resize(width: number, height: number): Promise<void>;
+  /** Resolves with the process's exit code (attach: the container's, undefined when detached). */
+  done: Promise<number | undefined>;
+  /** Stops listening (attach) or kills the process (exec). */
+  close(): void;
+}
+
+export interface StreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+export interface StreamingRuntime {
+  /**
+   * A container's logged lines, oldest first: the last `tail` of them (all when undefined); with
+   * `follow`, then the new ones until the container stops or `signal` aborts.
+   */
+  containerLogs(id: string, opts: { tail?: number; follow: boolean }, onLine: (l: LogLine) => void, signal?: AbortSignal): Promise<void>;
+  exec(id: string, cmd: string[], opts: StreamOptions): Promise<ProcessStream>;
+  attach(id: string, opts: StreamOptions): Promise<ProcessStream>;
+  /** A TCP connection to `port` inside the sandbox's network namespace. */
+  portForward(podSandboxId: string, port: number): Promise<Socket>;
 }

@@ -1,5 +1,6 @@
 // Runs a real `berth server` process for end-to-end tests and drives it with real clients.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -137,4 +138,19 @@ export async function startSimNodes(kubeconfig: string, args: string[]): Promise
     });
   });
   return stoppable(proc);
+}
+
+/** The body of a plain HTTP GET; fails on a connection error or after timeoutMs without an answer. */
+export function fetchText(url: string, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, { timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .on('timeout', function (this: { destroy(e: Error): void }) {
+        this.destroy(new Error('timeout'));
+      });
+  });
 }

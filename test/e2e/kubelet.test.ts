@@ -7,37 +7,37 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { get } from 'node:http';
 import { mkdtempSync } from 'node:fs';
-import { eventually, kubectl, removeDir, startServer, which, type ServerProcess } from './cluster.js';
-import { canRunContainers, hostLinks, hostState, natChainsExist, removeTestBridges } from '../engine/hoststate.js';
+import { eventually, fetchText, kubectl, removeDir, which, type ServerProcess } from './cluster.js';
+import { startNodeServer, type NodeServer } from './node.js';
+import { canRunContainers, hostState } from '../engine/hoststate.js';
 import { preloadBusybox } from '../kubelet/preload.js';
 import { netnsName } from '../../src/engine/network.js';
+import { Engine } from '../../src/engine/engine.js';
+import { parseNormalizedNamed } from '../../src/engine/reference.js';
+import { push } from '../../src/engine/registry/push.js';
+import { registryDeps } from '../../src/engine/registry/registry.js';
+import { RegistryProcess, registryUnavailable } from '../engine/registry/registryd.js';
 
 const skip = canRunContainers() ?? (which('kubectl') ? undefined : 'needs kubectl');
 if (skip) process.stdout.write(`# skipping kubelet end-to-end tests: ${skip}\n`);
 
+let node: NodeServer;
 let s: ServerProcess;
 let dir = '';
-let links: Set<string>;
-let nat = false;
 let clean: ReturnType<typeof hostState>;
 
 before(async () => {
   if (skip) return;
-  links = hostLinks();
-  nat = natChainsExist();
-  dir = mkdtempSync('/tmp/berth-e2e-kubelet-');
-  await preloadBusybox(dir);
+  node = await startNodeServer('kubelet');
+  s = node.server;
+  dir = node.dataDir;
   clean = hostState(join(dir, 'engine'));
-  s = await startServer({ dataDir: dir, extraArgs: ['--kubelet'] });
 });
 
 after(async () => {
   if (skip) return;
-  await s?.stop();
-  removeDir(dir);
-  removeTestBridges(links, nat);
+  await node?.stop();
 });
 
 const k = (args: string[], input?: string) => kubectl(s.kubeconfig, args, input);
@@ -46,16 +46,6 @@ const json = async (args: string[]) => {
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as Record<string, any>;
 };
-
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 test('kubectl run: the node is Ready, the pod Runs with an IP on the bridge', { skip }, async () => {
   const nodes = await json(['get', 'nodes']);
@@ -209,6 +199,39 @@ spec:
   assert.match(waiting.message, /^back-off (20s|40s) restarting failed container=c pod=crash_default\(/);
 });
 
+test('an image the node lacks is pulled from a registry (Debian\'s registry 2.8 on loopback)', { skip: skip ?? registryUnavailable() }, async () => {
+  const registry = await RegistryProcess.start();
+  const src = mkdtempSync('/tmp/berth-e2e-push-');
+  try {
+    // Another engine pushes busybox; the kubelet's engine has never seen this name.
+    await preloadBusybox(src, ['busybox:1.36']);
+    const engine = await Engine.open({ dataDir: join(src, 'engine') });
+    const image = `${registry.host}/e2e/pulled:1`;
+    try {
+      engine.images.tag(engine.images.get('busybox:1.36').id, parseNormalizedNamed(image));
+      await push(registryDeps(engine), parseNormalizedNamed(image), () => undefined);
+    } finally {
+      engine.close();
+    }
+    const r = await k(['run', 'pulled', `--image=${image}`, '--', 'sleep', '3600']);
+    assert.equal(r.code, 0, r.stderr);
+    await eventually(async () => (await json(['get', 'pod', 'pulled'])).status.phase === 'Running', 30_000, 'pod pulled Running');
+    const events = await k(['get', 'events', '--field-selector', 'involvedObject.name=pulled', '-o', 'jsonpath={range .items[*]}{.reason} {end}']);
+    assert.match(events.stdout, /Pulling/);
+    assert.match(events.stdout, /Pulled/);
+    // an image nobody has: ErrImagePull, then ImagePullBackOff
+    assert.equal((await k(['run', 'missing', `--image=${registry.host}/e2e/nope:1`])).code, 0);
+    await eventually(async () => {
+      const w = (await json(['get', 'pod', 'missing'])).status.containerStatuses?.[0]?.state?.waiting;
+      return w && /ErrImagePull|ImagePullBackOff/.test(w.reason) ? w : undefined;
+    }, 30_000, 'pod missing waiting on its image');
+    assert.equal((await k(['delete', 'pod', 'pulled', 'missing', '--grace-period=1'])).code, 0);
+  } finally {
+    await registry.stop();
+    removeDir(src);
+  }
+});
+
 test('a restarted server adopts the running pods: same containers, no restarts', { skip }, async () => {
   const before = await json(['get', 'pods']);
   const ids = (o: Record<string, any>) => Object.fromEntries(o.items.filter((p: any) => p.status.phase === 'Running').map((p: any) => [p.metadata.name, `${p.status.containerStatuses[0].containerID} ${p.status.containerStatuses[0].restartCount}`]));
@@ -216,8 +239,7 @@ test('a restarted server adopts the running pods: same containers, no restarts',
   delete running['crash'];
   delete running['live'];
   assert.ok(Object.keys(running).length >= 4, JSON.stringify(running));
-  await s.stop();
-  s = await startServer({ dataDir: dir, extraArgs: ['--kubelet'] });
+  s = await node.restart();
   await new Promise((r) => setTimeout(r, 3000));
   const after = ids(await json(['get', 'pods']));
   for (const [name, id] of Object.entries(running)) assert.equal(after[name], id, `pod ${name} after the restart`);

@@ -1,15 +1,35 @@
 // What pull and push share: the stores they write through, the repository a reference names,
 // and a small limiter for concurrent transfers (dockerd's max-concurrent-downloads/uploads).
+import { join } from 'node:path';
 import type { ArchiveDeps } from '../archive.js';
+import type { Engine } from '../engine.js';
 import { EngineError } from '../errors.js';
 import { DEFAULT_DOMAIN, type NamedRef } from '../reference.js';
 import type { AuthConfig } from './auth.js';
-import type { DistributionMetadata } from './metadata.js';
+import { DistributionMetadata } from './metadata.js';
 import { Repository } from './repository.js';
 import { RegistrySession } from './session.js';
 
 export interface RegistryDeps extends ArchiveDeps {
   metadata: DistributionMetadata;
+}
+
+const depsOf = new WeakMap<Engine, RegistryDeps>();
+
+/** The stores an engine's pulls and pushes write through (one metadata store per engine). */
+export function registryDeps(engine: Engine): RegistryDeps {
+  let d = depsOf.get(engine);
+  if (!d) {
+    d = {
+      content: engine.content,
+      layers: engine.layers,
+      images: engine.images,
+      event: (a, id, attrs) => engine.events.log('image', a, id, attrs),
+      metadata: new DistributionMetadata(join(engine.dataDir, 'distribution')),
+    };
+    depsOf.set(engine, d);
+  }
+  return d;
 }
 
 /** Docker Hub's images are served from its registry host, not from the docker.io name. */

@@ -1,0 +1,179 @@
+// The local-path provisioner (after rancher/local-path-provisioner) with the part of upstream's
+// PV controller (pkg/controller/volume/persistentvolume) that binds what it provisions: a claim of
+// a StorageClass whose provisioner is ours gets a PersistentVolume `pvc-<claim uid>`, a hostPath
+// directory under the node's local-path root with nodeAffinity to that node; then claim and
+// volume are bound both ways (claim.spec.volumeName, volume.spec.claimRef, both Bound). A claim
+// without a class gets the default one (retroactive default StorageClass assignment). With
+// WaitForFirstConsumer the node is the claim's selected-node annotation, else the node of a pod
+// that uses it; with Immediate, the configured node, else the first node. When the claim goes, a
+// volume with reclaimPolicy Delete goes too.
+import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
+import { R } from '../model/api.js';
+import type { Instant, KubeObject } from '../model/object.js';
+import type { Action, Controller, Decision } from './runtime.js';
+
+export const LOCAL_PATH_PROVISIONER = 'berth.dev/local-path';
+export const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
+const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
+const STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
+const BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner';
+const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
+const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
+const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
+
+const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
+
+type Claim = KubeObject & PersistentVolumeClaim;
+type Volume = KubeObject & PersistentVolume;
+type Class = KubeObject & StorageClass;
+
+export interface LocalPathOptions {
+  /** Where volumes live on the node: <baseDir>/pvc-<uid>_<namespace>_<name>. */
+  baseDir: string;
+  /** The node Immediate claims go to (the machine `berth up` runs on). */
+  nodeName?: string;
+}
+
+export interface LocalPathObservation {
+  key: string;
+  claim?: Claim;
+  /** The class the claim names (or the default class when it names none). */
+  storageClass?: Class;
+  defaultClass?: Class;
+  /** The volume provisioned for this claim (pvc-<uid>), or the one its claimRef names it. */
+  volume?: Volume;
+  /** Nodes of pods (in the claim's namespace) that use the claim. */
+  consumerNodes: string[];
+  nodes: string[];
+}
+
+const isDefault = (c: KubeObject) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true';
+
+/** Among several default classes the newest wins (GetDefaultClass). */
+function defaultClass(classes: Class[]): Class | undefined {
+  return classes.filter(isDefault).sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || a.metadata.name!.localeCompare(b.metadata.name!))[0];
+}
+
+export function localPathController(opts: LocalPathOptions): Controller<LocalPathObservation> {
+  const claimKey = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
+  return {
+    name: 'local-path-provisioner',
+    watches: [
+      { resource: R.persistentvolumeclaims, keys: (o) => [claimKey(o)] },
+      {
+        resource: R.persistentvolumes,
+        keys: (o) => {
+          const ref = (o as Volume).spec?.claimRef;
+          return ref?.namespace && ref.name ? [`${ref.namespace}/${ref.name}`] : [];
+        },
+      },
+      { resource: STORAGE_CLASSES, keys: (_o, view) => view.list(R.persistentvolumeclaims).filter((c) => !(c as Claim).spec?.volumeName).map(claimKey) },
+      {
+        resource: R.pods,
+        keys: (o) => ((o as KubeObject & Pod).spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [`${o.metadata.namespace}/${v.persistentVolumeClaim.claimName}`] : [])),
+        changed: (o, old) => (o as KubeObject & Pod).spec?.nodeName !== (old as KubeObject & Pod).spec?.nodeName,
+      },
+    ],
+    observe(key, view) {
+      const [ns, name] = key.split('/') as [string, string];
+      const claim = view.get(R.persistentvolumeclaims, ns, name) as Claim | undefined;
+      const classes = view.list(STORAGE_CLASSES) as Class[];
+      const dflt = defaultClass(classes);
+      const scName = claim?.spec?.storageClassName;
+      const storageClass = scName === undefined || scName === null ? dflt : classes.find((c) => c.metadata.name === scName);
+      const volumes = view.list(R.persistentvolumes) as Volume[];
+      const volume =
+        (claim?.spec?.volumeName ? volumes.find((v) => v.metadata.name === claim.spec!.volumeName) : undefined) ??
+        volumes.find((v) => v.spec?.claimRef?.namespace === ns && v.spec.claimRef.name === name && v.metadata.annotations?.[PROVISIONED_BY] === LOCAL_PATH_PROVISIONER);
+      const consumerNodes = (view.list(R.pods, ns) as (KubeObject & Pod)[])
+        .filter((p) => p.spec?.nodeName && (p.spec.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === name))
+        .map((p) => p.spec!.nodeName!);
+      const nodes = view.list(R.nodes).map((n) => n.metadata.name!).sort();
+      return { key, ...(claim ? { claim } : {}), ...(storageClass ? { storageClass } : {}), ...(dflt ? { defaultClass: dflt } : {}), ...(volume ? { volume } : {}), consumerNodes, nodes };
+    },
+    reconcile: (obs, now) => reconcileLocalPath(obs, now, opts),
+  };
+}
+
+export function reconcileLocalPath(obs: LocalPathObservation, _now: Instant, opts: LocalPathOptions): Decision {
+  const { claim, volume } = obs;
+  const ours = volume?.metadata.annotations?.[PROVISIONED_BY] === LOCAL_PATH_PROVISIONER;
+  // the claim is gone (or another claim of the same name now): a Delete volume of the old one goes
+  if (!claim || (volume && volume.spec?.claimRef?.uid && volume.spec.claimRef.uid !== claim.metadata.uid)) {
+    if (volume && ours && !volume.metadata.deletionTimestamp && (volume.spec?.persistentVolumeReclaimPolicy ?? 'Delete') === 'Delete') {
+      return { actions: [{ kind: 'delete', resource: R.persistentvolumes, name: volume.metadata.name! }] };
+    }
+    return { actions: [] };
+  }
+  if (claim.metadata.deletionTimestamp) return { actions: [] };
+  const ns = claim.metadata.namespace!;
+  const name = claim.metadata.name!;
+  const actions: Action[] = [];
+
+  if (claim.spec?.storageClassName === undefined || claim.spec.storageClassName === null) {
+    // retroactive default class: only for claims not yet bound
+    if (obs.defaultClass && !claim.spec?.volumeName) {
+      actions.push({ kind: 'patch', resource: R.persistentvolumeclaims, namespace: ns, name, patchType: 'application/merge-patch+json', patch: { spec: { storageClassName: obs.defaultClass.metadata.name } } });
+    }
+    return { actions };
+  }
+  const sc = obs.storageClass;
+
+  if (!volume) {
+    if (claim.spec?.volumeName || !sc || sc.provisioner !== LOCAL_PATH_PROVISIONER) return { actions: [] };
+    const wait = sc.volumeBindingMode === 'WaitForFirstConsumer';
+    const node = claim.metadata.annotations?.[SELECTED_NODE] ?? (wait ? obs.consumerNodes[0] : (opts.nodeName ?? obs.nodes[0]));
+    if (!node) return { actions: [] };
+    const ann = claim.metadata.annotations ?? {};
+    if (ann[STORAGE_PROVISIONER] !== LOCAL_PATH_PROVISIONER) {
+      actions.push({ kind: 'patch', resource: R.persistentvolumeclaims, namespace: ns, name, patchType: 'application/merge-patch+json', patch: { metadata: { annotations: { [STORAGE_PROVISIONER]: LOCAL_PATH_PROVISIONER, [BETA_STORAGE_PROVISIONER]: LOCAL_PATH_PROVISIONER } } } });
+    }
+    const pvName = `pvc-${claim.metadata.uid}`;
+    const pv: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: pvName, annotations: { [PROVISIONED_BY]: LOCAL_PATH_PROVISIONER } },
+      spec: {
+        capacity: { storage: claim.spec?.resources?.requests?.['storage'] ?? '1Gi' },
+        accessModes: claim.spec?.accessModes ?? ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: sc.reclaimPolicy ?? 'Delete',
+        storageClassName: sc.metadata.name,
+        volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
+        hostPath: { path: `${opts.baseDir.replace(/\/$/, '')}/${pvName}_${ns}_${name}`, type: 'DirectoryOrCreate' },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] }] } },
+        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid: claim.metadata.uid, resourceVersion: claim.metadata.resourceVersion },
+      },
+    } as KubeObject;
+    actions.push({ kind: 'create', resource: R.persistentvolumes, object: pv });
+    return { actions };
+  }
+
+  // bind both ways, then mark both Bound (syncVolume / syncClaim)
+  if (!ours && !claim.spec?.volumeName) return { actions: [] };
+  if (volume.status?.phase !== 'Bound') {
+    actions.push({ kind: 'patch', resource: R.persistentvolumes, name: volume.metadata.name!, patchType: 'application/merge-patch+json', patch: { status: { phase: 'Bound' } }, subresource: 'status' });
+  }
+  if (claim.spec?.volumeName !== volume.metadata.name || claim.metadata.annotations?.[BIND_COMPLETED] !== 'yes') {
+    actions.push({
+      kind: 'patch',
+      resource: R.persistentvolumeclaims,
+      namespace: ns,
+      name,
+      patchType: 'application/merge-patch+json',
+      patch: { metadata: { annotations: { [BIND_COMPLETED]: 'yes', [BOUND_BY_CONTROLLER]: 'yes' } }, spec: { volumeName: volume.metadata.name } },
+    });
+  }
+  if (claim.status?.phase !== 'Bound') {
+    actions.push({
+      kind: 'patch',
+      resource: R.persistentvolumeclaims,
+      namespace: ns,
+      name,
+      patchType: 'application/merge-patch+json',
+      patch: { status: { phase: 'Bound', accessModes: volume.spec?.accessModes ?? [], capacity: volume.spec?.capacity ?? {} } },
+      subresource: 'status',
+    });
+  }
+  return { actions };
+}
