@@ -20,7 +20,7 @@ import { busyboxArchive, busyboxRootfs } from '../test/engine/busybox.js';
 import { canRunContainers, hostLinks, natChainsExist, removeTestBridges } from '../test/engine/hoststate.js';
 import { DockerdProcess, dockerdUnavailable } from '../test/engineapi/dockerd.js';
 import { DOCKER } from '../test/engineapi/harness.js';
-import { percentile, printTable } from './lib.js';
+import { printTable, stats, type Stats } from './lib.js';
 
 const ITERATIONS = Number(process.env['ITERATIONS'] ?? 20);
 const WARMUP = 3;
@@ -28,16 +28,6 @@ const main = resolve(dirname(fileURLToPath(import.meta.url)), '../src/cli/main.j
 
 // ---- measuring --------------------------------------------------------------------------------
 
-interface Stats {
-  median: number;
-  p90: number;
-  n: number;
-}
-
-function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  return { median: percentile(s, 50), p90: percentile(s, 90), n: s.length };
-}
 
 /**
  * Runs every operation once per round, WARMUP + ITERATIONS rounds, so that all runtimes see the

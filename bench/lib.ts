@@ -60,6 +60,17 @@ export function rawSqliteCommits(dir: string, ms: number, value = JSON.stringify
 
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
+export interface Stats {
+  median: number;
+  p90: number;
+  n: number;
+}
+
+export function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  return { median: percentile(s, 50), p90: percentile(s, 90), n: s.length };
+}
+
 export const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 
 export function printTable(rows: string[][]): void {

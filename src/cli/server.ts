@@ -158,7 +158,15 @@ export async function runUntilSignal(close: () => Promise<void>): Promise<void> 
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // A second Ctrl-C while shutting down (a pod still in its grace period, say) quits at once.
+  const force = () => {
+    process.stderr.write('berth: stopping now\n');
+    process.exit(130);
+  };
+  process.once('SIGINT', force);
+  process.stderr.write('berth: shutting down (Ctrl-C again to quit at once)\n');
   await close();
+  process.off('SIGINT', force);
 }
 
 export async function serverCommand(args: string[]): Promise<number> {

@@ -10,8 +10,14 @@ export interface Located {
   object: KubeObject;
 }
 
-/** A resource in any version. */
-export const groupResourceKey = (r: ResourceRef) => `${r.group}/${r.resource}`;
+const grKeys = new WeakMap<ResourceRef, string>();
+
+/** A resource in any version (remembered per ResourceRef object: the indexes ask on every event). */
+export function groupResourceKey(r: ResourceRef): string {
+  let k = grKeys.get(r);
+  if (k === undefined) grKeys.set(r, (k = `${r.group}/${r.resource}`));
+  return k;
+}
 
 function bucket<K, V>(m: Map<K, V>, k: K, make: () => V): V {
   let v = m.get(k);
