@@ -35,6 +35,8 @@ export interface RunningKubelet {
   engine: Engine;
   /** Stops heartbeating; containers keep running. */
   close(): void;
+  /** Stops heartbeating, then stops and removes every pod's containers (a pod comes back fresh when the node does). */
+  removePods(graceSeconds?: number): Promise<void>;
 }
 
 /** Opens the engine under DIR/engine and starts a kubelet on it. */
@@ -80,6 +82,13 @@ export async function startKubelet(
       void engineApi?.close();
       kubelet.stop();
       engine.close();
+    },
+    removePods: async (graceSeconds = 10) => {
+      kubelet.stop();
+      const sandboxes = await runtime.listPodSandbox();
+      // containers first, gracefully and all at once; then the sandboxes with their network
+      await Promise.all((await runtime.listContainers()).map((c) => runtime.stopContainer(c.id, graceSeconds).catch(() => undefined)));
+      for (const sb of sandboxes) await runtime.removePodSandbox(sb.id).catch(() => undefined);
     },
   };
 }

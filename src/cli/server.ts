@@ -29,6 +29,7 @@ const serverFlags = {
   'sim-ready-delay': { type: 'string', default: '1s', help: 'simulated nodes: from Running to Ready; 0 makes them one status write (berth sim nodes --ready-delay)' },
   kubelet: { type: 'boolean', default: false, help: 'run this machine\'s kubelet, the Service proxy (iptables) and the cluster DNS in this process, its pods in berth\'s engine under DATA_DIR/engine (needs root and runc)' },
   'kubelet-port': { type: 'number', default: 10250, help: 'HTTPS port of the kubelet\'s logs, exec, attach and port-forward server (with --kubelet)' },
+  'remove-pods-on-exit': { type: 'boolean', default: false, help: 'with --kubelet: on shutdown, stop and remove the pods\' containers (they start afresh next time) instead of leaving them running to be adopted (berth up: true)' },
   'engine-socket': { type: 'string', default: '', help: 'with --kubelet: also serve the Docker Engine API of the node\'s engine on this unix socket, so docker and berth build/pull/push reach the images pods run (berth up: /run/berth/docker.sock)' },
   'node-monitor-grace-period': { type: 'string', default: '50s', help: 'how long a node may stop renewing its Lease before it is marked Unknown and tainted unreachable (kube-controller-manager\'s flag and its default since 1.32)' },
 } satisfies FlagSpec;
@@ -77,7 +78,7 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
   const simTiming = { startDelayMs: parseDuration(f['sim-start-delay']), readyDelayMs: parseDuration(f['sim-ready-delay']) };
   const sim = f['sim-nodes'] > 0 ? new SimNodes(new LocalClient(server.rest), { count: f['sim-nodes'], timing: simTiming }) : undefined;
   await sim?.start();
-  const node = f.kubelet ? await startNode(new LocalClient(server.rest), dataDir, advertise, f['kubelet-port'], f['engine-socket']) : undefined;
+  const node = f.kubelet ? await startNode(new LocalClient(server.rest), dataDir, advertise, f['kubelet-port'], f['engine-socket'], f['remove-pods-on-exit']) : undefined;
   const kubelet = node?.kubelet;
   // Diagnostics for performance work: per-controller work, every few seconds, on stderr.
   const statsEvery = Number(process.env.BERTH_CONTROLLER_STATS ?? 0);
@@ -117,9 +118,10 @@ export async function whyNoNode(): Promise<string | undefined> {
 /**
  * This machine as a node: the cluster DNS (behind the kube-dns Service at the 10th address of
  * the service range), the Service proxy, and the kubelet, whose ClusterFirst pods use that DNS.
- * Closing stops them and removes the proxy's rules; the pods' containers keep running.
+ * Closing stops them and removes the proxy's rules; the pods' containers keep running unless asked
+ * to go too (berth up).
  */
-async function startNode(client: LocalClient, dataDir: string, nodeIP: string, kubeletPort: number, engineSocket: string): Promise<{ kubelet: Awaited<ReturnType<typeof startKubelet>>; close(): Promise<void> }> {
+async function startNode(client: LocalClient, dataDir: string, nodeIP: string, kubeletPort: number, engineSocket: string, removePods: boolean): Promise<{ kubelet: Awaited<ReturnType<typeof startKubelet>>; close(): Promise<void> }> {
   const log = (m: string) => process.stderr.write(`berth: ${m}\n`);
   const dnsIP = ipToString(parseCidr(DEFAULT_SERVICE_CIDR).base + 10);
   const dns = new ClusterDns(client, { host: nodeIP, clusterIP: dnsIP, log });
@@ -144,6 +146,7 @@ async function startNode(client: LocalClient, dataDir: string, nodeIP: string, k
   return {
     kubelet,
     close: async () => {
+      if (removePods) await kubelet.removePods().catch((e: unknown) => log(`removing the pods' containers failed: ${e instanceof Error ? e.message : String(e)}`));
       kubelet.close();
       await proxy.stop().catch((e: unknown) => log(`proxy: removing rules failed: ${e instanceof Error ? e.message : String(e)}`));
       await dns.stop();
@@ -185,7 +188,7 @@ export async function upCommand(args: string[]): Promise<number> {
   const asked = args.some((a) => a === '--kubelet' || a.startsWith('--kubelet='));
   const why = asked ? undefined : await whyNoNode();
   if (why) process.stdout.write(`berth: not running pods on this machine (${why}); the API server, controllers and scheduler run without a kubelet, Service proxy or cluster DNS\n`);
-  const s = await startServer(args, { 'data-dir': defaultDataDir(), ...(why ? {} : { kubelet: 'true', 'engine-socket': '/run/berth/docker.sock' }) });
+  const s = await startServer(args, { 'data-dir': defaultDataDir(), ...(why ? {} : { kubelet: 'true', 'engine-socket': '/run/berth/docker.sock', 'remove-pods-on-exit': 'true' }) });
   const kubeDir = join(homedir(), '.kube');
   const userConfig = join(kubeDir, 'config');
   const ours = readFileSync(s.kubeconfig, 'utf8');
