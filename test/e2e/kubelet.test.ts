@@ -199,6 +199,35 @@ spec:
   assert.match(waiting.message, /^back-off (20s|40s) restarting failed container=c pod=crash_default\(/);
 });
 
+test('Secret values appear as env and as files (a tmpfs volume, one file per key, modes as asked)', { skip }, async () => {
+  assert.equal((await k(['create', 'secret', 'generic', 'creds', '--from-literal=user=admin', '--from-literal=pass=s3cr3t'])).code, 0);
+  const pod = `
+apiVersion: v1
+kind: Pod
+metadata: {name: sec}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox:1.36
+    command: [sleep, "3600"]
+    env:
+    - {name: DB_USER, valueFrom: {secretKeyRef: {name: creds, key: user}}}
+    envFrom:
+    - {prefix: S_, secretRef: {name: creds}}
+    volumeMounts: [{name: s, mountPath: /etc/creds, readOnly: true}]
+  volumes:
+  - {name: s, secret: {secretName: creds, defaultMode: 0400, items: [{key: pass, path: password}]}}
+`;
+  assert.equal((await k(['apply', '-f', '-'], pod)).code, 0);
+  await eventually(async () => (await json(['get', 'pod', 'sec'])).status.phase === 'Running', 30_000, 'pod sec Running');
+  const out = await k(['exec', 'sec', '--', 'sh', '-c', 'echo "$DB_USER $S_user $S_pass"; cat /etc/creds/password; echo; stat -L -c %a /etc/creds/password; grep " /etc/creds " /proc/mounts | cut -d" " -f3']);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, 'admin admin s3cr3t\ns3cr3t\n400\ntmpfs\n');
+  assert.equal((await k(['delete', 'pod', 'sec', '--grace-period=1'])).code, 0);
+  assert.equal((await k(['delete', 'secret', 'creds'])).code, 0);
+});
+
 test('an image the node lacks is pulled from a registry (Debian\'s registry 2.8 on loopback)', { skip: skip ?? registryUnavailable() }, async () => {
   const registry = await RegistryProcess.start();
   const src = mkdtempSync('/tmp/berth-e2e-push-');
