@@ -15,7 +15,7 @@ const builders = new WeakMap<Engine, Builder>();
 export function builderOf(engine: Engine): Builder {
   let b = builders.get(engine);
   if (!b) {
-    b = new Builder({ dataDir: engine.dataDir, content: engine.content, layers: engine.layers, images: engine.images, runc: engine.runc });
+    b = new Builder(engine);
     builders.set(engine, b);
   }
   return b;

@@ -3,7 +3,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { loadImages } from '../../src/engine/archive.js';
+import type { Engine } from '../../src/engine/engine.js';
 
 export const BUSYBOX = '/usr/bin/busybox';
 
@@ -115,4 +118,9 @@ export async function busyboxArchive(images: ArchiveImage[] = [{ tags: ['busybox
     });
     p.entry({ name: 'manifest.json', mode: 0o644, mtime: MTIME }, JSON.stringify(manifest));
   });
+}
+
+/** `docker load` of the tests' busybox archive (or the images given) into an engine, quietly. */
+export async function loadBusybox(engine: Engine, images?: ArchiveImage[]): Promise<void> {
+  await loadImages({ content: engine.content, layers: engine.layers, images: engine.images, event: () => {} }, Readable.from([await busyboxArchive(images)]), () => {}, true);
 }

@@ -3,11 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { Engine } from '../../src/engine/engine.js';
-import { loadImages } from '../../src/engine/archive.js';
 import type { LogEntry } from '../../src/engine/logs.js';
-import { busyboxArchive } from './busybox.js';
+import { loadBusybox } from './busybox.js';
 import { canRunContainers, hostLinks, hostState, natChainsExist, removeTestBridges } from './hoststate.js';
 
 const skip = canRunContainers();
@@ -22,12 +20,7 @@ before(async () => {
   nat = natChainsExist();
   dir = mkdtempSync('/tmp/berth-ctr-test-');
   engine = await Engine.open({ dataDir: dir });
-  await loadImages(
-    { content: engine.content, layers: engine.layers, images: engine.images, event: () => {} },
-    Readable.from([await busyboxArchive([{ tags: ['busybox:latest'] }, { tags: ['term:latest'], cmd: ['sh', '-c', 'trap "exit 3" TERM; while true; do sleep 0.1; done'], stopSignal: 'SIGTERM' }])]),
-    () => {},
-    true,
-  );
+  await loadBusybox(engine, [{ tags: ['busybox:latest'] }, { tags: ['term:latest'], cmd: ['sh', '-c', 'trap "exit 3" TERM; while true; do sleep 0.1; done'], stopSignal: 'SIGTERM' }]);
 });
 
 after(async () => {

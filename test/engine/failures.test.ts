@@ -6,12 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { Engine } from '../../src/engine/engine.js';
-import { loadImages } from '../../src/engine/archive.js';
 import { parseUintList } from '../../src/engine/config.js';
 import type { CreateRequest, HostConfig } from '../../src/engine/config.js';
-import { busyboxArchive } from './busybox.js';
+import { loadBusybox } from './busybox.js';
 import { canRunContainers, hostLinks, hostState, natChainsExist, removeTestBridges } from './hoststate.js';
 
 const skip = canRunContainers();
@@ -27,7 +25,7 @@ before(async () => {
   nat = natChainsExist();
   dir = mkdtempSync('/tmp/berth-fail-test-');
   engine = await Engine.open({ dataDir: dir });
-  await loadImages({ content: engine.content, layers: engine.layers, images: engine.images, event: () => {} }, Readable.from([await busyboxArchive()]), () => {}, true);
+  await loadBusybox(engine);
   engine.network.create({ Name: NET, IPAM: { Config: [{ Subnet: '10.241.7.0/24' }] } });
 });
 

@@ -5,12 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { Engine } from '../../src/engine/engine.js';
-import { loadImages } from '../../src/engine/archive.js';
 import { EngineRuntime } from '../../src/kubelet/engine-runtime.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../src/kubelet/runtime.js';
-import { busyboxArchive } from '../engine/busybox.js';
+import { loadBusybox } from '../engine/busybox.js';
 import { canRunContainers, hostLinks, hostState, natChainsExist, removeTestBridges } from '../engine/hoststate.js';
 
 const skip = canRunContainers();
@@ -27,7 +25,7 @@ before(async () => {
   nat = natChainsExist();
   dir = mkdtempSync('/tmp/berth-kubelet-rt-');
   engine = await Engine.open({ dataDir: join(dir, 'engine') });
-  await loadImages({ content: engine.content, layers: engine.layers, images: engine.images, event: () => {} }, Readable.from([await busyboxArchive()]), () => {}, true);
+  await loadBusybox(engine);
   rt = new EngineRuntime(engine);
 });
 

@@ -25,7 +25,7 @@ export async function preloadBusybox(dataDir: string, tags = ['busybox:1.36', 'b
     writeFileSync(join(ctx, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
     writeFileSync(join(ctx, 'group'), 'root:x:0:\nnogroup:x:65534:\n');
     writeFileSync(join(ctx, 'Dockerfile'), DOCKERFILE);
-    const builder = new Builder({ dataDir: engine.dataDir, content: engine.content, layers: engine.layers, images: engine.images, runc: engine.runc });
+    const builder = new Builder(engine);
     let log = '';
     try {
       await builder.build(

@@ -5,13 +5,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { Engine } from '../../../src/engine/engine.js';
-import { loadImages } from '../../../src/engine/archive.js';
 import { Builder, type BuildOptions } from '../../../src/engine/build/builder.js';
 import { BuildContext } from '../../../src/engine/build/context.js';
-import { busyboxArchive } from '../busybox.js';
+import { loadBusybox } from '../busybox.js';
 import { canRunContainers } from '../hoststate.js';
 
 const skip = canRunContainers();
@@ -24,8 +22,8 @@ interface Env {
 
 async function newEngine(name: string): Promise<Env> {
   const engine = await Engine.open({ dataDir: join(root, name) });
-  await loadImages({ content: engine.content, layers: engine.layers, images: engine.images, event: () => {} }, Readable.from(await busyboxArchive()), () => {}, true);
-  const builder = new Builder({ dataDir: engine.dataDir, content: engine.content, layers: engine.layers, images: engine.images, runc: engine.runc });
+  await loadBusybox(engine);
+  const builder = new Builder(engine);
   return { engine, builder };
 }
 
@@ -400,7 +398,7 @@ test('ONBUILD triggers run in the child build', { skip }, async () => {
 test('the cache is durable: a new builder over the same data directory hits', { skip }, async () => {
   const dir = contextDir({ Dockerfile: DOCKERFILE, 'config.txt': 'durable\n', 'src/main.txt': 'main\n' });
   const a = await build(A, dir);
-  const again = new Builder({ dataDir: A.engine.dataDir, content: A.engine.content, layers: A.engine.layers, images: A.engine.images, runc: A.engine.runc });
+  const again = new Builder(A.engine);
   const b = await build({ engine: A.engine, builder: again }, dir);
   assert.deepEqual(misses(b), []);
   assert.equal(b.id, a.id);
