@@ -23,8 +23,8 @@ const simFlags = {
   pods: { type: 'number', default: 110, help: 'pod capacity of each node' },
   labels: { type: 'string', default: '', help: 'extra node labels, k=v[,k=v...]' },
   taints: { type: 'string', default: '', help: 'node taints, k=v:Effect[,k=v:Effect...]' },
-  'start-delay': { type: 'string', default: '0.5s', help: 'from binding to Running' },
-  'ready-delay': { type: 'string', default: '1s', help: 'from Running to Ready' },
+  'start-delay': { type: 'string', default: '0.5s', help: "how long a pod's sandbox takes to come up (ContainerCreating until then)" },
+  'ready-delay': { type: 'string', default: '1s', help: 'from a container starting to its readiness probe passing' },
   'run-time': { type: 'string', default: '1s', help: 'how long containers of restartPolicy Never/OnFailure pods run before they succeed' },
   'node-lease-duration-seconds': { type: 'number', default: 40, help: "the node Lease's duration (kubelet's nodeLeaseDurationSeconds); renewed every quarter of it" },
 } satisfies FlagSpec;
@@ -37,8 +37,10 @@ and scheduler with simulated kubelets under a virtual clock; one seed fixes ever
 fault, so the same seed prints the same trace byte for byte. Exits 1 when a property is violated or
 the cluster does not converge.
 
-Pods bound to a simulated node go Pending -> Running -> Ready after the delays; pods with
-restartPolicy Never or OnFailure then succeed after --run-time. Per pod, the annotations
+Pods bound to a simulated node are synced by the kubelet's own logic over an in-memory runtime:
+ContainerCreating for --start-delay, init containers in order, then Running, and Ready after
+--ready-delay; containers that exit are restarted with CrashLoopBackOff; pods with restartPolicy
+Never or OnFailure succeed after --run-time. Per pod, the annotations
 sim.berth.dev/run-seconds and sim.berth.dev/exit-code set how long its containers run and how
 they exit; sim.berth.dev/ready: "false" fails its readiness probe (Running, not Ready) until the
 annotation goes. SIGINT or SIGTERM stops the nodes: they stop heartbeating, as a failed node would.

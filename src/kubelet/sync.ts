@@ -142,6 +142,9 @@ function restartPolicy(pod: PodObj): 'Always' | 'OnFailure' | 'Never' {
   return p === 'OnFailure' || p === 'Never' ? p : 'Always';
 }
 
+/** A restartable init container (restartPolicy Always): a sidecar, KEP-753. */
+export const isSidecar = (c: PodContainer) => c.restartPolicy === 'Always';
+
 /** kubecontainer.ShouldContainerBeRestarted for a container that ran and exited. */
 function shouldRestart(policy: 'Always' | 'OnFailure' | 'Never', exitCode: number): boolean {
   return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
@@ -269,20 +272,45 @@ export function syncPod(o: PodObservation, now: Instant): SyncDecision {
       return true;
     };
 
-    // init containers, one at a time, in order, each to success
+    /** A running container that failed its startup or liveness probe is killed; true if it was. */
+    const killFailed = (c: ObservedContainer, what: string): boolean => {
+      const p = o.probes[c.id];
+      if (p?.startup !== 'Failure' && p?.liveness !== 'Failure') return false;
+      actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: graceSeconds(pod), message: `${what} ${c.name} failed ${p.startup === 'Failure' ? 'startup' : 'liveness'} probe${what === 'Container' ? ', will be restarted' : ''}` });
+      return true;
+    };
+    /** A sidecar (restartable init container) has started: running, and past its startup probe. */
+    const sidecarStarted = (ic: PodContainer, c: ObservedContainer | undefined) => c?.state === 'running' && (!ic.startupProbe || o.probes[c.id]?.startup === 'Success');
+    /** Keeps a sidecar running: started, restarted after an exit (with back-off, whatever the pod's policy). */
+    const tendSidecar = (ic: PodContainer, c: ObservedContainer | undefined) => {
+      if (!c) {
+        if (!failureHolds(ic.name)) start(ic.name, 'init');
+      } else if (c.state === 'running') killFailed(c, 'Container');
+      else if (c.state === 'exited') restartExited(c, 'init');
+      else {
+        actions.push({ kind: 'removeContainer', id: c.id });
+        if (!failureHolds(ic.name)) start(ic.name, 'init');
+      }
+    };
+
+    // init containers, one at a time, in order: each regular one to success, each sidecar until it has started
     if (!initDone) {
       initDone = true;
       for (const ic of spec.initContainers ?? []) {
         const c = latest(ic.name, 'init', sb.id);
+        if (isSidecar(ic)) {
+          if (c?.state === 'running' && !killFailed(c, 'Container') && sidecarStarted(ic, c)) continue;
+          initDone = false;
+          // not running: started (again); running but not yet started: its startup probe is awaited
+          if (c?.state !== 'running') tendSidecar(ic, c);
+          break;
+        }
         if (c?.state === 'exited' && c.exitCode === 0) continue;
         initDone = false;
         if (!c) {
           if (!failureHolds(ic.name)) start(ic.name, 'init');
         } else if (c.state === 'running') {
-          const p = o.probes[c.id];
-          if (p?.startup === 'Failure' || p?.liveness === 'Failure') {
-            actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: graceSeconds(pod), message: `Init container ${c.name} failed ${p.startup === 'Failure' ? 'startup' : 'liveness'} probe` });
-          }
+          killFailed(c, 'Init container');
         } else if (c.state === 'exited') {
           if (policy === 'Never') {
             failedInit = true;
@@ -295,6 +323,9 @@ export function syncPod(o: PodObservation, now: Instant): SyncDecision {
         }
         break;
       }
+    } else {
+      // initialized: the sidecars run on beside the app containers
+      for (const ic of spec.initContainers ?? []) if (isSidecar(ic)) tendSidecar(ic, latest(ic.name, 'init', sb.id));
     }
 
     if (initDone) {
@@ -338,6 +369,9 @@ export function syncPod(o: PodObservation, now: Instant): SyncDecision {
     const keepActs = actions.filter((a) => a.kind === 'removeContainer' || a.kind === 'removeSandbox' || a.kind === 'killContainer' || a.kind === 'stopSandbox');
     actions.length = 0;
     actions.push(...keepActs);
+    for (const c of running) {
+      if (!actions.some((a) => a.kind === 'killContainer' && a.id === c.id)) actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: graceSeconds(pod), message: 'Stopping container' });
+    }
     if (current?.ready && !actions.some((a) => a.kind === 'stopSandbox' && a.id === current.id)) actions.push({ kind: 'stopSandbox', id: current.id });
   }
   return { actions, status, backoff: book, ...(Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {}) };
@@ -394,16 +428,21 @@ function containerStatuses(o: PodObservation, specs: PodContainer[], kind: 'init
       restartCount: cur?.attempt ?? oldStatus?.restartCount ?? 0,
       started: false,
       state: { waiting: { reason: hasInit ? 'PodInitializing' : 'ContainerCreating' } },
-      lastState: prev ? terminated(o, prev) : {},
+      lastState: prev ? terminated(o, prev) : (oldStatus?.lastState ?? {}),
     };
+    // nothing of it in the runtime (removed, or a restarted node): an ended container's status is kept as it was
+    if (!cur && oldStatus?.state?.terminated) return { ...oldStatus, ready: oldStatus.ready ?? false };
     if (cur?.state === 'running') {
       const p = o.probes[cur.id] ?? {};
       const started = spec.startupProbe ? p.startup === 'Success' : true;
       s.state = { running: { startedAt: rfc3339(cur.startedAt ?? cur.createdAt) } };
       s.started = started;
-      s.ready = started && (spec.readinessProbe ? p.readiness === 'Success' : true);
+      // a regular init container is never ready while it runs (prober manager's UpdatePodStatus)
+      s.ready = (kind === 'app' || isSidecar(spec)) && started && (spec.readinessProbe ? p.readiness === 'Success' : true);
     } else if (cur?.state === 'exited') {
       s.state = terminated(o, cur);
+      // ...and ready once it has succeeded
+      s.ready = kind === 'init' && !isSidecar(spec) && cur.exitCode === 0;
     } else if (cur) {
       s.state = { waiting: { reason: 'ContainerCreating' } };
     }
@@ -416,12 +455,21 @@ function containerStatuses(o: PodObservation, specs: PodContainer[], kind: 'init
   });
 }
 
-/** getPhase (kubelet_pods.go), for regular (non-sidecar) init containers. */
+/** getPhase (kubelet_pods.go): regular init containers, sidecars (restartable init containers), app containers. */
 export function podPhase(pod: PodObj, init: ContainerStatus[], app: ContainerStatus[], deletingDone: boolean): PodStatus['phase'] {
   const policy = restartPolicy(pod);
+  const specs = pod.spec?.initContainers ?? [];
   let pendingInit = 0;
   let failedInit = 0;
+  let pendingSidecars = 0;
   for (const s of init) {
+    if (specs.find((c) => c.name === s.name && isSidecar(c))) {
+      // a sidecar holds the pod Pending until it has started; its ends do not count
+      if (s.state?.running) {
+        if (!s.started) pendingSidecars++;
+      } else if (s.state?.waiting && !s.lastState?.terminated) pendingSidecars++;
+      continue;
+    }
     if (s.state?.running) pendingInit++;
     else if (s.state?.terminated) {
       if (s.state.terminated.exitCode !== 0) failedInit++;
@@ -430,6 +478,9 @@ export function podPhase(pod: PodObj, init: ContainerStatus[], app: ContainerSta
       else pendingInit++;
     } else pendingInit++;
   }
+  // a sidecar restarting after the app containers have run does not take the pod back to Pending
+  const regularStarted = app.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
+  if (pendingSidecars > 0 && !regularStarted) pendingInit++;
   let waiting = 0;
   let runningN = 0;
   let stopped = 0;
@@ -484,10 +535,13 @@ function podStatus(o: PodObservation, now: Instant, ctx: StatusContext): PodStat
   const done = phase === 'Succeeded' || phase === 'Failed';
   const completed = phase === 'Succeeded' ? 'PodCompleted' : undefined;
 
-  const incompleteInit = (pod.spec?.initContainers ?? []).filter((c) => !init.find((s) => s.name === c.name && s.state?.terminated?.exitCode === 0)).map((c) => c.name);
+  const incompleteInit = (pod.spec?.initContainers ?? [])
+    .filter((c) => !init.find((s) => s.name === c.name && (isSidecar(c) ? s.started === true : s.state?.terminated?.exitCode === 0)))
+    .map((c) => c.name);
   const wasInitialized = old.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True') === true;
   const initialized = incompleteInit.length === 0 || wasInitialized;
-  const unready = app.filter((s) => !s.ready).map((s) => s.name);
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name));
+  const unready = [...init.filter((s) => sidecars.has(s.name)), ...app].filter((s) => !s.ready).map((s) => s.name);
   const containersReady = unready.length === 0 && !done;
   const notReadyMsg = unready.length ? `containers with unready status: [${unready.join(' ')}]` : undefined;
   const readinessGates = (pod.spec?.readinessGates ?? []).map((g) => g.conditionType);
@@ -528,10 +582,6 @@ export function statusChanged(pod: PodObj, status: PodStatus): boolean {
   const old = { ...(pod.status ?? {}) } as Record<string, unknown>;
   // fields other writers own stay as they are
   const mine = { ...old, ...status } as Record<string, unknown>;
-  return !deepEqual(normalize(old), normalize(mine));
-}
-
-function normalize(v: unknown): unknown {
-  return JSON.parse(JSON.stringify(v ?? null)) as unknown;
+  return !deepEqual(old, mine);
 }
 

@@ -28,8 +28,16 @@ export type Instant = number;
 
 /** RFC 3339 with second precision, as metav1.Time serialises. */
 export function rfc3339(t: Instant): string {
-  return new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const s = Math.floor(t / 1000);
+  // the same second is asked for many times in a row (every condition of a status)
+  if (s !== lastSecond) {
+    lastSecond = s;
+    lastText = new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastText;
 }
+let lastSecond = NaN;
+let lastText = '';
 
 /** RFC 3339 with microseconds, as metav1.MicroTime serialises (Events, Leases). */
 export function rfc3339Micro(t: Instant): string {

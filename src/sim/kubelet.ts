@@ -1,20 +1,22 @@
-// What a simulated node's kubelet decides, as pure reconciles (the shape issue 6's real kubelet
-// shares): register the Node and keep its conditions and Lease fresh; move each pod bound to the
-// node through Pending → Running → Ready on the configured delays, finish the pods that are meant
-// to finish, and remove pods being deleted once their (simulated) containers have stopped.
+// A simulated node's kubelet. The node part is pure reconciles here: register the Node and keep
+// its conditions and Lease fresh. Its pods are synced by the real kubelet's decision over an
+// in-memory runtime (sim/pods.ts, sim/runtime.ts): sandbox, init containers in order, app
+// containers, restarts with CrashLoopBackOff, graceful termination, status as upstream's.
 //
-// How a simulated pod knows it should finish:
+// What a simulated container does (the node's timing, and these pod annotations):
 //   - restartPolicy Never or OnFailure: its containers run for the node's run time (runMs), then
 //     exit with code 0 — the pod Succeeds;
 //   - annotation `sim.berth.dev/run-seconds: "<n>"` sets that run time for this pod (any
-//     restartPolicy; with Always the containers restart after each run, restartCount counting up);
+//     restartPolicy; with Always the containers are restarted after each run with the kubelet's
+//     back-off, restartCount counting up);
 //   - annotation `sim.berth.dev/exit-code: "<n>"` makes them exit with that code: Never → Failed,
 //     OnFailure and Always → restarted.
-// And annotation `sim.berth.dev/ready: "false"` is the simulated failing readiness probe: the pod's
-// running containers are (or become) not ready, the pod Ready=False, until it is removed or set
-// to another value.
+// Sandboxes take startDelayMs to come up; a stopped container takes deleteDelayMs (at most its
+// grace period) to end. Every app container is probed for readiness: it passes readyDelayMs after
+// the container starts, and annotation `sim.berth.dev/ready: "false"` is the failing probe (the
+// pod Running, not Ready, until it is removed or set to another value).
 // Any image name is accepted; nothing is pulled or run.
-import type { ContainerStatus, Node, NodeCondition, Pod, PodCondition, Taint } from 'kubernetes-types/core/v1.js';
+import type { Node, NodeCondition, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { R } from '../model/api.js';
 import { rfc3339, rfc3339Micro, type Instant, type KubeObject } from '../model/object.js';
@@ -214,38 +216,9 @@ export function reconcileSimNode(o: SimNodeObservation, now: Instant): Decision 
   return { actions, requeueAfterMs: Math.max(1, Math.min(nextRenew, nextReport)) };
 }
 
-// ---- pods ------------------------------------------------------------------------------------
-
-export interface SimPodObservation {
-  pod?: KubeObject;
-  /** The node the pod is bound to, when it is one of ours. */
-  node?: SimNodeSpec;
-  stopped: boolean;
-  /** Pod IPs already taken on the node by other pods. */
-  usedIPs: ReadonlySet<string>;
-}
+// ---- what a simulated pod's containers do (sim/pods.ts runs them through the kubelet's sync) ---
 
 type PodObj = KubeObject & Pod;
-
-function ipv4(s: string): number {
-  return s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-}
-
-function ipString(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-
-/** The lowest free address of the node's pod CIDR (after the network and gateway addresses), if any. */
-export function freePodIP(cidr: string, used: ReadonlySet<string>): string | undefined {
-  const [base, bits] = cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  const start = ipv4(base!);
-  for (let i = 2; i < size - 1; i++) {
-    const ip = ipString(start + i);
-    if (!used.has(ip)) return ip;
-  }
-  return undefined;
-}
 
 /** How long this pod's containers run before exiting, if they do. */
 export function runTimeMs(pod: PodObj, t: SimTiming): number | undefined {
@@ -260,175 +233,8 @@ export function readinessFails(pod: PodObj): boolean {
   return pod.metadata.annotations?.[ANNOTATION_READY] === 'false';
 }
 
-function exitCode(pod: PodObj): number {
+/** The code this pod's containers exit with. */
+export function simExitCode(pod: PodObj): number {
   const v = Number(pod.metadata.annotations?.[ANNOTATION_EXIT_CODE] ?? 0);
   return Number.isInteger(v) ? v : 1;
-}
-
-const containerID = (pod: PodObj, name: string, restarts: number) => `berth-sim://${pod.metadata.uid}-${name}-${restarts}`;
-
-/** A pod condition as a strategic-merge patch element: an absent reason or message is removed (null). */
-function condition(type: string, status: boolean, at: string, reason?: string, message?: string): PodCondition {
-  return { type, status: status ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: at, reason: reason ?? null, message: message ?? null } as unknown as PodCondition;
-}
-
-/** Keeps a condition's transition time when its status did not change. */
-function keepTransition(pod: PodObj, c: PodCondition): PodCondition {
-  const old = pod.status?.conditions?.find((x) => x.type === c.type);
-  return old && old.status === c.status && old.lastTransitionTime ? { ...c, lastTransitionTime: old.lastTransitionTime } : c;
-}
-
-function statusPatch(pod: PodObj, status: Record<string, unknown>): Action {
-  const conditions = (status.conditions as PodCondition[] | undefined)?.map((c) => keepTransition(pod, c));
-  return {
-    kind: 'patch',
-    resource: R.pods,
-    namespace: pod.metadata.namespace!,
-    name: pod.metadata.name!,
-    patchType: 'application/strategic-merge-patch+json',
-    patch: { status: conditions ? { ...status, conditions } : status },
-    subresource: 'status',
-  };
-}
-
-interface RunState {
-  startedAt: string;
-  restarts: number;
-  ready: boolean;
-  last?: ContainerStatus['lastState'];
-}
-
-/** The status of a pod whose containers run (ready or not), written at `at`. */
-function runningStatus(pod: PodObj, node: SimNodeSpec, ip: string, startTime: string, run: RunState, at: string): Record<string, unknown> {
-  const names = (pod.spec?.containers ?? []).map((c) => c.name);
-  const notReady = run.ready ? undefined : `containers with unready status: [${names.join(' ')}]`;
-  const init = (pod.spec?.initContainers ?? []).map((c) => ({
-    name: c.name,
-    image: c.image,
-    imageID: '',
-    containerID: containerID(pod, c.name, 0),
-    ready: c.restartPolicy === 'Always',
-    restartCount: 0,
-    started: c.restartPolicy === 'Always',
-    state: c.restartPolicy === 'Always'
-      ? { running: { startedAt: startTime } }
-      : { terminated: { exitCode: 0, reason: 'Completed', startedAt: startTime, finishedAt: startTime, containerID: containerID(pod, c.name, 0) } },
-    lastState: {},
-  }));
-  return {
-    phase: 'Running',
-    conditions: [
-      condition('PodReadyToStartContainers', true, startTime),
-      condition('Initialized', true, startTime),
-      condition('Ready', run.ready, at, notReady ? 'ContainersNotReady' : undefined, notReady),
-      condition('ContainersReady', run.ready, at, notReady ? 'ContainersNotReady' : undefined, notReady),
-    ],
-    hostIP: node.internalIP,
-    hostIPs: [{ ip: node.internalIP }],
-    podIP: ip,
-    podIPs: [{ ip }],
-    startTime,
-    ...(init.length ? { initContainerStatuses: init } : {}),
-    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-      name: c.name,
-      image: c.image,
-      imageID: '',
-      containerID: containerID(pod, c.name, run.restarts),
-      ready: run.ready,
-      restartCount: run.restarts,
-      started: true,
-      state: { running: { startedAt: run.startedAt } },
-      lastState: run.last ?? {},
-    })),
-  };
-}
-
-function finishedStatus(pod: PodObj, code: number, finishedAt: string, startedAt: string, restarts: number): Record<string, unknown> {
-  const ok = code === 0;
-  const reason = ok ? 'PodCompleted' : 'PodFailed';
-  return {
-    phase: ok ? 'Succeeded' : 'Failed',
-    conditions: [
-      condition('PodReadyToStartContainers', false, finishedAt),
-      condition('Initialized', true, pod.status?.startTime ?? finishedAt, ok ? 'PodCompleted' : undefined),
-      condition('Ready', false, finishedAt, reason),
-      condition('ContainersReady', false, finishedAt, reason),
-    ],
-    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-      name: c.name,
-      image: c.image,
-      imageID: '',
-      containerID: containerID(pod, c.name, restarts),
-      ready: false,
-      restartCount: restarts,
-      started: false,
-      state: { terminated: { exitCode: code, reason: ok ? 'Completed' : 'Error', startedAt, finishedAt, containerID: containerID(pod, c.name, restarts) } },
-      lastState: {},
-    })),
-  };
-}
-
-/** One pod on a simulated node. */
-export function reconcileSimPod(o: SimPodObservation, now: Instant): Decision {
-  const pod = o.pod as PodObj | undefined;
-  const node = o.node;
-  if (!pod || !node || o.stopped) return { actions: [] };
-  const t = node.timing;
-  const m = pod.metadata;
-  if (m.deletionTimestamp) {
-    const requested = ms(m.deletionTimestamp) - (m.deletionGracePeriodSeconds ?? 0) * 1000;
-    const at = requested + t.deleteDelayMs;
-    if (now < at) return { actions: [], requeueAfterMs: at - now };
-    return { actions: [{ kind: 'delete', resource: R.pods, namespace: m.namespace!, name: m.name!, options: { gracePeriodSeconds: 0, preconditions: { uid: m.uid! } } }] };
-  }
-  const status = pod.status ?? {};
-  const phase = status.phase ?? 'Pending';
-  if (phase === 'Succeeded' || phase === 'Failed') return { actions: [] };
-
-  if (!status.startTime || phase === 'Pending') {
-    const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True')?.lastTransitionTime ?? m.creationTimestamp;
-    const startAt = (ms(scheduled) || now) + t.startDelayMs;
-    if (now < startAt) return { actions: [], requeueAfterMs: startAt - now };
-    const ip = status.podIP ?? freePodIP(node.podCIDR, o.usedIPs);
-    if (!ip) return { actions: [], requeueAfterMs: 1000 };
-    const start = rfc3339(now);
-    const ready = t.readyDelayMs <= 0 && !readinessFails(pod);
-    const actions = [statusPatch(pod, runningStatus(pod, node, ip, start, { startedAt: start, restarts: 0, ready }, start))];
-    const run = runTimeMs(pod, t);
-    const next = Math.min(ready ? Infinity : t.readyDelayMs, run ?? Infinity);
-    return Number.isFinite(next) ? { actions, requeueAfterMs: Math.max(1, next) } : { actions };
-  }
-
-  // Running.
-  const cs = status.containerStatuses?.[0];
-  const startedAt = cs?.state?.running?.startedAt ?? status.startTime;
-  const started = ms(startedAt);
-  const restarts = cs?.restartCount ?? 0;
-  const ready = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-  const ip = status.podIP!;
-  const run = runTimeMs(pod, t);
-  const doneAt = run === undefined ? Infinity : started + run;
-  if (now >= doneAt) {
-    const code = exitCode(pod);
-    const finished = rfc3339(now);
-    const policy = pod.spec?.restartPolicy ?? 'Always';
-    if (policy === 'Always' || (policy === 'OnFailure' && code !== 0)) {
-      const last = { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: finished, containerID: containerID(pod, cs?.name ?? '', restarts) } };
-      const readyNow = t.readyDelayMs <= 0 && !readinessFails(pod);
-      const actions = [statusPatch(pod, runningStatus(pod, node, ip, status.startTime, { startedAt: finished, restarts: restarts + 1, ready: readyNow, last }, finished))];
-      return { actions, requeueAfterMs: Math.max(1, Math.min(readyNow ? Infinity : t.readyDelayMs, run!)) };
-    }
-    return { actions: [statusPatch(pod, finishedStatus(pod, code, finished, startedAt, restarts))] };
-  }
-  const startTime = status.startTime;
-  const later = (actions: Action[]): Decision => (Number.isFinite(doneAt) ? { actions, requeueAfterMs: Math.max(1, doneAt - now) } : { actions });
-  const setReady = (r: boolean) => [statusPatch(pod, runningStatus(pod, node, ip, startTime, { startedAt, restarts, ready: r, ...(cs?.lastState ? { last: cs.lastState } : {}) }, rfc3339(now)))];
-  // A failing readiness probe: no requeue needed, the annotation's removal is a pod update.
-  if (readinessFails(pod)) return later(ready ? setReady(false) : []);
-  if (!ready) {
-    const readyAt = started + t.readyDelayMs;
-    if (now >= readyAt) return later(setReady(true));
-    return { actions: [], requeueAfterMs: Math.min(readyAt, doneAt) - now };
-  }
-  return later([]);
 }

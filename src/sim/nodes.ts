@@ -7,7 +7,8 @@ import { R, type ApiClient } from '../model/api.js';
 import type { KubeObject } from '../model/object.js';
 import { fnv32a } from '../model/hash.js';
 import { ControllerRunner, SharedInformers, keyOf, splitKey, type ClusterView, type Controller, type RunnerOptions } from '../controllers/runtime.js';
-import { defaultTiming, NODE_LEASE_NAMESPACE, reconcileSimNode, reconcileSimPod, type SimNodeObservation, type SimNodeSpec, type SimPodObservation, type SimTiming } from './kubelet.js';
+import { defaultTiming, NODE_LEASE_NAMESPACE, reconcileSimNode, type SimNodeObservation, type SimNodeSpec, type SimTiming } from './kubelet.js';
+import { SimPodWorkers, type SimPodObservation } from './pods.js';
 
 export interface SimNodesOptions {
   count: number;
@@ -42,18 +43,8 @@ const bound = (o: KubeObject) => (o.spec as { nodeName?: string } | undefined)?.
 export class SimNodes {
   readonly specs = new Map<string, SimNodeSpec>();
   private readonly stopped = new Set<string>();
-  /**
-   * Each node's address book (host-local IPAM's reservations): node → pod IP → pod uid, for the
-   * addresses handed out whose status writes the cache may not show yet. Several workers start a
-   * node's pods at once; without this they would all see the same lowest free address.
-   */
-  private readonly allocated = new Map<string, Map<string, string>>();
-  /**
-   * The addresses the cache shows held, by node: pod uid → IP of every pod with an IP that has
-   * not finished (an index over the pod cache, kept by its events, so that giving a pod an address
-   * does not walk every pod of its node).
-   */
-  private readonly held = new Map<string, Map<string, string>>();
+  /** The nodes' runtimes and their pods' workers (the kubelet's sync over in-memory containers). */
+  readonly pods = new SimPodWorkers(() => Date.now());
   readonly runner: ControllerRunner;
   private readonly shards: number;
 
@@ -77,28 +68,8 @@ export class SimNodes {
     }
     this.shards = Math.max(1, opts.podShards ?? 4);
     this.runner = new ControllerRunner(client, new SharedInformers(client), opts.runner ?? {});
-    this.runner.informers.informer(R.pods).on((ev) => {
-      if (ev.old) this.release(ev.old);
-      if (ev.type === 'delete') this.release(ev.object);
-      else this.hold(ev.object);
-    });
     this.runner.add(this.nodeController());
     for (let s = 0; s < this.shards; s++) this.runner.add(this.podController(s));
-  }
-
-  private hold(pod: KubeObject): void {
-    const node = bound(pod);
-    const st = pod.status as { podIP?: string; phase?: string } | undefined;
-    if (!node || !this.specs.has(node) || !st?.podIP || st.phase === 'Succeeded' || st.phase === 'Failed') return;
-    let m = this.held.get(node);
-    if (!m) this.held.set(node, (m = new Map()));
-    m.set(pod.metadata.uid!, st.podIP);
-  }
-
-  private release(pod: KubeObject): void {
-    const node = bound(pod);
-    const m = node ? this.held.get(node) : undefined;
-    if (m?.delete(pod.metadata.uid!) && m.size === 0) this.held.delete(node!);
   }
 
   get names(): string[] {
@@ -178,35 +149,15 @@ export class SimNodes {
         const pod = view.get(R.pods, namespace, name);
         const nodeName = pod && bound(pod);
         const spec = nodeName ? this.specs.get(nodeName) : undefined;
-        const usedIPs = new Set<string>();
-        // Only a pod still to be given an address needs the addresses in use.
-        if (nodeName && !(pod.status as { podIP?: string } | undefined)?.podIP) {
-          for (const [uid, ip] of this.held.get(nodeName) ?? []) if (uid !== pod.metadata.uid) usedIPs.add(ip);
-          const book = this.allocated.get(nodeName);
-          for (const [ip, uid] of book ?? []) {
-            const holder = view.byUid(uid)?.object;
-            // Once the cache shows the holder's address (or the holder is gone), the cache speaks for it.
-            if (!holder || (holder.status as { podIP?: string } | undefined)?.podIP) book!.delete(ip);
-            else if (uid !== pod?.metadata.uid) usedIPs.add(ip);
-          }
-        }
-        return { ...(pod ? { pod } : {}), ...(spec ? { node: spec } : {}), stopped: !!nodeName && this.stopped.has(nodeName), usedIPs };
+        return {
+          key,
+          ...(pod ? { pod } : {}),
+          ...(spec ? { node: spec } : {}),
+          stopped: !!nodeName && this.stopped.has(nodeName),
+          ...(spec && !this.pods.hasRuntime(spec.name) ? { nodePods: view.podsOnNode(spec.name) } : {}),
+        };
       },
-      reconcile: (obs, now) => {
-        const d = reconcileSimPod(obs, now);
-        const pod = obs.pod;
-        const node = pod && bound(pod);
-        if (node && !(pod.status as { podIP?: string } | undefined)?.podIP) {
-          for (const a of d.actions) {
-            const ip = a.kind === 'patch' ? (a.patch as { status?: { podIP?: string } }).status?.podIP : undefined;
-            if (!ip) continue;
-            let book = this.allocated.get(node);
-            if (!book) this.allocated.set(node, (book = new Map()));
-            book.set(ip, pod.metadata.uid!);
-          }
-        }
-        return d;
-      },
+      reconcile: (obs, now) => this.pods.sync(obs, now),
     };
   }
 }

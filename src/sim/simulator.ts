@@ -33,7 +33,8 @@ import { schedulePod } from '../scheduler/schedule.js';
 import { DEFAULT_SCHEDULER_NAME } from '../scheduler/scheduler.js';
 import { SimCache, type CacheEvent } from './cache.js';
 import { Prng } from './prng.js';
-import { defaultTiming, NODE_LEASE_NAMESPACE, reconcileSimNode, reconcileSimPod, type SimNodeSpec, type SimTiming } from './kubelet.js';
+import { defaultTiming, NODE_LEASE_NAMESPACE, reconcileSimNode, type SimNodeSpec, type SimTiming } from './kubelet.js';
+import { SimPodWorkers } from './pods.js';
 import { nodeIPOf, podCIDROf } from './nodes.js';
 
 export const SIM_EPOCH = Date.parse('2026-01-01T00:00:00Z');
@@ -193,6 +194,8 @@ export class Simulation {
   private readonly hash = createHash('sha256');
   private readonly stopped = new Set<string>();
   private readonly partitioned = new Set<string>();
+  /** The simulated nodes' runtimes and pod workers, on the virtual clock. */
+  private readonly simPods = new SimPodWorkers(() => this.t);
   readonly specs = new Map<string, SimNodeSpec>();
   private readonly sched: { snap: ClusterSnapshot; queue: Set<string>; unschedulable: Set<string>; startIndex: number; failures: Map<string, number> };
   private readonly violations: string[] = [];
@@ -366,16 +369,15 @@ export class Simulation {
         const pod = view.get(R.pods, namespace, name);
         const node = pod && bound(pod);
         const spec = node ? this.specs.get(node) : undefined;
-        const usedIPs = new Set<string>();
-        if (node) {
-          for (const q of view.podsOnNode(node)) {
-            const st = q.status as { podIP?: string; phase?: string } | undefined;
-            if (q.metadata.uid !== pod!.metadata.uid && st?.podIP && st.phase !== 'Succeeded' && st.phase !== 'Failed') usedIPs.add(st.podIP);
-          }
-        }
-        return { ...(pod ? { pod } : {}), ...(spec ? { node: spec } : {}), stopped: !!node && (this.stopped.has(node) || this.partitioned.has(node)), usedIPs };
+        return {
+          key,
+          ...(pod ? { pod } : {}),
+          ...(spec ? { node: spec } : {}),
+          stopped: !!node && (this.stopped.has(node) || this.partitioned.has(node)),
+          ...(spec && !this.simPods.hasRuntime(spec.name) ? { nodePods: view.podsOnNode(spec.name) } : {}),
+        };
       },
-      reconcile: (o, now) => reconcileSimPod(o as never, now),
+      reconcile: (o, now) => this.simPods.sync(o as never, now),
     };
   }
 
@@ -645,6 +647,8 @@ export class Simulation {
       w.wait.clear();
       w.failures.clear();
     }
+    // the kubelets forget their back-off books and calls under way; the nodes' containers run on
+    if (name === 'kubelets') this.simPods.forgetWorkers();
     if (name === 'scheduler') {
       this.sched.snap = new ClusterSnapshot();
       this.sched.queue.clear();

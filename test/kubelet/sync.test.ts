@@ -91,6 +91,46 @@ test('init containers run one at a time, in order, each to success', () => {
   assert.equal(cond(d.status, 'Initialized')?.status, 'True');
 });
 
+test('sidecars (init containers with restartPolicy Always): started in order, waited for until started, kept running, stopped when the pod finishes', () => {
+  const p = pod({ initContainers: [{ name: 'proxy', restartPolicy: 'Always', startupProbe: { exec: { command: ['true'] } } }, { name: 'setup' }], containers: [{ name: 'a' }], restartPolicy: 'Never' });
+  let d = syncPod(obs(p, [sandbox()], []), T0);
+  assert.deepEqual(kinds(d.actions), ['start:proxy#0']);
+  // running, but its startup probe has not passed: the next init container waits, the pod is Pending
+  const proxy = ctr('proxy', 'running', { kind: 'init' });
+  d = syncPod(obs(p, [sandbox()], [proxy]), T0);
+  assert.deepEqual(d.actions, []);
+  assert.equal(d.status.phase, 'Pending');
+  assert.equal(d.status.initContainerStatuses![0]!.started, false);
+  assert.equal(cond(d.status, 'Initialized')?.message, 'containers with incomplete status: [proxy setup]');
+  // started: the regular init container runs next (and is not ready while it runs), then the app
+  const started = { probes: { [proxy.id]: { startup: 'Success' as const } } };
+  d = syncPod(obs(p, [sandbox()], [proxy], started), T0);
+  assert.deepEqual(kinds(d.actions), ['start:setup#0']);
+  assert.equal(d.status.initContainerStatuses![0]!.ready, true);
+  const setupRunning = ctr('setup', 'running', { kind: 'init' });
+  d = syncPod(obs(p, [sandbox()], [proxy, setupRunning], started), T0);
+  assert.equal(d.status.initContainerStatuses![1]!.ready, false);
+  const setup = ctr('setup', 'exited', { kind: 'init' });
+  d = syncPod(obs(p, [sandbox()], [proxy, setup], started), T0);
+  assert.deepEqual(kinds(d.actions), ['start:a#0']);
+  assert.equal(cond(d.status, 'Initialized')?.status, 'True');
+  assert.equal(d.status.initContainerStatuses![1]!.ready, true, 'a regular init container is ready once it has succeeded');
+  // the sidecar exits while the app runs: restarted, whatever the pod's policy (Never), and its
+  // readiness counts for the pod's
+  const app = ctr('a', 'running');
+  const proxyDead = { ...proxy, state: 'exited' as const, finishedAt: T0 + 50, exitCode: 2, reason: 'Error' };
+  d = syncPod(obs(p, [sandbox()], [proxyDead, setup, app]), T0 + 100);
+  assert.deepEqual(kinds(d.actions), ['start:proxy#1']);
+  assert.equal(d.status.phase, 'Running');
+  assert.equal(cond(d.status, 'ContainersReady')?.message, 'containers with unready status: [proxy]');
+  // the app container ends: the pod is finished by the app alone and its sidecar is stopped
+  const proxy1 = ctr('proxy', 'running', { kind: 'init', attempt: 1 });
+  const appDone = { ...app, state: 'exited' as const, finishedAt: T0 + 200 };
+  d = syncPod(obs(p, [sandbox()], [proxy1, setup, appDone], { probes: { [proxy1.id]: { startup: 'Success' } } }), T0 + 300);
+  assert.equal(d.status.phase, 'Succeeded');
+  assert.deepEqual(kinds(d.actions), ['kill:proxy', 'stopSandbox']);
+});
+
 test('a failed init container: restarted with back-off under Always, the pod Failed under Never', () => {
   const failed = ctr('i1', 'exited', { kind: 'init', exitCode: 1, reason: 'Error' });
   const always = syncPod(obs(pod({ initContainers: [{ name: 'i1' }] }), [sandbox()], [failed]), T0 + 2000);

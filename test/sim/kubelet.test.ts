@@ -1,9 +1,15 @@
-// The simulated kubelet's pure reconciles: what it writes, and when it asks to look again.
+// The simulated kubelet: the node's pure reconciles, and its pods synced by the kubelet's own
+// decision over the in-memory runtime: what it writes, and when it asks to look again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { defaultTiming, freePodIP, reconcileSimNode, reconcileSimPod, simNodeObject, type SimNodeSpec } from '../../src/sim/kubelet.js';
+import { defaultTiming, reconcileSimNode, simNodeObject, type SimNodeSpec } from '../../src/sim/kubelet.js';
+import { SimPodWorkers } from '../../src/sim/pods.js';
+import { freePodIP } from '../../src/sim/runtime.js';
+import { applyStrategicMergePatch } from '../../src/model/patch/strategic.js';
+import { patchSchemaFor } from '../../src/model/openapi/index.js';
+import type { JsonObject } from '../../src/model/patch/json.js';
 import { rfc3339, rfc3339Micro, type KubeObject } from '../../src/model/object.js';
 import type { Action } from '../../src/controllers/runtime.js';
 
@@ -69,141 +75,211 @@ function pending(extra: Partial<Pod['spec']> = {}, annotations: Record<string, s
   };
 }
 
-/** Applies a status patch as the server's strategic merge would for these fields. */
+const schema = patchSchemaFor('', 'v1', 'Pod');
+
+/** Applies a status patch as the server does. */
 function apply(pod: KubeObject, a: Action): KubeObject {
   assert.equal(a.kind, 'patch');
-  const st = (a as { patch: { status: Record<string, unknown> } }).patch.status;
-  const old = (pod.status ?? {}) as Record<string, unknown>;
-  const conds = [...((old.conditions as { type: string }[]) ?? [])];
-  for (const c of (st.conditions as { type: string }[]) ?? []) {
-    const i = conds.findIndex((x) => x.type === c.type);
-    const merged = Object.fromEntries(Object.entries({ ...(i >= 0 ? conds[i] : {}), ...c }).filter(([, v]) => v !== null)) as { type: string };
-    if (i >= 0) conds[i] = merged;
-    else conds.push(merged);
-  }
-  return { ...pod, status: { ...old, ...st, conditions: conds } };
+  const p = a as { patchType: string; patch: JsonObject };
+  assert.equal(p.patchType, 'application/strategic-merge-patch+json');
+  return applyStrategicMergePatch(pod as unknown as JsonObject, p.patch, schema) as unknown as KubeObject;
 }
 
 const cond = (p: KubeObject, type: string) => ((p.status as Pod['status'])!.conditions ?? []).find((c) => c.type === type);
+const status = (p: KubeObject) => p.status as NonNullable<Pod['status']>;
 
-test('a pod goes Pending → Running → Ready on the delays, with an IP from the node’s range', () => {
-  let pod = pending();
-  const early = reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 100);
-  assert.deepEqual(early, { actions: [], requeueAfterMs: 400 });
-  const start = reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set(['10.244.1.2']) }, T0 + 600);
-  assert.equal(start.requeueAfterMs, 1000);
-  pod = apply(pod, start.actions[0]!);
-  const st = pod.status as NonNullable<Pod['status']>;
-  assert.equal(st.phase, 'Running');
-  assert.equal(st.podIP, '10.244.1.3');
-  assert.deepEqual(st.podIPs, [{ ip: '10.244.1.3' }]);
-  assert.equal(st.hostIP, '172.16.0.3');
+/** A node's pod worker and one pod on it, stepped by hand. */
+function worker() {
+  const w = new SimPodWorkers(() => T0);
+  const sync = (pod: KubeObject | undefined, t: number, key = 'default/p') => w.sync({ key, ...(pod ? { pod } : {}), node: spec, stopped: false }, t);
+  /** Syncs at t and applies the status write; the decision too. */
+  const step = (pod: KubeObject, t: number) => {
+    const d = sync(pod, t);
+    return { pod: d.actions.filter((a) => a.kind === 'patch').reduce(apply, pod), d };
+  };
+  /** Syncs every 100 ms from T0 to `until`. */
+  const run = (p: KubeObject, until: number) => {
+    let pod = p;
+    for (let t = T0; t <= until; t += 100) pod = step(pod, t).pod;
+    return pod;
+  };
+  return { w, sync, step, run };
+}
+
+test('a pod goes ContainerCreating → Running → Ready on the delays, with an IP from the node’s range', () => {
+  const { w, sync, step } = worker();
+  // bound: the sandbox is asked for; ContainerCreating while the network comes up (startDelay)
+  let r = step(pending(), T0);
+  let pod = r.pod;
+  assert.equal(r.d.requeueAfterMs, 500);
+  assert.equal(status(pod).phase, 'Pending');
+  assert.deepEqual(status(pod).containerStatuses![0]!.state, { waiting: { reason: 'ContainerCreating' } });
+  assert.equal(cond(pod, 'PodReadyToStartContainers')?.status, 'False');
+  assert.equal(cond(pod, 'PodScheduled')?.status, 'True');
+  assert.deepEqual(sync(pod, T0 + 100), { actions: [], requeueAfterMs: 400 });
+  // up: containers start, Running, not ready until the ready delay has passed
+  r = step(pod, T0 + 500);
+  pod = r.pod;
+  assert.equal(r.d.requeueAfterMs, 1000);
+  assert.equal(status(pod).phase, 'Running');
+  assert.equal(status(pod).podIP, '10.244.1.2');
+  assert.deepEqual(status(pod).podIPs, [{ ip: '10.244.1.2' }]);
+  assert.equal(status(pod).hostIP, '172.16.0.3');
+  assert.equal(status(pod).qosClass, 'BestEffort');
   assert.equal(cond(pod, 'Ready')?.status, 'False');
   assert.equal(cond(pod, 'Ready')?.reason, 'ContainersNotReady');
   assert.equal(cond(pod, 'Ready')?.message, 'containers with unready status: [c]');
-  assert.equal(st.containerStatuses![0]!.state!.running!.startedAt, rfc3339(T0 + 600));
-  assert.equal(st.containerStatuses![0]!.ready, false);
-  const ready = reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 1700);
-  pod = apply(pod, ready.actions[0]!);
+  const cs = status(pod).containerStatuses![0]!;
+  assert.equal(cs.state!.running!.startedAt, rfc3339(T0 + 500));
+  assert.match(cs.containerID!, /^berth-sim:\/\/[0-9a-f]{64}$/);
+  assert.equal(cs.ready, false);
+  assert.equal(cs.started, true);
+  r = step(pod, T0 + 1500);
+  pod = r.pod;
   assert.equal(cond(pod, 'Ready')?.status, 'True');
   assert.equal(cond(pod, 'Ready')?.reason, undefined);
+  assert.equal(cond(pod, 'Ready')?.lastTransitionTime, rfc3339(T0 + 1500));
+  assert.equal(cond(pod, 'Initialized')?.lastTransitionTime, rfc3339(T0));
   assert.equal(cond(pod, 'ContainersReady')?.status, 'True');
-  assert.equal((pod.status as NonNullable<Pod['status']>).containerStatuses![0]!.ready, true);
-  // Then nothing more for a long-running pod.
-  assert.deepEqual(reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 60_000), { actions: [] });
-  // A pod on a stopped node is left alone.
-  assert.deepEqual(reconcileSimPod({ pod: pending(), node: spec, stopped: true, usedIPs: new Set() }, T0 + 60_000), { actions: [] });
-});
-
-test('Ready turns at the moment the pod becomes ready, not at container start', () => {
-  let pod = pending();
-  pod = apply(pod, reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 600).actions[0]!);
-  pod = apply(pod, reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 1700).actions[0]!);
-  assert.equal(cond(pod, 'Ready')?.lastTransitionTime, rfc3339(T0 + 1700));
-  assert.equal(cond(pod, 'ContainersReady')?.lastTransitionTime, rfc3339(T0 + 1700));
-  assert.equal(cond(pod, 'Initialized')?.lastTransitionTime, rfc3339(T0 + 600));
+  assert.equal(status(pod).containerStatuses![0]!.ready, true);
+  // then nothing more for a long-running pod
+  assert.deepEqual(sync(pod, T0 + 60_000), { actions: [] });
+  // a second pod on the node gets the next address
+  const other = { ...pending(), metadata: { ...pending().metadata, name: 'q', uid: 'qu' } };
+  let q: KubeObject = other;
+  for (const t of [T0, T0 + 500]) q = sync(q, t, 'default/q').actions.filter((a) => a.kind === 'patch').reduce(apply, q);
+  assert.equal(status(q).podIP, '10.244.1.3');
+  assert.equal(w.runtime('n1')!.podUids().length, 2);
+  // a pod on a stopped node is left alone
+  assert.deepEqual(w.sync({ key: 'default/x', pod: pending(), node: spec, stopped: true }, T0), { actions: [] });
 });
 
 test('sim.berth.dev/ready: "false" is a failing readiness probe: the pod is Running and not Ready until it goes', () => {
+  const { step } = worker();
   const annotate = (p: KubeObject, a: Record<string, string>) => ({ ...p, metadata: { ...p.metadata, annotations: a } });
-  const step = (p: KubeObject, t: number) => {
-    const d = reconcileSimPod({ pod: p, node: spec, stopped: false, usedIPs: new Set() }, t);
-    return { pod: d.actions.reduce(apply, p), d };
-  };
-  // Failing from the start: Running, never Ready, and no polling while it fails.
-  let { pod } = step(pending({}, { 'sim.berth.dev/ready': 'false' }), T0 + 600);
-  for (let t = T0 + 700; t <= T0 + 10_000; t += 100) {
-    const r = step(pod, t);
-    assert.deepEqual(r.d, { actions: [] }, `at +${t - T0}ms`);
-  }
-  assert.equal((pod.status as NonNullable<Pod['status']>).phase, 'Running');
+  // failing from the start: Running, never Ready, and no polling while it fails
+  let pod = step(pending({}, { 'sim.berth.dev/ready': 'false' }), T0).pod;
+  pod = step(pod, T0 + 500).pod;
+  for (let t = T0 + 600; t <= T0 + 10_000; t += 100) assert.deepEqual(step(pod, t).d, { actions: [] }, `at +${t - T0}ms`);
+  assert.equal(status(pod).phase, 'Running');
   assert.equal(cond(pod, 'Ready')?.status, 'False');
-  // The probe passes: Ready at once (the ready delay has long passed), transition time now.
+  // the probe passes: Ready at once (the ready delay has long passed), transition time now
   let r = step(annotate(pod, {}), T0 + 11_000);
   assert.equal(r.d.actions.length, 1);
   pod = r.pod;
   assert.equal(cond(pod, 'Ready')?.status, 'True');
   assert.equal(cond(pod, 'Ready')?.lastTransitionTime, rfc3339(T0 + 11_000));
-  // It fails again: not ready with upstream's reason and message, containers not ready, still Running.
-  r = step(annotate(pod, { 'sim.berth.dev/ready': 'false' }), T0 + 12_000);
-  pod = r.pod;
-  const st = pod.status as NonNullable<Pod['status']>;
-  assert.equal(st.phase, 'Running');
+  // it fails again: not ready with upstream's reason and message, containers not ready, still Running
+  pod = step(annotate(pod, { 'sim.berth.dev/ready': 'false' }), T0 + 12_000).pod;
+  assert.equal(status(pod).phase, 'Running');
   assert.equal(cond(pod, 'Ready')?.status, 'False');
   assert.equal(cond(pod, 'Ready')?.reason, 'ContainersNotReady');
   assert.equal(cond(pod, 'Ready')?.message, 'containers with unready status: [c]');
   assert.equal(cond(pod, 'Ready')?.lastTransitionTime, rfc3339(T0 + 12_000));
   assert.equal(cond(pod, 'ContainersReady')?.status, 'False');
-  assert.equal(st.containerStatuses![0]!.ready, false);
-  assert.equal(st.containerStatuses![0]!.restartCount, 0);
-  assert.equal(st.containerStatuses![0]!.state!.running!.startedAt, rfc3339(T0 + 600));
+  assert.equal(status(pod).containerStatuses![0]!.ready, false);
+  assert.equal(status(pod).containerStatuses![0]!.restartCount, 0);
+  assert.equal(status(pod).containerStatuses![0]!.state!.running!.startedAt, rfc3339(T0 + 500));
   assert.deepEqual(step(pod, T0 + 13_000).d, { actions: [] });
-  // Any other value is a passing probe.
+  // any other value is a passing probe
   assert.equal(cond(step(annotate(pod, { 'sim.berth.dev/ready': 'true' }), T0 + 14_000).pod, 'Ready')?.status, 'True');
 });
 
-test('run-to-completion pods succeed, fail, or restart by restartPolicy and exit code', () => {
-  const run = (p: KubeObject, until: number) => {
-    let pod = p;
-    for (let t = T0; t <= until; t += 100) {
-      const d = reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, t);
-      for (const a of d.actions) pod = apply(pod, a);
-    }
-    return pod.status as NonNullable<Pod['status']>;
-  };
-  const ok = run(pending({ restartPolicy: 'Never' }), T0 + 6000);
+test('run-to-completion pods succeed or fail by exit code; restarts wait out the kubelet’s CrashLoopBackOff', () => {
+  const ok = status(worker().run(pending({ restartPolicy: 'Never' }), T0 + 6000));
   assert.equal(ok.phase, 'Succeeded');
   assert.equal(ok.containerStatuses![0]!.state!.terminated!.reason, 'Completed');
-  const bad = run(pending({ restartPolicy: 'Never' }, { 'sim.berth.dev/exit-code': '2' }), T0 + 6000);
+  assert.equal(ok.containerStatuses![0]!.state!.terminated!.finishedAt, rfc3339(T0 + 5500));
+  assert.equal(ok.conditions!.find((c) => c.type === 'Ready')!.reason, 'PodCompleted');
+  const bad = status(worker().run(pending({ restartPolicy: 'Never' }, { 'sim.berth.dev/exit-code': '2' }), T0 + 6000));
   assert.equal(bad.phase, 'Failed');
   assert.equal(bad.containerStatuses![0]!.state!.terminated!.exitCode, 2);
-  assert.equal(bad.conditions!.find((c) => c.type === 'Ready')!.reason, 'PodFailed');
-  const retry = run(pending({ restartPolicy: 'OnFailure' }, { 'sim.berth.dev/exit-code': '1', 'sim.berth.dev/run-seconds': '2' }), T0 + 5000);
-  assert.equal(retry.phase, 'Running');
-  assert.equal(retry.containerStatuses![0]!.restartCount, 2);
-  assert.equal(retry.containerStatuses![0]!.lastState!.terminated!.exitCode, 1);
-  const quick = run(pending({}, { 'sim.berth.dev/run-seconds': '1' }), T0 + 2000);
-  assert.equal(quick.phase, 'Running');
-  assert.ok(quick.containerStatuses![0]!.restartCount! >= 1);
-  const forever = run(pending(), T0 + 20_000);
+  assert.equal(bad.containerStatuses![0]!.state!.terminated!.reason, 'Error');
+  // OnFailure, exit 1 after 2 s: the first restart at once (upstream's back-off arms on it), the
+  // next 10 s after the second exit, then 20 s
+  const retry = worker();
+  let pod = retry.run(pending({ restartPolicy: 'OnFailure' }, { 'sim.berth.dev/exit-code': '1', 'sim.berth.dev/run-seconds': '2' }), T0 + 5000);
+  let cs = status(pod).containerStatuses![0]!;
+  assert.equal(status(pod).phase, 'Running');
+  assert.equal(cs.restartCount, 1);
+  assert.equal(cs.state!.waiting!.reason, 'CrashLoopBackOff');
+  assert.equal(cs.state!.waiting!.message, 'back-off 10s restarting failed container=c pod=p_default(pu)');
+  assert.equal(cs.lastState!.terminated!.exitCode, 1);
+  assert.equal(cs.lastState!.terminated!.finishedAt, rfc3339(T0 + 4500));
+  for (let t = T0 + 5100; t <= T0 + 15_000; t += 100) pod = retry.step(pod, t).pod;
+  cs = status(pod).containerStatuses![0]!;
+  assert.equal(cs.restartCount, 2);
+  assert.equal(cs.state!.running!.startedAt, rfc3339(T0 + 14_500));
+  for (let t = T0 + 15_100; t <= T0 + 20_000; t += 100) pod = retry.step(pod, t).pod;
+  assert.equal(status(pod).containerStatuses![0]!.state!.waiting!.message, 'back-off 20s restarting failed container=c pod=p_default(pu)');
+  // a long-running pod stays up
+  const forever = status(worker().run(pending(), T0 + 20_000));
   assert.equal(forever.phase, 'Running');
   assert.equal(forever.containerStatuses![0]!.restartCount, 0);
 });
 
-test('a pod being deleted is removed after the delete delay, with grace 0 and its uid', () => {
-  const pod = { ...pending(), metadata: { ...pending().metadata, deletionTimestamp: rfc3339(T0 + 30_000), deletionGracePeriodSeconds: 30 } };
-  assert.deepEqual(reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 100), { actions: [], requeueAfterMs: 100 });
-  const d = reconcileSimPod({ pod, node: spec, stopped: false, usedIPs: new Set() }, T0 + 200);
-  assert.deepEqual(d.actions, [{ kind: 'delete', resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'default', name: 'p', options: { gracePeriodSeconds: 0, preconditions: { uid: 'pu' } } }]);
+test('init containers run one at a time, in order, before the app containers', () => {
+  const { step } = worker();
+  let pod = pending({ initContainers: [{ name: 'i1', image: 'img' }, { name: 'i2', image: 'img' }] });
+  pod = step(pod, T0).pod;
+  assert.equal(cond(pod, 'Initialized')?.status, 'False');
+  assert.deepEqual(status(pod).containerStatuses![0]!.state, { waiting: { reason: 'PodInitializing' } });
+  pod = step(pod, T0 + 500).pod;
+  const st = status(pod);
+  assert.deepEqual(st.initContainerStatuses!.map((s) => [s.name, s.state!.terminated!.reason]), [['i1', 'Completed'], ['i2', 'Completed']]);
+  assert.equal(cond(pod, 'Initialized')?.status, 'True');
+  assert.equal(st.phase, 'Running');
 });
 
-test('pod IPs: the lowest free address, never one in use', () => {
+test('a pod being deleted: its containers get their stop time (at most the grace period), then the final status and the delete with grace 0 and its uid', () => {
+  const { w, step, sync } = worker();
+  let pod = step(pending(), T0).pod;
+  pod = step(pod, T0 + 500).pod;
+  pod = step(pod, T0 + 1500).pod;
+  pod = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: rfc3339(T0 + 32_000), deletionGracePeriodSeconds: 30 } };
+  assert.deepEqual(sync(pod, T0 + 2000), { actions: [], requeueAfterMs: 200 });
+  assert.deepEqual(sync(pod, T0 + 2100), { actions: [], requeueAfterMs: 100 });
+  const d = sync(pod, T0 + 2200);
+  assert.equal(d.actions.length, 2);
+  const final = apply(pod, d.actions[0]!);
+  assert.equal(status(final).containerStatuses![0]!.state!.terminated!.finishedAt, rfc3339(T0 + 2200));
+  assert.equal(cond(final, 'Ready')?.status, 'False');
+  assert.deepEqual(d.actions[1], { kind: 'delete', resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'default', name: 'p', options: { gracePeriodSeconds: 0, preconditions: { uid: 'pu' } } });
+  // gone from the API: gone from the runtime, its address free again (host-local hands out the next one first)
+  assert.deepEqual(sync(undefined, T0 + 2300), { actions: [] });
+  assert.equal(w.runtime('n1')!.podUids().length, 0);
+  const next = step({ ...pending(), metadata: { ...pending().metadata, uid: 'pu2' } } as KubeObject, T0 + 3000).pod;
+  assert.equal(status(step(next, T0 + 3500).pod).podIP, '10.244.1.3');
+  assert.deepEqual(w.runtime('n1')!.podUids(), ['pu2']);
+});
+
+test('a restarted node process adopts its running pods as their status shows them: nothing is rewritten, no address is handed out twice', () => {
+  const first = worker();
+  let pod = first.step(pending(), T0).pod;
+  pod = first.step(pod, T0 + 500).pod;
+  pod = first.step(pod, T0 + 1500).pod;
+  const again = new SimPodWorkers(() => T0);
+  assert.deepEqual(again.sync({ key: 'default/p', pod, node: spec, stopped: false, nodePods: [pod] }, T0 + 5000), { actions: [] });
+  // a finished pod is left as it is (its ended containers' statuses are kept)
+  const done = { ...first.run({ ...pending({ restartPolicy: 'Never' }), metadata: { ...pending().metadata, name: 'd', uid: 'du' } } as KubeObject, T0 + 6000) };
+  assert.equal(status(done).phase, 'Succeeded');
+  assert.deepEqual(again.sync({ key: 'default/d', pod: done, node: spec, stopped: false }, T0 + 7000), { actions: [] });
+  const q = { ...pending(), metadata: { ...pending().metadata, name: 'q', uid: 'qu' } };
+  const q1 = again.sync({ key: 'default/q', pod: q, node: spec, stopped: false }, T0 + 5000).actions.reduce(apply, q);
+  const q2 = again.sync({ key: 'default/q', pod: q1, node: spec, stopped: false }, T0 + 5500).actions.reduce(apply, q1);
+  assert.equal(status(q2).podIP, '10.244.1.3');
+});
+
+test('pod IPs: the next free address after the last one handed out, wrapping, never one in use', () => {
   assert.equal(freePodIP('10.244.0.0/24', new Set()), '10.244.0.2');
+  assert.equal(freePodIP('10.244.0.0/24', new Set(), '10.244.0.7'), '10.244.0.8');
+  assert.equal(freePodIP('10.244.0.0/24', new Set(['10.244.0.2']), '10.244.0.254'), '10.244.0.3');
   assert.equal(freePodIP('10.244.0.0/30', new Set(['10.244.0.2'])), undefined);
+  assert.equal(freePodIP('10.244.0.0/16', new Set(), '10.244.0.255'), '10.244.1.0');
   fc.assert(
-    fc.property(fc.uniqueArray(fc.integer({ min: 2, max: 254 }), { maxLength: 200 }), (used) => {
+    fc.property(fc.uniqueArray(fc.integer({ min: 2, max: 254 }), { maxLength: 200 }), fc.integer({ min: 2, max: 254 }), (used, last) => {
       const set = new Set(used.map((i) => `10.245.7.${i}`));
-      const ip = freePodIP('10.245.7.0/24', set);
+      const ip = freePodIP('10.245.7.0/24', set, `10.245.7.${last}`);
       if (set.size === 253) return ip === undefined;
       return ip !== undefined && !set.has(ip) && /^10\.245\.7\.(\d+)$/.test(ip) && Number(ip.split('.')[3]) >= 2 && Number(ip.split('.')[3]) <= 254;
     }),

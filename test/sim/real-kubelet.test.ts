@@ -1,0 +1,65 @@
+// The Runtime interface shared by both node kinds: the real Kubelet (registration, pod workers,
+// the pure sync decision, events, status writes) driving a simulated node's in-memory runtime.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { testCluster, eventually } from '../controllers/harness.js';
+import { Kubelet } from '../../src/kubelet/kubelet.js';
+import { SimRuntime } from '../../src/sim/runtime.js';
+import { R } from '../../src/model/api.js';
+import type { KubeObject } from '../../src/model/object.js';
+
+test('the real Kubelet runs pods on a SimRuntime: init containers, Running and Ready, restarts, events, deletion', async (t) => {
+  const c = await testCluster([]);
+  const dir = mkdtempSync(join(tmpdir(), 'berth-simkubelet-'));
+  const runtime = new SimRuntime({ podCIDR: '10.250.3.0/24', clock: () => Date.now() });
+  const kubelet = new Kubelet(c.client, { nodeName: 'sim-k', dataDir: dir, runtime, nodeIP: '172.31.0.9', resyncMs: 500 });
+  await kubelet.start();
+  t.after(async () => {
+    kubelet.stop();
+    await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const node = await c.client.get(R.nodes, undefined, 'sim-k');
+  assert.equal((node.status as { nodeInfo: { containerRuntimeVersion: string } }).nodeInfo.containerRuntimeVersion, 'berth-sim://0.1.0');
+
+  const pod = (name: string, annotations: Record<string, string> = {}): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { nodeName: 'sim-k', initContainers: [{ name: 'setup', image: 'any/image:1' }], containers: [{ name: 'app', image: 'any/image:1' }], terminationGracePeriodSeconds: 5 },
+  });
+  await c.client.create(R.pods, 'default', pod('web'));
+  const get = async (name: string) => (await c.client.get(R.pods, 'default', name)) as KubeObject & Pod;
+  await eventually(async () => (await get('web')).status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true, 10_000);
+  const st = (await get('web')).status!;
+  assert.equal(st.phase, 'Running');
+  assert.equal(st.podIP, '10.250.3.2');
+  assert.equal(st.hostIP, '172.31.0.9');
+  assert.equal(st.initContainerStatuses![0]!.state!.terminated!.reason, 'Completed');
+  assert.match(st.containerStatuses![0]!.containerID!, /^berth-sim:\/\//);
+  assert.match(st.containerStatuses![0]!.imageID!, /^sha256:[0-9a-f]{64}$/);
+  // the kubelet's own events, from its own code path
+  type Ev = { involvedObject: { name: string }; reason: string };
+  const reasons = async () => (await c.client.list(R.events, 'default')).items.map((e) => e as unknown as Ev).filter((e) => e.involvedObject.name === 'web').map((e) => e.reason);
+  const expected = ['Pulling', 'Pulled', 'Created', 'Started'];
+  await eventually(async () => {
+    const seen = await reasons();
+    return expected.every((r) => seen.includes(r));
+  }, 5000);
+
+  // a container that exits after a second is restarted by the kubelet (restartCount rises)
+  await c.client.create(R.pods, 'default', pod('blinks', { 'sim.berth.dev/run-seconds': '1', 'sim.berth.dev/exit-code': '3' }));
+  await eventually(async () => ((await get('blinks')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 10_000);
+  const last = (await get('blinks')).status!.containerStatuses![0]!.lastState!.terminated!;
+  assert.equal(last.exitCode, 3);
+
+  // deletion: stopped, removed from the API, and nothing of it left in the runtime
+  await c.client.delete(R.pods, 'default', 'web');
+  await c.client.delete(R.pods, 'default', 'blinks');
+  await eventually(async () => (await c.client.list(R.pods, 'default')).items.length === 0, 10_000);
+  await eventually(async () => runtime.podUids().length === 0 && (await runtime.listContainers()).length === 0, 10_000);
+});
