@@ -487,6 +487,8 @@ export class EngineRuntime implements Runtime, StreamingRuntime {
 
   async attach(id: string, opts: StreamOptions): Promise<ProcessStream> {
     const c = this.engine.containers.get(id);
+    // as containerd's CRI: only a running container can be attached to (kubectl then falls back to its logs)
+    if (c.rec.State.status !== 'running') throw new Error(`container ${id} is in ${c.rec.State.status === 'exited' ? 'CONTAINER_EXITED' : 'CONTAINER_CREATED'} state`);
     const a = this.engine.containers.attach(id, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
     let detached = false;
     const done = new Promise<number | undefined>((resolve) => a.output.once('end', () => resolve(detached ? undefined : c.rec.State.exitCode)));

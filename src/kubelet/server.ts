@@ -186,13 +186,15 @@ async function serveUpgrade(opts: KubeletServerOptions, wss: WebSocketServer, re
     return;
   }
 
-  if (!isWebSocket) throw new HttpError(400, 'unable to upgrade: only WebSocket remote command protocols (v5.channel.k8s.io, v4.channel.k8s.io) are served');
+  // the container first: kubectl retries a failed WebSocket upgrade over SPDY and shows what that one says
+  const id = runningContainer(pod, r.container);
+  // (no colon-space: kubectl reads a plain-text refusal as YAML when it can)
+  if (!isWebSocket) throw new HttpError(400, 'unable to upgrade - only the WebSocket remote command protocols v5.channel.k8s.io and v4.channel.k8s.io are served, not SPDY');
   const q = url.searchParams;
   const streams = { stdin: truthy(q, 'input'), stdout: truthy(q, 'output'), stderr: truthy(q, 'error'), tty: truthy(q, 'tty') };
   if (!streams.stdin && !streams.stdout && !streams.stderr) throw new HttpError(400, 'you must specify at least 1 of stdin, stdout, stderr');
   const cmd = q.getAll('command');
   if (r.kind === 'exec' && cmd.length === 0) throw new HttpError(400, 'you must specify at least one command for the container');
-  const id = runningContainer(pod, r.container);
   const ws = await accept();
   if (r.kind === 'exec') {
     await serveRemoteCommand(ws, () => opts.runtime.exec(id, cmd, streams), cmd);

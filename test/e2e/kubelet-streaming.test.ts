@@ -160,6 +160,31 @@ test('kubectl attach: the container\'s output as it comes', { skip }, async () =
   await a.done;
 });
 
+test('kubectl run -i: a fast command\'s output (attach refused for an ended container, kubectl falls back to logs), stdin, exit codes; attach to an ended container says why', { skip }, async () => {
+  const fast = await kubectl(s.kubeconfig, ['run', 'fast', '-i', '--rm', '--restart=Never', '--image=busybox:1.36', '--', 'echo', 'fast-output'], undefined, 60_000);
+  assert.equal(fast.code, 0, fast.stderr);
+  assert.match(fast.stdout, /^fast-output$/m);
+  const fed = await kubectl(s.kubeconfig, ['run', 'fed', '-i', '--rm', '--restart=Never', '--image=busybox:1.36', '--', 'sh', '-c', 'read x; echo got-$x; exit 3'], 'abc\n', 60_000);
+  assert.equal(fed.code, 3, fed.stderr);
+  assert.match(fed.stdout, /got-abc/);
+  await kubectl(s.kubeconfig, ['apply', '-f', '-'], `
+apiVersion: v1
+kind: Pod
+metadata: {name: half}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: slow, image: "busybox:1.36", command: [sleep, "3600"]}
+  - {name: quick, image: "busybox:1.36", command: [echo, hi]}
+`);
+  await eventually(async () => /"quick".*"terminated"/.test((await kubectl(s.kubeconfig, ['get', 'pod', 'half', '-o', 'jsonpath={range .status.containerStatuses[*]}"{.name}" {.state}{"\\n"}{end}'])).stdout), 30_000, 'quick ended');
+  const r = await kubectl(s.kubeconfig, ['attach', 'half', '-c', 'quick']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /error: unable to upgrade connection: container not found \("quick"\)/);
+  await kubectl(s.kubeconfig, ['delete', 'pod', 'half', '--wait=false']);
+});
+
 test('kubectl port-forward: a local port reaches busybox httpd in the pod', { skip }, async () => {
   const port = await freePort();
   const pf = kubectlBackground(s.kubeconfig, ['port-forward', 'pod/web', `${port}:8080`]);
