@@ -143,12 +143,12 @@ const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 
 const startsWith = (b: Buffer, m: number[]) => b.length >= m.length && m.every((x, i) => b[i] === x);
 
-/** Peeks at a stream and undoes gzip, as archive.DecompressStream does for the formats we carry. */
-export async function decompressed(src: Readable): Promise<Readable> {
+/** The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again from its start. */
+export async function peekStream(src: Readable, n: number): Promise<{ head: Buffer; whole: Readable }> {
   const it = src[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   let done = false;
-  while (head.length < 6 && !done) {
+  while (head.length < n && !done) {
     const r = await it.next();
     if (r.done) done = true;
     else head = Buffer.concat([head, r.value as Buffer]);
@@ -162,7 +162,12 @@ export async function decompressed(src: Readable): Promise<Readable> {
       yield r.value as Buffer;
     }
   };
-  const whole = Readable.from(rest(), { objectMode: false });
+  return { head, whole: Readable.from(rest(), { objectMode: false }) };
+}
+
+/** Peeks at a stream and undoes gzip, as archive.DecompressStream does for the formats we carry. */
+export async function decompressed(src: Readable): Promise<Readable> {
+  const { head, whole } = await peekStream(src, 6);
   if (startsWith(head, GZIP_MAGIC)) return whole.pipe(createGunzip());
   if (startsWith(head, ZSTD_MAGIC) || startsWith(head, BZIP2_MAGIC) || startsWith(head, XZ_MAGIC)) {
     throw invalidParameter('unsupported compression format: only uncompressed and gzip layers are supported');

@@ -89,7 +89,8 @@ export function registerBuildRoutes(api: ApiServer, engine: Engine): void {
       if (opts.explain && typeof line === 'number' && line > 0) write({ stream: `[error] Dockerfile:${line}\n` });
       write(errorMessage(e));
     } finally {
-      context.close();
+      // the unpacked context goes in the background, off the answer's critical path
+      void context.closeLater().catch(() => undefined);
     }
     ctx.res.end();
   });

@@ -177,8 +177,8 @@ export class Builder {
   async build(ctx: BuildContext, opts: BuildOptions, out: Out): Promise<BuildResult> {
     const tags = Builder.tagsOf(opts.tags);
     if (opts.platform) this.checkPlatform(opts.platform);
-    const { name: dfName, text } = ctx.readDockerfile(opts.dockerfile || 'Dockerfile');
-    ctx.removeIgnoredSpecials(dfName);
+    const { name: dfName, text } = await ctx.readDockerfile(opts.dockerfile || 'Dockerfile');
+    await ctx.removeIgnoredSpecials(dfName);
     const df = parseDockerfile(text);
     let stages = df.stages;
     if (stages.length === 0) throw invalidParameter('No image was generated. Is your Dockerfile empty?');
@@ -572,7 +572,8 @@ export class Builder {
       throw invalidParameter(`When using ${KIND} with more than one source file, the destination must be a directory and end with a /`);
     }
     const dest = normalizeDest(state.runConfig.WorkingDir ?? '', ins.dest);
-    const run = async (srcRoot: SourceRoot) => {
+    /** `prepare`: what must happen before the copy itself (the context unpacked), after the cache has been asked. */
+    const run = async (srcRoot: SourceRoot, prepare?: () => Promise<void>) => {
       let infos: SourceInfo[];
       try {
         infos = ins.srcs.flatMap((s) => srcRoot.resolve(s));
@@ -585,6 +586,7 @@ export class Builder {
       const text = [KIND, ...(from ? [`--from=${from}`] : []), ...(ins.chown ? [`--chown=${ins.chown}`] : []), ...(ins.chmod ? [`--chmod=${ins.chmod}`] : []), ...ins.srcs, ...ins.contents.map((c) => `<<${c.path}`), dest].join(' ');
       const sig: Signature = { kind: ins.kind as StepKind, text, files };
       if (this.probe(state, sig, step)) return;
+      await prepare?.();
       const srcHash = sourceHash(infos, contents.map((c) => `file:${sha256hex(c.data)}`));
       const chownComment = ins.chown ? `--chown=${ins.chown} ` : '';
       const unpack = this.scratchDir('add-');
@@ -599,7 +601,7 @@ export class Builder {
         rmSync(unpack, { recursive: true, force: true });
       }
     };
-    if (!from) return run(env.ctx.source);
+    if (!from) return run(env.ctx.source, () => env.ctx.materialize());
     const j = findStage(env.stages, from);
     let srcImage: ImageJSON;
     if (j >= 0 && env.results.has(j)) srcImage = env.results.get(j)!.image;

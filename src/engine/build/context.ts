@@ -3,12 +3,14 @@
 // against every path, a leading symlink followed inside the root, nothing outside it), and each
 // file is summarised by mode and content checksum: the content half of a COPY's cache key.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { invalidParameter, messageOf } from '../errors.js';
 import { check } from '../sys.js';
 import { PatternMatcher, readDockerignore } from './dockerignore.js';
+import { indexTar, inProcessReadable, unpackTar, type KnownFile, type RawTar, type TarIndex } from './untar.js';
 
 /** One filesystem entry to copy, relative to the source root. */
 export interface FileEntry {
@@ -34,27 +36,74 @@ export interface SourceInfo {
 
 const hashOf = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-function entryOf(abs: string, rel: string, st: Stats): FileEntry {
-  const mode = st.mode & 0o7777;
-  const base = { rel, abs, mode, mtime: st.mtime };
-  if (st.isSymbolicLink()) {
-    const linkname = readlinkSync(abs);
+/** Checksums the context's unpacking took, by absolute path (trusted while size and mtime agree). */
+type Known = ReadonlyMap<string, KnownFile>;
+
+/** What a source tree says of one path (lstat's answer). */
+export interface TreeStat {
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  mode: number;
+  size: number;
+  mtime: Date;
+}
+
+/** The filesystem calls a COPY's source resolution makes: a real directory, or a tar not unpacked yet (untar.ts). */
+export interface Tree {
+  lstat(abs: string): TreeStat | undefined;
+  readlink(abs: string): string;
+  readdir(abs: string): string[];
+  /** sha256 (hex) of a regular file's content */
+  checksum(abs: string, st: TreeStat): string;
+}
+
+/** A directory on disk. */
+export class FsTree implements Tree {
+  constructor(private readonly known?: Known) {}
+
+  lstat(abs: string): TreeStat | undefined {
+    try {
+      const st = lstatSync(abs);
+      const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
+      return { type, mode: st.mode & 0o7777, size: st.size, mtime: st.mtime };
+    } catch {
+      return undefined;
+    }
+  }
+
+  readlink(abs: string): string {
+    return readlinkSync(abs);
+  }
+
+  readdir(abs: string): string[] {
+    return readdirSync(abs);
+  }
+
+  checksum(abs: string, st: TreeStat): string {
+    const k = this.known?.get(abs);
+    return k && k.size === st.size && k.mtimeMs === st.mtime.getTime() ? k.sha256 : hashOf(readFileSync(abs));
+  }
+}
+
+function entryOf(tree: Tree, abs: string, rel: string, st: TreeStat): FileEntry {
+  const base = { rel, abs, mode: st.mode, mtime: st.mtime };
+  if (st.type === 'symlink') {
+    const linkname = tree.readlink(abs);
     return { ...base, type: 'symlink', size: 0, linkname, checksum: hashOf(linkname) };
   }
-  if (st.isDirectory()) return { ...base, type: 'directory', size: 0, checksum: '' };
-  if (!st.isFile()) throw invalidParameter(`unsupported file type for ${rel}`);
-  return { ...base, type: 'file', size: st.size, checksum: hashOf(readFileSync(abs)) };
+  if (st.type === 'directory') return { ...base, type: 'directory', size: 0, checksum: '' };
+  if (st.type !== 'file') throw invalidParameter(`unsupported file type for ${rel}`);
+  return { ...base, type: 'file', size: st.size, checksum: tree.checksum(abs, st) };
 }
 
 /** Every entry under a directory, parents before children, names sorted. */
-function walk(root: string, prefix: string, out: FileEntry[], skip?: (rel: string) => boolean): void {
-  for (const name of readdirSync(root).sort()) {
+function walk(tree: Tree, root: string, prefix: string, out: FileEntry[], skip?: (rel: string) => boolean): void {
+  for (const name of tree.readdir(root).sort()) {
     const abs = join(root, name);
     const rel = prefix ? `${prefix}/${name}` : name;
     if (skip?.(rel)) continue;
-    const st = lstatSync(abs);
-    out.push(entryOf(abs, rel, st));
-    if (st.isDirectory()) walk(abs, rel, out, skip);
+    const st = tree.lstat(abs)!;
+    out.push(entryOf(tree, abs, rel, st));
+    if (st.type === 'directory') walk(tree, abs, rel, out, skip);
   }
 }
 
@@ -86,6 +135,8 @@ export class SourceRoot {
     readonly root: string,
     /** how a missing source is reported */
     readonly kind: 'context' | 'stage',
+    /** the tree it reads (a context's changes once it is unpacked) */
+    private readonly tree: () => Tree = () => new FsTree(),
   ) {}
 
   /** Resolves `p` inside the root, following symlinks but never leaving it. */
@@ -103,15 +154,11 @@ export class SourceRoot {
         continue;
       }
       const next = join(cur, part);
-      let st: Stats;
-      try {
-        st = lstatSync(next);
-      } catch {
-        return undefined;
-      }
-      if (st.isSymbolicLink()) {
+      const st = this.tree().lstat(next);
+      if (!st) return undefined;
+      if (st.type === 'symlink') {
         if (++hops > 255) return undefined;
-        const target = readlinkSync(next);
+        const target = this.tree().readlink(next);
         if (target.startsWith('/')) {
           trail.length = 0;
           cur = this.root;
@@ -133,24 +180,25 @@ export class SourceRoot {
     }
     if (hasWildcard(clean)) {
       const all: FileEntry[] = [];
-      walk(this.root, '', all, skip);
+      walk(this.tree(), this.root, '', all, skip);
       const hits = all.filter((e) => globMatch(clean, e.rel));
       if (hits.length === 0) throw this.notFound(src);
       return hits.map((h) => this.infoAt(h.rel, h.abs));
     }
     const abs = clean === '' ? this.root : this.resolveInScope(clean);
-    if (!abs || !existsSync(abs) || (clean !== '' && skip?.(clean))) throw this.notFound(src);
+    if (!abs || !this.tree().lstat(abs) || (clean !== '' && skip?.(clean))) throw this.notFound(src);
     return [this.infoAt(clean, abs, skip)];
   }
 
   private infoAt(rel: string, abs: string, skip?: (rel: string) => boolean): SourceInfo {
-    const st = statSync(abs);
-    if (st.isDirectory()) {
+    const tree = this.tree();
+    const st = tree.lstat(abs)!;
+    if (st.type === 'directory') {
       const entries: FileEntry[] = [];
-      walk(abs, '', entries, skip && ((r) => skip(rel ? `${rel}/${r}` : r)));
-      return { path: rel, isDir: true, entries: [{ ...entryOf(abs, '', st) }, ...entries] };
+      walk(tree, abs, '', entries, skip && ((r) => skip(rel ? `${rel}/${r}` : r)));
+      return { path: rel, isDir: true, entries: [{ ...entryOf(tree, abs, '', st) }, ...entries] };
     }
-    return { path: rel, isDir: false, entries: [entryOf(abs, '', st)] };
+    return { path: rel, isDir: false, entries: [entryOf(tree, abs, '', st)] };
   }
 
   private notFound(src: string): Error {
@@ -171,6 +219,13 @@ export function sourceChecksums(infos: SourceInfo[]): Record<string, string> {
   return out;
 }
 
+/** A tar failure in the words of Go's archive/tar, which dockerd unpacks with. */
+function tarError(msg: string): string {
+  if (/unexpected end of data|unexpected eof/i.test(msg)) return 'unexpected EOF';
+  if (/invalid tar header|does not look like a tar archive/i.test(msg)) return 'archive/tar: invalid tar header';
+  return msg.replace(/^tar: /, '');
+}
+
 /** The hash the classic builder writes into history: file:, dir: or multi: then hex. */
 export function sourceHash(infos: SourceInfo[], extra: string[] = []): string {
   const one = (i: SourceInfo) => `${i.isDir ? 'dir' : 'file'}:${hashOf(JSON.stringify(sourceChecksums([i])))}`;
@@ -179,25 +234,45 @@ export function sourceHash(infos: SourceInfo[], extra: string[] = []): string {
   return `multi:${hashOf(all.join(','))}`;
 }
 
-/** The unpacked build context (the body of POST /build). */
+/** Files of the context kept in memory for reading without unpacking (the Dockerfile, .dockerignore). */
+const READABLE_BYTES = 1 << 20;
+
+/**
+ * The build context (the body of POST /build). A client's tar is indexed as it arrives, each
+ * file's checksum taken, and unpacked to disk only when a COPY or ADD from it misses the cache:
+ * an unchanged rebuild writes none of its files (creating files is most of a warm rebuild's time).
+ */
 export class BuildContext {
   readonly source: SourceRoot;
+  private tree: Tree;
+  private removed: string[] = [];
 
-  private constructor(readonly dir: string) {
-    this.source = new SourceRoot(dir, 'context');
+  private constructor(
+    readonly dir: string,
+    private index?: TarIndex,
+    private raw?: RawTar,
+  ) {
+    this.tree = index ?? new FsTree();
+    this.source = new SourceRoot(dir, 'context', () => this.tree);
   }
 
-  /** Unpacks the client's tar (plain or compressed) into a fresh directory under `tmpRoot`. */
+  /** Takes the client's tar (plain or gzip in process; bzip2 and xz unpacked by GNU tar at once). */
   static async fromTar(src: Readable, tmpRoot: string): Promise<BuildContext> {
-    const dir = mkdtempSync(join(tmpRoot, 'context-'));
+    const dir = realpathSync(mkdtempSync(join(tmpRoot, 'context-')));
     try {
-      // -a is not for extraction; GNU tar detects gzip/bzip2/xz itself
-      await check('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner', '--delay-directory-restore'], { input: src });
+      const { ok, stream } = await inProcessReadable(src);
+      if (ok) {
+        const { index, raw } = await indexTar(stream, dir, { readableBytes: READABLE_BYTES, spool: `${dir}.tar` });
+        return new BuildContext(dir, index, raw);
+      }
+      // -a is not for extraction; GNU tar detects bzip2/xz itself
+      await check('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner', '--delay-directory-restore'], { input: stream });
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
-      throw invalidParameter(`Error processing tar file(exit status 1): ${messageOf(e).replace(/^tar: /, '')}`);
+      rmSync(`${dir}.tar`, { force: true });
+      throw invalidParameter(`Error processing tar file(exit status 1): ${tarError(messageOf(e))}`);
     }
-    return new BuildContext(realpathSync(dir));
+    return new BuildContext(dir);
   }
 
   /** A context over an existing directory (tests, in-process builds): do not close() it, that deletes it. */
@@ -205,22 +280,42 @@ export class BuildContext {
     return new BuildContext(realpathSync(dir));
   }
 
+  /** Unpacks the context into its directory, if it is not there yet (before a COPY or ADD that copies from it). */
+  async materialize(): Promise<void> {
+    if (!this.raw) return;
+    const known = await unpackTar(this.raw.stream(), this.dir);
+    for (const p of this.removed) rmSync(p, { force: true });
+    this.raw.dispose();
+    this.raw = undefined;
+    this.index = undefined;
+    this.tree = new FsTree(known);
+  }
+
+  private async readText(rel: string): Promise<string | undefined> {
+    const p = join(this.dir, rel);
+    const data = this.index?.content(p);
+    if (data) return data.toString('utf8');
+    const st = this.tree.lstat(p);
+    if (!st) return undefined;
+    await this.materialize();
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The Dockerfile's text; "Dockerfile" falls back to "dockerfile", as upstream does. */
-  readDockerfile(name: string): { name: string; text: string } {
-    const tryRead = (n: string): string | undefined => {
+  async readDockerfile(name: string): Promise<{ name: string; text: string }> {
+    const tryRead = (n: string): Promise<string | undefined> => {
       const clean = posix.normalize('/' + n).slice(1);
-      const p = join(this.dir, clean);
-      if (!p.startsWith(this.dir)) throw invalidParameter(`Forbidden path outside the build context: ${n} ()`);
-      try {
-        return readFileSync(p, 'utf8');
-      } catch {
-        return undefined;
-      }
+      if (!join(this.dir, clean).startsWith(this.dir)) throw invalidParameter(`Forbidden path outside the build context: ${n} ()`);
+      return this.readText(clean);
     };
-    let text = tryRead(name);
+    let text = await tryRead(name);
     let used = name;
     if (text === undefined && name === 'Dockerfile') {
-      text = tryRead('dockerfile');
+      text = await tryRead('dockerfile');
       used = 'dockerfile';
     }
     if (text === undefined) throw invalidParameter(`Cannot locate specified Dockerfile: ${name}`);
@@ -229,20 +324,34 @@ export class BuildContext {
   }
 
   /** .dockerignore patterns, if the context has one. */
-  ignorePatterns(): string[] {
-    const p = join(this.dir, '.dockerignore');
-    return existsSync(p) ? readDockerignore(readFileSync(p, 'utf8')) : [];
+  async ignorePatterns(): Promise<string[]> {
+    const text = await this.readText('.dockerignore');
+    return text === undefined ? [] : readDockerignore(text);
   }
 
   /** removeDockerfile: .dockerignore and the Dockerfile leave the context when it excludes them. */
-  removeIgnoredSpecials(dockerfile: string): void {
-    const pats = this.ignorePatterns();
+  async removeIgnoredSpecials(dockerfile: string): Promise<void> {
+    const pats = await this.ignorePatterns();
     if (pats.length === 0) return;
     const m = new PatternMatcher(pats);
-    for (const f of ['.dockerignore', dockerfile]) if (m.matches(f)) rmSync(join(this.dir, f), { force: true });
+    for (const f of ['.dockerignore', dockerfile]) {
+      if (!m.matches(f)) continue;
+      const p = join(this.dir, f);
+      if (this.index) {
+        this.index.remove(p);
+        this.removed.push(p);
+      } else rmSync(p, { force: true });
+    }
   }
 
   close(): void {
+    this.raw?.dispose();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Removes the context in the background (after the build's answer has gone). */
+  async closeLater(): Promise<void> {
+    this.raw?.dispose();
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
