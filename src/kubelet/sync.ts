@@ -515,7 +515,8 @@ function condition(pod: PodObj, type: string, ok: boolean, now: Instant, reason?
   return {
     type,
     status,
-    lastProbeTime: null as unknown as string,
+    // (no lastProbeTime: upstream's is a null the API server here does not keep, and a field that
+    // does not survive the round trip would make every status look changed once more)
     lastTransitionTime: old && old.status === status && old.lastTransitionTime ? old.lastTransitionTime : rfc3339(now),
     ...(reason ? { reason } : {}),
     ...(message ? { message } : {}),
