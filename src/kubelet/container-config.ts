@@ -55,8 +55,12 @@ export interface NodeFacts {
 
 /** The container spec's hash (kubelet's HashContainer): a changed container is restarted. */
 export function containerHash(c: PodContainer): string {
-  return fnv32a(JSON.stringify(c)).toString(16);
+  // a pod's container objects do not change once read (informer caches hand out the same object)
+  let h = hashes.get(c);
+  if (h === undefined) hashes.set(c, (h = fnv32a(JSON.stringify(c)).toString(16)));
+  return h;
 }
+const hashes = new WeakMap<PodContainer, string>();
 
 // ---- the sandbox ------------------------------------------------------------------------------
 

@@ -350,7 +350,8 @@ export class Kubelet {
 
   private async writeStatus(pod: PodObj, status: Pod['status']): Promise<void> {
     try {
-      const written = (await this.client.update(R.pods, pod.metadata.namespace, { ...pod, status } as KubeObject, { subresource: 'status' })) as PodObj;
+      // fields of the status others own (nominatedNodeName, resize) stay as they are
+      const written = (await this.client.update(R.pods, pod.metadata.namespace, { ...pod, status: { ...pod.status, ...status } } as KubeObject, { subresource: 'status' })) as PodObj;
       // the next round must see what we wrote, not the cache's older copy
       if (this.byUid.get(pod.metadata.uid!)?.metadata.resourceVersion === pod.metadata.resourceVersion) this.byUid.set(pod.metadata.uid!, written);
     } catch (e) {

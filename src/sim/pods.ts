@@ -8,9 +8,6 @@
 import type { Container as PodContainer, Pod } from 'kubernetes-types/core/v1.js';
 import { R } from '../model/api.js';
 import type { Instant, KubeObject } from '../model/object.js';
-import type { JsonObject } from '../model/patch/json.js';
-import { createStrategicMergePatch } from '../model/patch/strategic-diff.js';
-import { patchSchemaFor } from '../model/openapi/index.js';
 import type { Action, Decision } from '../controllers/runtime.js';
 import { containerHash, podLabels, sandboxConfig } from '../kubelet/container-config.js';
 import { ANNOTATION_CONTAINER_HASH, ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME, RuntimeError, type ContainerConfig } from '../kubelet/runtime.js';
@@ -39,7 +36,6 @@ interface Worker {
 }
 
 const RUNTIME_NAME = 'berth-sim';
-const POD_SCHEMA = patchSchemaFor('', 'v1', 'Pod');
 const ROUNDS = 8;
 /** What a simulated node probes when a container has no readiness probe of its own (the ready delay). */
 const SIM_READINESS = { exec: { command: ['sim-ready'] } };
@@ -209,15 +205,17 @@ export class SimPodWorkers {
     const changes = rt.nextChange(uid, now);
     if (changes !== undefined) requeue = Math.min(requeue, changes - now);
     if (w.busyUntil > now) requeue = Math.min(requeue, w.busyUntil - now);
-    if (status && statusChanged(pod, status)) api.unshift(this.statusPatch(pod, status));
+    if (status && statusChanged(pod, status)) api.unshift(this.statusUpdate(pod, status));
     return { actions: api, ...(Number.isFinite(requeue) ? { requeueAfterMs: Math.max(1, requeue) } : {}) };
   }
 
-  /** The status write, as upstream's status manager makes it: a two-way strategic merge patch from what the pod shows (fields others own kept). */
-  private statusPatch(pod: PodObj, status: NonNullable<Pod['status']>): Action {
-    const old = (pod.status ?? {}) as JsonObject;
-    const patch = createStrategicMergePatch({ status: old }, { status: { ...old, ...(status as JsonObject) } }, POD_SCHEMA);
-    return { kind: 'patch', resource: R.pods, namespace: pod.metadata.namespace!, name: pod.metadata.name!, patchType: 'application/strategic-merge-patch+json', patch, subresource: 'status' };
+  /**
+   * The status write: the whole status (with the fields others own, such as nominatedNodeName, as
+   * they were) as an update of the pod it was decided from, as the real kubelet here writes it; a
+   * pod changed meanwhile fails it with a conflict and is synced again.
+   */
+  private statusUpdate(pod: PodObj, status: NonNullable<Pod['status']>): Action {
+    return { kind: 'update', resource: R.pods, namespace: pod.metadata.namespace!, object: { ...pod, status: { ...pod.status, ...status } } as KubeObject, subresource: 'status' };
   }
 
   /** Carries the runtime actions out at `now`; true when the pod should be looked at again at once. */

@@ -7,9 +7,6 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { defaultTiming, reconcileSimNode, simNodeObject, type SimNodeSpec } from '../../src/sim/kubelet.js';
 import { SimPodWorkers } from '../../src/sim/pods.js';
 import { freePodIP } from '../../src/sim/runtime.js';
-import { applyStrategicMergePatch } from '../../src/model/patch/strategic.js';
-import { patchSchemaFor } from '../../src/model/openapi/index.js';
-import type { JsonObject } from '../../src/model/patch/json.js';
 import { rfc3339, rfc3339Micro, type KubeObject } from '../../src/model/object.js';
 import type { Action } from '../../src/controllers/runtime.js';
 
@@ -75,14 +72,13 @@ function pending(extra: Partial<Pod['spec']> = {}, annotations: Record<string, s
   };
 }
 
-const schema = patchSchemaFor('', 'v1', 'Pod');
-
-/** Applies a status patch as the server does. */
+/** Applies a status write as the server does: the whole status of the pod it was decided from. */
 function apply(pod: KubeObject, a: Action): KubeObject {
-  assert.equal(a.kind, 'patch');
-  const p = a as { patchType: string; patch: JsonObject };
-  assert.equal(p.patchType, 'application/strategic-merge-patch+json');
-  return applyStrategicMergePatch(pod as unknown as JsonObject, p.patch, schema) as unknown as KubeObject;
+  assert.equal(a.kind, 'update');
+  const u = a as { object: KubeObject; subresource?: string };
+  assert.equal(u.subresource, 'status');
+  assert.equal(u.object.metadata.uid, pod.metadata.uid);
+  return { ...pod, status: JSON.parse(JSON.stringify(u.object.status)) as unknown };
 }
 
 const cond = (p: KubeObject, type: string) => ((p.status as Pod['status'])!.conditions ?? []).find((c) => c.type === type);
@@ -95,7 +91,7 @@ function worker() {
   /** Syncs at t and applies the status write; the decision too. */
   const step = (pod: KubeObject, t: number) => {
     const d = sync(pod, t);
-    return { pod: d.actions.filter((a) => a.kind === 'patch').reduce(apply, pod), d };
+    return { pod: d.actions.filter((a) => a.kind === 'update').reduce(apply, pod), d };
   };
   /** Syncs every 100 ms from T0 to `until`. */
   const run = (p: KubeObject, until: number) => {
@@ -147,7 +143,7 @@ test('a pod goes ContainerCreating → Running → Ready on the delays, with an 
   // a second pod on the node gets the next address
   const other = { ...pending(), metadata: { ...pending().metadata, name: 'q', uid: 'qu' } };
   let q: KubeObject = other;
-  for (const t of [T0, T0 + 500]) q = sync(q, t, 'default/q').actions.filter((a) => a.kind === 'patch').reduce(apply, q);
+  for (const t of [T0, T0 + 500]) q = sync(q, t, 'default/q').actions.filter((a) => a.kind === 'update').reduce(apply, q);
   assert.equal(status(q).podIP, '10.244.1.3');
   assert.equal(w.runtime('n1')!.podUids().length, 2);
   // a pod on a stopped node is left alone
