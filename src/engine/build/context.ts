@@ -192,7 +192,15 @@ export class SourceRoot {
 
   private infoAt(rel: string, abs: string, skip?: (rel: string) => boolean): SourceInfo {
     const tree = this.tree();
-    const st = tree.lstat(abs)!;
+    let st = tree.lstat(abs)!;
+    if (st.type === 'symlink') {
+      // a wildcard's match that is a symlink is followed, inside the root (FollowSymlinkInScope)
+      const target = this.resolveInScope(rel);
+      const tst = target === undefined ? undefined : tree.lstat(target);
+      if (!target || !tst) throw this.notFound(rel);
+      abs = target;
+      st = tst;
+    }
     if (st.type === 'directory') {
       const entries: FileEntry[] = [];
       walk(tree, abs, '', entries, skip && ((r) => skip(rel ? `${rel}/${r}` : r)));

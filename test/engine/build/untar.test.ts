@@ -106,3 +106,19 @@ test('BuildContext: a gzip context is read in process; the Dockerfile without un
   await assert.rejects(BuildContext.fromTar(Readable.from([Buffer.from('not a tar at all'.repeat(40))]), tmp), /Error processing tar file\(exit status 1\)/);
   ctx.close();
 });
+
+test('a wildcard match that is a symlink is followed inside the context, never out of it, indexed or unpacked', async (t) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'berth-ctx-'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  const ctx = await BuildContext.fromTar(
+    Readable.from([await tarOf([{ name: 'a.txt', body: 'alpha' }, { name: 'l.txt', type: 'symlink', linkname: 'a.txt' }, { name: 'out.txt', type: 'symlink', linkname: '/etc/hostname' }])]),
+    tmp,
+  );
+  for (const phase of ['indexed', 'unpacked']) {
+    if (phase === 'unpacked') await ctx.materialize();
+    const [l] = ctx.source.resolve('l*.txt');
+    assert.deepEqual([l!.isDir, l!.entries.map((e) => [e.type, e.checksum])], [false, [['file', sha('alpha')]]], phase);
+    assert.throws(() => ctx.source.resolve('out*.txt'), /file not found in build context/, phase);
+  }
+  ctx.close();
+});
