@@ -220,10 +220,17 @@ export function reconcileSimNode(o: SimNodeObservation, now: Instant): Decision 
 
 type PodObj = KubeObject & Pod;
 
+/** The run time a pod's annotations ask for (sim.berth.dev/run-seconds), if any. */
+export function annotatedRunMs(annotations: Record<string, string> | undefined): number | undefined {
+  const v = annotations?.[ANNOTATION_RUN_SECONDS];
+  const a = Number(v);
+  return v !== undefined && Number.isFinite(a) && a >= 0 ? a * 1000 : undefined;
+}
+
 /** How long this pod's containers run before exiting, if they do. */
 export function runTimeMs(pod: PodObj, t: SimTiming): number | undefined {
-  const a = Number(pod.metadata.annotations?.[ANNOTATION_RUN_SECONDS]);
-  if (pod.metadata.annotations?.[ANNOTATION_RUN_SECONDS] !== undefined && Number.isFinite(a) && a >= 0) return a * 1000;
+  const asked = annotatedRunMs(pod.metadata.annotations);
+  if (asked !== undefined) return asked;
   const policy = pod.spec?.restartPolicy ?? 'Always';
   return policy === 'Always' ? undefined : t.runMs;
 }
@@ -233,8 +240,8 @@ export function readinessFails(pod: PodObj): boolean {
   return pod.metadata.annotations?.[ANNOTATION_READY] === 'false';
 }
 
-/** The code this pod's containers exit with. */
-export function simExitCode(pod: PodObj): number {
-  const v = Number(pod.metadata.annotations?.[ANNOTATION_EXIT_CODE] ?? 0);
+/** The code a pod's containers exit with (sim.berth.dev/exit-code; 0 when absent). */
+export function simExitCode(annotations: Record<string, string> | undefined): number {
+  const v = Number(annotations?.[ANNOTATION_EXIT_CODE] ?? 0);
   return Number.isInteger(v) ? v : 1;
 }

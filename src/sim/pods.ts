@@ -11,7 +11,7 @@ import type { Instant, KubeObject } from '../model/object.js';
 import type { Action, Decision } from '../controllers/runtime.js';
 import { containerHash, podLabels, sandboxConfig } from '../kubelet/container-config.js';
 import { ANNOTATION_CONTAINER_HASH, ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME, RuntimeError, type ContainerConfig } from '../kubelet/runtime.js';
-import { statusChanged, syncPod, type BackoffEntry, type ObservedContainer, type PodObj, type ProbeState, type SyncAction } from '../kubelet/sync.js';
+import { isSidecar, statusChanged, syncPod, type BackoffEntry, type ObservedContainer, type PodObj, type ProbeState, type SyncAction } from '../kubelet/sync.js';
 import { SimRuntime, type SimProgram } from './runtime.js';
 import { readinessFails, runTimeMs, simExitCode, type SimNodeSpec, type SimTiming } from './kubelet.js';
 
@@ -42,9 +42,9 @@ const SIM_READINESS = { exec: { command: ['sim-ready'] } };
 
 /** What a container of this pod runs on a simulated node. */
 export function simProgram(pod: PodObj, kind: 'init' | 'app', c: PodContainer, t: SimTiming): SimProgram {
-  if (kind === 'init') return c.restartPolicy === 'Always' ? { exitCode: 0 } : { runMs: 0, exitCode: 0 };
+  if (kind === 'init') return isSidecar(c) ? { exitCode: 0 } : { runMs: 0, exitCode: 0 };
   const run = runTimeMs(pod, t);
-  return { ...(run !== undefined ? { runMs: run } : {}), exitCode: simExitCode(pod) };
+  return { ...(run !== undefined ? { runMs: run } : {}), exitCode: simExitCode(pod.metadata.annotations) };
 }
 
 /**

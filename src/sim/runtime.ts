@@ -19,7 +19,7 @@ import type {
 import { LABEL_CONTAINER_KIND, LABEL_POD_UID, ANNOTATION_CONTAINER_HASH, RuntimeError } from '../kubelet/runtime.js';
 import type { ObservedContainer, ObservedSandbox } from '../kubelet/sync.js';
 import type { Instant } from '../model/object.js';
-import { ANNOTATION_EXIT_CODE, ANNOTATION_RUN_SECONDS } from './kubelet.js';
+import { annotatedRunMs, simExitCode } from './kubelet.js';
 
 /** What a simulated container does once started. */
 export interface SimProgram {
@@ -99,9 +99,8 @@ export interface SimRuntimeOptions {
  */
 export function annotationProgram(sandbox: PodSandboxConfig, config: ContainerConfig): SimProgram {
   if (config.labels[LABEL_CONTAINER_KIND] === 'init') return { runMs: 0, exitCode: 0 };
-  const run = Number(sandbox.annotations[ANNOTATION_RUN_SECONDS]);
-  const code = Number(sandbox.annotations[ANNOTATION_EXIT_CODE] ?? 0);
-  return { ...(Number.isFinite(run) && run >= 0 && sandbox.annotations[ANNOTATION_RUN_SECONDS] !== undefined ? { runMs: run * 1000 } : {}), exitCode: Number.isInteger(code) ? code : 1 };
+  const run = annotatedRunMs(sandbox.annotations);
+  return { ...(run !== undefined ? { runMs: run } : {}), exitCode: simExitCode(sandbox.annotations) };
 }
 
 export class SimRuntime implements Runtime {

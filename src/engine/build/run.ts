@@ -40,7 +40,7 @@ export async function mountChain(layers: LayerStore, chainID: string | undefined
 }
 
 // runc makes these mount points when the image lacks them; they are not the step's changes
-const MOUNT_STUBS = ['proc', 'sys', 'dev'];
+const RUNC_MOUNT_POINTS = ['proc', 'sys', 'dev'];
 
 /** Runs the step; resolves with the process's exit code. The upper directory is `dir/upper`. */
 export async function runStep(runc: Runc, layers: LayerStore, s: RunStep, empty: string): Promise<number> {
@@ -79,9 +79,9 @@ export async function runStep(runc: Runc, layers: LayerStore, s: RunStep, empty:
     child.on('close', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
   });
   await run(runc.binary, ['--root', runc.root, 'delete', '--force', s.id]);
-  for (const stub of MOUNT_STUBS) {
-    const p = join(upper, stub);
-    const inLower = lower.some((l) => existsSync(join(l, stub)));
+  for (const point of RUNC_MOUNT_POINTS) {
+    const p = join(upper, point);
+    const inLower = lower.some((l) => existsSync(join(l, point)));
     if (!inLower && existsSync(p) && readdirSync(p).length === 0) rmdirSync(p);
   }
   return code;

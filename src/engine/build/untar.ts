@@ -49,8 +49,8 @@ interface Member {
   stream: NodeJS.EventEmitter & { resume(): unknown };
   /** on to the next member (once this one's content has been read) */
   next: () => void;
-  /** ignores the content and goes on */
-  skip: () => void;
+  /** reads past the content unused and goes on */
+  drain: () => void;
   fail: (e: unknown) => void;
 }
 
@@ -66,8 +66,8 @@ function eachMember(extract: tar.Extract, root: string, each: (m: Member) => voi
       };
       try {
         const rel = memberPath(h.name);
-        const skip = () => void stream.on('end', next).resume();
-        each({ h, rel, abs: rel === undefined ? root : join(root, rel), mode: (h.mode ?? 0o644) & 0o7777, mtime: h.mtime ?? new Date(), stream, next, skip, fail });
+        const drain = () => void stream.on('end', next).resume();
+        each({ h, rel, abs: rel === undefined ? root : join(root, rel), mode: (h.mode ?? 0o644) & 0o7777, mtime: h.mtime ?? new Date(), stream, next, drain, fail });
       } catch (e) {
         fail(e);
       }
@@ -117,14 +117,14 @@ export async function unpackTar(src: Readable, dir: string): Promise<Map<string,
         made.add(abs);
       }
       dirs.push({ path: abs, mode, mtime });
-      return m.skip();
+      return m.drain();
     }
     if (rel === undefined) throw new UntarError(`${h.name}: Cannot open: Is a directory`);
     parentOf(abs, h.name);
     clear(abs);
     if (h.type === 'symlink') {
       symlinkSync(h.linkname ?? '', abs);
-      return m.skip();
+      return m.drain();
     }
     if (h.type === 'link') {
       const target = memberPath(h.linkname ?? '');
@@ -133,10 +133,10 @@ export async function unpackTar(src: Readable, dir: string): Promise<Map<string,
       linkSync(targetAbs, abs);
       const known = files.get(targetAbs);
       if (known) files.set(abs, known);
-      return m.skip();
+      return m.drain();
     }
     // devices, fifos: nothing a COPY of a build context can carry
-    if (h.type !== 'file' && h.type !== 'contiguous-file') return m.skip();
+    if (h.type !== 'file' && h.type !== 'contiguous-file') return m.drain();
     const fd = openSync(abs, 'w', 0o600);
     const hash = createHash('sha256');
     let size = 0;
@@ -312,21 +312,21 @@ export async function indexTar(src: Readable, root: string, opts: { readableByte
     const { h, rel, abs, mode, mtime, stream } = m;
     if (h.type === 'directory') {
       index.set(abs, { type: 'directory', mode, size: 0, mtime }, h.name);
-      return m.skip();
+      return m.drain();
     }
     if (rel === undefined) throw new UntarError(`${h.name}: Cannot open: Is a directory`);
     if (h.type === 'symlink') {
       index.set(abs, { type: 'symlink', mode: 0o777, size: 0, mtime, linkname: h.linkname ?? '' }, h.name);
-      return m.skip();
+      return m.drain();
     }
     if (h.type === 'link') {
       const target = memberPath(h.linkname ?? '');
       const t = target === undefined ? undefined : index.get(join(root, target));
       if (!t || t.type !== 'file') throw new UntarError(`${h.name}: Cannot hard link to '${h.linkname ?? ''}': No such file or directory`);
       index.set(abs, { ...t }, h.name);
-      return m.skip();
+      return m.drain();
     }
-    if (h.type !== 'file' && h.type !== 'contiguous-file') return m.skip();
+    if (h.type !== 'file' && h.type !== 'contiguous-file') return m.drain();
     const hash = createHash('sha256');
     const keep = (h.size ?? 0) <= opts.readableBytes;
     const parts: Buffer[] = [];
