@@ -209,13 +209,15 @@ export const bySizeOlder = (a: ReplicaSetObject, b: ReplicaSetObject) => replica
 
 /** EqualIgnoreHash: templates equal once the pod-template-hash label is set aside. */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
+  // Copies only the path to the labels: templates are compared on every sync.
   const strip = (t: PodTemplateSpec | undefined) => {
-    const c = deepClone(t ?? {}) as { metadata?: { labels?: Record<string, string> | null } };
-    if (c.metadata?.labels) {
-      delete c.metadata.labels[DEFAULT_UNIQUE_LABEL];
-      if (Object.keys(c.metadata.labels).length === 0) delete c.metadata.labels;
-    }
-    return c;
+    const c = (t ?? {}) as { metadata?: { labels?: Record<string, string> | null } };
+    if (!c.metadata?.labels) return c;
+    const labels: Record<string, string> = { ...c.metadata.labels };
+    delete labels[DEFAULT_UNIQUE_LABEL];
+    const metadata = { ...c.metadata, labels };
+    if (Object.keys(labels).length === 0) delete (metadata as { labels?: unknown }).labels;
+    return { ...c, metadata };
   };
   return deepEqual(strip(a), strip(b));
 }

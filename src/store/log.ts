@@ -87,6 +87,11 @@ export interface LogStoreOptions {
    * commit (one fsync) acknowledges them all. Each is still checked in order and fails alone.
    */
   groupCommit?: boolean;
+  /**
+   * The frozen object a row reads back as, when the caller already has it (the model checker
+   * opens a store per state over rows it has parsed before); otherwise the row is parsed.
+   */
+  parsed?: (row: LogRow) => KubeObject;
 }
 
 export class LogStore implements ObjectStore {
@@ -102,7 +107,8 @@ export class LogStore implements ObjectStore {
   private committing?: Promise<void>;
 
   constructor(private readonly log: RevisionLog, private readonly opts: LogStoreOptions = {}) {
-    for (const row of log.range('', undefined, log.head(), 0)) this.live.set(row.key, { revision: row.revision, object: freeze(stamp(row.value, row.revision)) });
+    const parse = opts.parsed ?? ((row: LogRow) => freeze(stamp(row.value, row.revision)));
+    for (const row of log.range('', undefined, log.head(), 0)) this.live.set(row.key, { revision: row.revision, object: parse(row) });
   }
 
   async revision(): Promise<number> {

@@ -21,6 +21,7 @@
 // renumbering applied to resourceVersions in in-flight actions; one no longer live can never match
 // again and becomes "stale"), the in-flight lists, the flags. The uid counter is left out: states
 // equal but for which uids future objects will get behave alike.
+import { createHash } from 'node:crypto';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { R, type ResourceRef } from '../model/api.js';
 import { rfc3339, type Instant, type KubeObject } from '../model/object.js';
@@ -29,6 +30,7 @@ import { StatusError } from '../model/status.js';
 import { compareKeys } from '../store/keys.js';
 import { LogStore, type LogEntry, type LogRow, type RevisionLog } from '../store/log.js';
 import type { ListOptions, ListResult, ObjectStore, Watch, WatchHandlers } from '../store/types.js';
+import { freeze } from '../store/fanout.js';
 import { createRest } from '../apiserver/server.js';
 import { LocalClient } from '../apiserver/local-client.js';
 import type { Action, Controller, Decision, Located } from '../controllers/runtime.js';
@@ -279,9 +281,22 @@ export class ClusterModel implements Model<ClusterModelState> {
 
   // ---- the API over a state --------------------------------------------------------------------
 
+  /** Rows are shared by every state that holds them, so each is parsed once. */
+  private readonly parsedRows = new WeakMap<LogRow, KubeObject>();
+
+  private rowObject(row: LogRow): KubeObject {
+    let o = this.parsedRows.get(row);
+    if (!o) {
+      o = JSON.parse(row.value) as KubeObject;
+      o.metadata.resourceVersion = String(row.revision);
+      this.parsedRows.set(row, freeze(o));
+    }
+    return o;
+  }
+
   private load(s: ClusterModelState): StateLog {
     const log = new StateLog(new Map(s.rows), s.head);
-    this.store.target = new LogStore(log);
+    this.store.target = new LogStore(log, { parsed: (row) => this.rowObject(row) });
     this.uid = s.uid;
     return log;
   }
@@ -296,9 +311,7 @@ export class ClusterModel implements Model<ClusterModelState> {
       const i = row.key.indexOf('/', row.key.indexOf('/', 1) + 1);
       const resource = this.refs.get(row.key.slice(0, i + 1));
       if (!resource) continue;
-      const object = JSON.parse(row.value) as KubeObject;
-      object.metadata.resourceVersion = String(row.revision);
-      out.push({ resource, object });
+      out.push({ resource, object: this.rowObject(row) });
     }
     return out;
   }
@@ -447,15 +460,47 @@ export class ClusterModel implements Model<ClusterModelState> {
   hash(s: ClusterModelState): string {
     const rows = [...s.rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const rank = new Map([...rows].sort((a, b) => a.revision - b.revision).map((r, i) => [String(r.revision), String(i + 1)]));
-    const parts = rows.map((r) => `${r.key}@${rank.get(String(r.revision))}=${r.value}`);
+    const parts = rows.map((r) => `${r.key}@${rank.get(String(r.revision))}=${this.rowDigest(r)}`);
     for (const c of Object.keys(s.inflight).sort()) {
       const f = s.inflight[c];
       if (!f) continue;
-      const json = JSON.stringify({ c, k: f.key, a: f.actions.map(({ onError: _, ...a }) => a) }).replace(/"resourceVersion":"(\d+)"/g, (_m, rv: string) => `"resourceVersion":"${rank.get(rv) ?? 'stale'}"`);
-      parts.push(json);
+      const acts = f.actions.map((a) => {
+        const { digest, revisions } = this.actionDigest(a);
+        return `${digest}[${revisions.map((rv) => rank.get(rv) ?? 'stale').join(',')}]`;
+      });
+      parts.push(`${c} ${f.key}: ${acts.join(' ')}`);
     }
     parts.push(`done=${s.done.join(',')};faults=${s.faults}`);
     return parts.join('\n');
+  }
+
+  /**
+   * A row's value by its digest, taken once per row: the canonical form stays short, so states
+   * are compared and kept by a few hundred bytes rather than every object's JSON.
+   */
+  private readonly digests = new WeakMap<LogRow, string>();
+
+  /** An action as the digest of its JSON with the resourceVersions it names taken out (they are renumbered per state). */
+  private readonly actionDigests = new WeakMap<Action, { digest: string; revisions: string[] }>();
+
+  private actionDigest(a: Action): { digest: string; revisions: string[] } {
+    let d = this.actionDigests.get(a);
+    if (!d) {
+      const { onError: _, ...plain } = a;
+      const revisions: string[] = [];
+      const json = JSON.stringify(plain).replace(/"resourceVersion":"(\d+)"/g, (_m, rv: string) => {
+        revisions.push(rv);
+        return '"resourceVersion":?';
+      });
+      this.actionDigests.set(a, (d = { digest: createHash('sha256').update(json).digest('base64'), revisions }));
+    }
+    return d;
+  }
+
+  private rowDigest(r: LogRow): string {
+    let d = this.digests.get(r);
+    if (d === undefined) this.digests.set(r, (d = createHash('sha256').update(r.value).digest('base64')));
+    return d;
   }
 
   describe(s: ClusterModelState): string {
