@@ -105,7 +105,7 @@ export function requirementMatches(r: Requirement, labels: Labels | undefined): 
     case 'in':
     case '=':
     case '==':
-      return has && r.values.includes(val!);
+      return has && (r.values.length === 1 ? r.values[0] === val : r.values.includes(val!));
     case 'notin':
     case '!=':
       return !has || !r.values.includes(val!);
@@ -126,7 +126,10 @@ export function requirementMatches(r: Requirement, labels: Labels | undefined): 
 
 export function matches(selector: Selector, labels: Labels | undefined): boolean {
   if (selector.nothing) return false;
-  return selector.requirements.every((r) => requirementMatches(r, labels));
+  // A plain loop: controllers match every pod of a set against it on every sync.
+  const reqs = selector.requirements;
+  for (let i = 0; i < reqs.length; i++) if (!requirementMatches(reqs[i]!, labels)) return false;
+  return true;
 }
 
 /** True when the selector does not restrict the selection (nothing is not empty). */
