@@ -16,6 +16,8 @@ import { endpointsController } from './endpoints.js';
 import { endpointSliceController } from './endpointslice.js';
 import { serviceAccountController } from './serviceaccount.js';
 import { localPathController, type LocalPathOptions } from './localpath.js';
+import { csrApprovingController, csrSigningController, CSR_SIGNING_EXECUTOR } from './certificates.js';
+import { loadAuthority, signingExecutor, type CertificateAuthority } from './authority.js';
 
 /** Every stored resource once (a second version of the same objects, like events.k8s.io, is left out). */
 export function storedResources(registry: Registry): { resource: ResourceRef; namespaced: boolean }[] {
@@ -30,6 +32,14 @@ export interface ControllerManagerConfig {
   nodeLifecycle?: NodeLifecycleOptions;
   /** The local-path provisioner's volume root and node (default: /var/lib/berth/local-path). */
   localPath?: LocalPathOptions;
+  /**
+   * The CSR signer (csrsigning) with the cluster CA (kube-controller-manager's
+   * --cluster-signing-cert-file/-key-file and --cluster-signing-duration). Absent (tests, the
+   * simulator, a server without a CA): no certificates are issued.
+   */
+  csrSigning?: { ca: CertificateAuthority; durationMs?: number };
+  /** Berth's approver of kubelet serving certificates (certificates.ts); off unless asked for. */
+  csrApproving?: boolean;
 }
 
 /** Every controller of the controller manager, as it builds them (the simulator runs the same list). */
@@ -51,11 +61,14 @@ export function managerControllers(registry: Registry, config: ControllerManager
     nodeLifecycleController(config.nodeLifecycle),
     taintEvictionController(),
     localPathController(config.localPath ?? { baseDir: '/var/lib/berth/local-path' }),
+    ...(config.csrApproving ? [csrApprovingController()] : []),
+    ...(config.csrSigning ? [csrSigningController({ caNotAfter: loadAuthority(config.csrSigning.ca).notAfter, ...(config.csrSigning.durationMs ? { durationMs: config.csrSigning.durationMs } : {}) })] : []),
   ] as Controller<unknown>[];
 }
 
 export function startControllerManager(client: ApiClient, opts: RunnerOptions = {}, config: ControllerManagerConfig = {}): { runner: ControllerRunner; ready: Promise<void>; stop(): void } {
-  const runner = new ControllerRunner(client, new SharedInformers(client), opts);
+  const executors = { ...opts.executors, ...(config.csrSigning ? { [CSR_SIGNING_EXECUTOR]: signingExecutor(loadAuthority(config.csrSigning.ca)) } : {}) };
+  const runner = new ControllerRunner(client, new SharedInformers(client), { ...opts, executors });
   for (const c of managerControllers(new Registry(), config)) runner.add(c);
   const ready = runner.start();
   return { runner, ready, stop: () => runner.stop() };
