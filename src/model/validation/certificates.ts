@@ -28,7 +28,8 @@ const TRUE_ONLY = new Set<string>([CSR_CONDITIONS.approved, CSR_CONDITIONS.denie
 /** A []byte field as the API carries it (base64); undefined when it is not valid base64. */
 export function bytesField(v: unknown): Buffer | undefined {
   if (v === undefined || v === null) return Buffer.alloc(0);
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 === 1) return undefined;
+  // encoding/json decodes []byte with base64.StdEncoding: padded, whole quanta
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) return undefined;
   return Buffer.from(v, 'base64');
 }
 
