@@ -11,13 +11,13 @@ import type { ObjectStore } from '../store/types.js';
 import { StoreError, objectKey, resourcePrefix } from '../store/types.js';
 import * as mm from './metamodel.js';
 import * as strategy from './strategy.js';
+import * as csr from './certificates.js';
 import {
   CONTINUE_EXPIRED, decodeContinue, encodeContinue, parseResourceVersion,
   type DeleteOptions, type ListOptions, type WriteOptions,
 } from './options.js';
 import { toStored, fromStored, storageOf } from '../model/conversion.js';
 import type { Admission } from './admission.js';
-import * as csr from './certificates.js';
 
 export interface Clock {
   now(): Instant;

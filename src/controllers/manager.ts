@@ -2,6 +2,8 @@
 import type { ApiClient, ResourceRef } from '../model/api.js';
 import { Registry } from '../model/registry.js';
 import { ControllerRunner, SharedInformers, type Controller, type RunnerOptions } from './runtime.js';
+import { csrApprovingController, csrSigningController, CSR_SIGNING_EXECUTOR } from './certificates.js';
+import { loadAuthority, signingExecutor, type CertificateAuthority } from './authority.js';
 import { namespaceController } from './namespace.js';
 import { garbageCollector } from './gc.js';
 import { replicaSetController } from './replicaset.js';
@@ -16,8 +18,6 @@ import { endpointsController } from './endpoints.js';
 import { endpointSliceController } from './endpointslice.js';
 import { serviceAccountController } from './serviceaccount.js';
 import { localPathController, type LocalPathOptions } from './localpath.js';
-import { csrApprovingController, csrSigningController, CSR_SIGNING_EXECUTOR } from './certificates.js';
-import { loadAuthority, signingExecutor, type CertificateAuthority } from './authority.js';
 
 /** Every stored resource once (a second version of the same objects, like events.k8s.io, is left out). */
 export function storedResources(registry: Registry): { resource: ResourceRef; namespaced: boolean }[] {
@@ -29,9 +29,6 @@ export function storedResources(registry: Registry): { resource: ResourceRef; na
 
 /** Settings of individual controllers (kube-controller-manager's flags). */
 export interface ControllerManagerConfig {
-  nodeLifecycle?: NodeLifecycleOptions;
-  /** The local-path provisioner's volume root and node (default: /var/lib/berth/local-path). */
-  localPath?: LocalPathOptions;
   /**
    * The CSR signer (csrsigning) with the cluster CA (kube-controller-manager's
    * --cluster-signing-cert-file/-key-file and --cluster-signing-duration). Absent (tests, the
@@ -40,12 +37,17 @@ export interface ControllerManagerConfig {
   csrSigning?: { ca: CertificateAuthority; durationMs?: number };
   /** Berth's approver of kubelet serving certificates (certificates.ts); off unless asked for. */
   csrApproving?: boolean;
+  nodeLifecycle?: NodeLifecycleOptions;
+  /** The local-path provisioner's volume root and node (default: /var/lib/berth/local-path). */
+  localPath?: LocalPathOptions;
 }
 
 /** Every controller of the controller manager, as it builds them (the simulator runs the same list). */
 export function managerControllers(registry: Registry, config: ControllerManagerConfig = {}): Controller<unknown>[] {
   const resources = storedResources(registry);
   return [
+    ...(config.csrApproving ? [csrApprovingController()] : []),
+    ...(config.csrSigning ? [csrSigningController({ caNotAfter: loadAuthority(config.csrSigning.ca).notAfter, ...(config.csrSigning.durationMs ? { durationMs: config.csrSigning.durationMs } : {}) })] : []),
     namespaceController(resources.filter((r) => r.namespaced).map((r) => r.resource)),
     garbageCollector(registry, resources.map((r) => r.resource)),
     replicaSetController(),
@@ -61,8 +63,6 @@ export function managerControllers(registry: Registry, config: ControllerManager
     nodeLifecycleController(config.nodeLifecycle),
     taintEvictionController(),
     localPathController(config.localPath ?? { baseDir: '/var/lib/berth/local-path' }),
-    ...(config.csrApproving ? [csrApprovingController()] : []),
-    ...(config.csrSigning ? [csrSigningController({ caNotAfter: loadAuthority(config.csrSigning.ca).notAfter, ...(config.csrSigning.durationMs ? { durationMs: config.csrSigning.durationMs } : {}) })] : []),
   ] as Controller<unknown>[];
 }
 
