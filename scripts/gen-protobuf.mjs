@@ -52,6 +52,7 @@ const SPECIAL = {
   [`${META}.Verbs`]: 'items',
   'k8s.io.api.authentication.v1.ExtraValue': 'items',
   'k8s.io.api.authorization.v1.ExtraValue': 'items',
+  'k8s.io.api.certificates.v1.ExtraValue': 'items',
   'k8s.io.apimachinery.pkg.util.intstr.IntOrString': 'intOrString',
   'k8s.io.apimachinery.pkg.runtime.RawExtension': 'rawJSON',
   [`${EXT}.JSON`]: 'rawJSON',

@@ -215,6 +215,12 @@ export const FIELD_FACTS = {
   [RBAC + 'RoleBinding']: { roleRef: V },
   [RBAC + 'ClusterRoleBinding']: { roleRef: V },
 
+  // ---- certificates/v1 (request and certificate are []byte: +listType=atomic is on them upstream, but
+  // the schema is a string, so it carries none)
+  ['io.k8s.api.certificates.v1.CertificateSigningRequest']: { spec: V, status: V },
+  ['io.k8s.api.certificates.v1.CertificateSigningRequestSpec']: { usages: atomic, groups: atomic },
+  ['io.k8s.api.certificates.v1.CertificateSigningRequestStatus']: { conditions: map('type') },
+
   // ---- apiextensions/v1
   [EXT + 'CustomResourceDefinitionSpec']: { names: V },
   [EXT + 'CustomResourceDefinitionStatus']: { acceptedNames: V, conditions: map('type') },

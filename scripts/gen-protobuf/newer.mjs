@@ -242,6 +242,24 @@ export const ADDITIONS = {
     message ResourceAttributes { optional FieldSelectorAttributes fieldSelector = 8; optional LabelSelectorAttributes labelSelector = 9; }
   `,
 
+  'k8s.io.api.certificates.v1': `
+    message CertificateSigningRequest {
+      optional meta.ObjectMeta metadata = 1 [go=ObjectMeta]; optional CertificateSigningRequestSpec spec = 2;
+      optional CertificateSigningRequestStatus status = 3;
+    }
+    message CertificateSigningRequestCondition {
+      optional string type = 1; optional string status = 6; optional string reason = 2 [oe]; optional string message = 3 [oe];
+      optional meta.Time lastUpdateTime = 4; optional meta.Time lastTransitionTime = 5;
+    }
+    message CertificateSigningRequestList { optional meta.ListMeta metadata = 1 [go=ListMeta]; repeated CertificateSigningRequest items = 2; }
+    message CertificateSigningRequestSpec {
+      optional bytes request = 1; optional string signerName = 7; optional int32 expirationSeconds = 8; repeated string usages = 5;
+      optional string username = 2 [oe]; optional string uid = 3 [oe, go=UID]; repeated string groups = 4; map<string, ExtraValue> extra = 6;
+    }
+    message CertificateSigningRequestStatus { repeated CertificateSigningRequestCondition conditions = 1; optional bytes certificate = 2 [oe]; }
+    message ExtraValue { repeated string items = 1; }
+  `,
+
   'k8s.io.api.coordination.v1': `
     message LeaseSpec { optional string strategy = 6; optional string preferredHolder = 7; }
   `,

@@ -16,7 +16,9 @@ import { startWatch, type WatchEvent, type WatchTiming, defaultWatchTiming } fro
 
 export interface UserInfo {
   username: string;
+  uid?: string;
   groups: string[];
+  extra?: Record<string, string[]>;
 }
 
 export interface ApiRequest {
@@ -175,7 +177,7 @@ export class ApiHandler {
         return this.watch(t, ns, req, rendering);
       case 'create': {
         if (r.name !== undefined) throw errors.methodNotSupported({ group: t.group, name: t.plural }, 'create');
-        const w = await rest.create(t, ns, body(), writeOptions(q));
+        const w = await rest.create(t, ns, body(), { ...writeOptions(q), ...(req.user ? { user: req.user } : {}) });
         return out(201, w.object, w.warnings);
       }
       case 'update': {

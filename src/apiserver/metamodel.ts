@@ -4,7 +4,7 @@ import type { KubeObject, Instant } from '../model/object.js';
 import type { ResourceType } from '../model/registry.js';
 import type { FieldError } from '../model/field.js';
 import { applyDefaults, prepareForCreate as prepareNew } from '../model/defaults/index.js';
-import { validateCreate, validateUpdate, validateStatusUpdate } from '../model/validation/index.js';
+import { validateCreate, validateUpdate, validateStatusUpdate, validateSubresourceUpdate } from '../model/validation/index.js';
 import { applyPatch } from '../model/patch/index.js';
 import { patchSchemaFor, pruneUnknownFields, unknownFields as schemaUnknownFields } from '../model/openapi/index.js';
 import { matches, parseSelector, SelectorError, type Selector } from '../model/labels.js';
@@ -31,6 +31,10 @@ export function validateChange(t: ResourceType, obj: KubeObject, old: KubeObject
 
 export function validateStatusChange(t: ResourceType, obj: KubeObject, old: KubeObject): FieldError[] {
   return validateStatusUpdate(t.group, t.kind, obj, old);
+}
+
+export function validateSubresourceChange(t: ResourceType, sub: string, obj: KubeObject, old: KubeObject): FieldError[] {
+  return validateSubresourceUpdate(t.group, t.kind, sub, obj, old);
 }
 
 /** Applies a PATCH body (raw bytes, decoded by the patch module as upstream's decoder would). */

@@ -4,6 +4,7 @@ import { errors } from '../model/status.js';
 import { FieldPath, fieldErrors, aggregate } from '../model/field.js';
 import type { KubeObject } from '../model/object.js';
 import type { ListOptions as ApiListOptions } from '../model/api.js';
+import type { UserInfo } from './handler.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -11,6 +12,8 @@ export interface WriteOptions {
   dryRun: boolean;
   fieldManager?: string;
   fieldValidation: FieldValidation;
+  /** Who asks (a create records it where the kind keeps its requestor: a CSR's spec.username). */
+  user?: UserInfo;
 }
 
 /** A list's or watch's query parameters: the API's list options plus the watch-only ones. */

@@ -11,6 +11,7 @@ import type { ObjectStore } from '../store/types.js';
 import { StoreError, objectKey, resourcePrefix } from '../store/types.js';
 import * as mm from './metamodel.js';
 import * as strategy from './strategy.js';
+import * as csr from './certificates.js';
 import {
   CONTINUE_EXPIRED, decodeContinue, encodeContinue, parseResourceVersion,
   type DeleteOptions, type ListOptions, type WriteOptions,
@@ -171,6 +172,10 @@ export class Rest {
     delete meta.managedFields;
     mm.defaults(t, obj);
     mm.prepareForCreate(t, obj, meta.uid, this.deps.clock.now());
+    if (csr.isCSR(t)) {
+      csr.checkEncoding(t, obj);
+      csr.prepareForCreate(obj, opts.user);
+    }
     await this.deps.admission.admitCreate(t, obj, opts.dryRun);
     try {
       this.check(t, obj, mm.validateNew(t, obj));
@@ -360,7 +365,8 @@ export class Rest {
         next.metadata.resourceVersion = given.metadata.resourceVersion ?? old.metadata.resourceVersion;
         return next;
       }
-      const next = strategy.prepareForStatusUpdate(t, given, old);
+      if (csr.isCSR(t)) csr.checkEncoding(t, given);
+      const next = csr.isCSR(t) ? csr.prepareForSubresource(sub as 'status' | 'approval', given, old, this.now()) : strategy.prepareForStatusUpdate(t, given, old);
       next.metadata.resourceVersion = given.metadata.resourceVersion ?? old.metadata.resourceVersion;
       return next;
     }, undefined, true, (next, old) => {
@@ -371,6 +377,7 @@ export class Rest {
         }
         return mm.validateChange(t, next, old);
       }
+      if (sub === 'approval') return mm.validateSubresourceChange(t, sub, next, old);
       return sub === 'status' ? mm.validateStatusChange(t, next, old) : mm.validateChange(t, next, old);
     });
     void precondition;
@@ -412,7 +419,7 @@ export class Rest {
 
   private subresource(t: ResourceType, sub: string, verb: string): void {
     const s = t.subresources.find((x) => x.name === sub);
-    if (!s || !['status', 'scale', 'finalize', 'binding'].includes(sub)) throw errors.pathNotFound();
+    if (!s || !['status', 'scale', 'finalize', 'binding', 'approval'].includes(sub)) throw errors.pathNotFound();
     if (!s.verbs.includes(verb)) throw errors.methodNotSupported(groupResource(t), verb);
   }
 

@@ -46,6 +46,8 @@ export function prepareForUpdate(t: ResourceType, obj: KubeObject, old: KubeObje
   }
   if (obj.metadata.generation === undefined) delete obj.metadata.generation;
   if (key(t) === 'apps/DaemonSet') bumpTemplateGeneration(obj, old);
+  // a CertificateSigningRequest changes only through its subresources, apart from metadata
+  if (key(t) === 'certificates.k8s.io/CertificateSigningRequest') obj.spec = old.spec;
 }
 
 /**

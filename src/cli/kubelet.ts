@@ -1,7 +1,9 @@
 // `berth kubelet --kubeconfig F --data-dir D [--node-name N]`: this machine as a node of a
 // cluster, its pods run by berth's container engine in the same process (engine data under
 // D/engine, the kubelet's pod directories under D/kubelet). `berth server --kubelet` starts the
-// same thing beside the API server.
+// same thing beside the API server. Its HTTPS server (logs, exec, attach, port-forward) serves a
+// certificate signed by the cluster CA: made locally when the CA's key is in D/pki (berth server
+// --kubelet, berth up), otherwise asked for through a CertificateSigningRequest (serverTLSBootstrap).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +19,7 @@ import { R } from '../model/api.js';
 import { StatusError } from '../model/status.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { kubeletServingCert } from '../apiserver/pki.js';
+import { ServingCertificateManager } from '../kubelet/certificate.js';
 import { CommandError, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 import { runUntilSignal } from './server.js';
 
@@ -43,7 +46,11 @@ export interface RunningKubelet {
 export async function startKubelet(
   client: ApiClient,
   dataDir: string,
-  opts: { nodeName?: string; nodeIP?: string; clusterDNS?: string[]; port?: number; engineSocket?: string } = {},
+  opts: {
+    nodeName?: string; nodeIP?: string; clusterDNS?: string[]; port?: number; engineSocket?: string;
+    /** The CA that signs the API server's client certificate, when DIR/pki has none (the kubeconfig's). */
+    clientCA?: string;
+  } = {},
 ): Promise<RunningKubelet> {
   if (process.getuid?.() !== 0) throw new CommandError('the kubelet must run as root (runc, overlayfs mounts and network namespaces need it)');
   const engine = await Engine.open({ dataDir: join(dataDir, 'engine') });
@@ -63,9 +70,9 @@ export async function startKubelet(
     ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
     log: (m) => process.stderr.write(`berth: ${m}\n`),
   });
-  let server: RunningKubeletServer | undefined;
+  let server: Streaming | undefined;
   try {
-    server = await startStreaming(client, runtime, kubelet, dataDir, opts.port ?? KUBELET_PORT);
+    server = await startStreaming(client, runtime, kubelet, dataDir, opts.port ?? KUBELET_PORT, opts.clientCA);
     await kubelet.start();
   } catch (e) {
     void server?.close();
@@ -93,21 +100,68 @@ export async function startKubelet(
   };
 }
 
+type Streaming = Pick<RunningKubeletServer, 'close'>;
+
 /**
- * The kubelet's HTTPS server for logs, exec, attach and port-forward, with a serving certificate
- * from the cluster CA under DIR/pki (present when the API server shares the data directory).
+ * The kubelet's HTTPS server for logs, exec, attach and port-forward. With the cluster CA's key
+ * under DIR/pki (the API server shares the data directory) its certificate is signed here; without
+ * it the certificate comes through the certificates API (ServingCertificateManager, keys under
+ * DIR/kubelet/pki), the server starting once the first one is issued and taking each rotated one,
+ * and API server client certificates are checked against clientCA (the kubeconfig's CA).
  */
-async function startStreaming(client: ApiClient, runtime: EngineRuntime, kubelet: Kubelet, dataDir: string, port: number): Promise<RunningKubeletServer | undefined> {
+async function startStreaming(client: ApiClient, runtime: EngineRuntime, kubelet: Kubelet, dataDir: string, port: number, clientCA: string | undefined): Promise<Streaming | undefined> {
   const pkiDir = join(dataDir, 'pki');
+  const log = (m: string) => {
+    process.stderr.write(`berth: kubelet: ${m}\n`);
+  };
   const serving = kubeletServingCert(pkiDir, kubelet.nodeName, [kubelet.nodeIP]);
-  if (!serving) {
-    process.stderr.write(`berth: kubelet: no cluster CA key under ${pkiDir}: logs, exec, attach and port-forward are not served\n`);
+  if (serving) return listen(client, runtime, port, { ...serving, clientCA: readFileSync(join(pkiDir, 'ca.crt'), 'utf8') }, log);
+  if (!clientCA) {
+    log(`no cluster CA key under ${pkiDir} and no certificate-authority in the kubeconfig to check the API server with: logs, exec, attach and port-forward are not served`);
     return undefined;
   }
+  let server: RunningKubeletServer | undefined;
+  let starting: Promise<void> | undefined;
+  let closed = false;
+  let latest: { cert: string; key: string } | undefined;
+  const manager = new ServingCertificateManager({
+    client,
+    identity: { nodeName: kubelet.nodeName, dnsNames: [kubelet.nodeName], ipAddresses: [kubelet.nodeIP] },
+    dir: join(dataDir, 'kubelet', 'pki'),
+    log,
+    onCertificate: (pair) => {
+      latest = pair;
+      if (server) {
+        server.server.setSecureContext({ ...pair, ca: clientCA });
+        return;
+      }
+      starting ??= listen(client, runtime, port, { ...pair, clientCA }, log).then(
+        (s) => {
+          if (closed) return void s.close();
+          server = s;
+          // a rotation while the server was starting
+          if (latest !== pair) s.server.setSecureContext({ ...latest, ca: clientCA });
+        },
+        (e: unknown) => log(`the logs/exec server did not start: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    },
+  });
+  manager.start();
+  return {
+    close: async () => {
+      closed = true;
+      manager.stop();
+      await starting;
+      await server?.close();
+    },
+  };
+}
+
+async function listen(client: ApiClient, runtime: EngineRuntime, port: number, tls: { cert: string; key: string; clientCA: string }, log: (m: string) => void): Promise<RunningKubeletServer> {
   try {
     return await startKubeletServer({
       runtime,
-      tls: { ...serving, clientCA: readFileSync(join(pkiDir, 'ca.crt'), 'utf8') },
+      tls,
       port,
       getPod: async (ns, name) => {
         try {
@@ -117,7 +171,7 @@ async function startStreaming(client: ApiClient, runtime: EngineRuntime, kubelet
           throw e;
         }
       },
-      log: (m) => process.stderr.write(`berth: kubelet: ${m}\n`),
+      log,
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CommandError(`the kubelet's port ${port} is in use; choose another with --kubelet-port`);
@@ -129,8 +183,9 @@ export async function kubeletCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, kubeletFlags);
   const kubeconfig = f.kubeconfig || process.env.KUBECONFIG?.split(':')[0] || join(homedir(), '.kube', 'config');
   if (!existsSync(kubeconfig)) throw new CommandError(`kubeconfig ${kubeconfig} not found; pass --kubeconfig`);
-  const client = new RemoteClient(new HttpClient(loadKubeconfig(kubeconfig)));
-  const k = await startKubelet(client, f['data-dir'], { nodeName: f['node-name'], nodeIP: f['node-ip'], port: f['kubelet-port'] });
+  const endpoint = loadKubeconfig(kubeconfig);
+  const client = new RemoteClient(new HttpClient(endpoint));
+  const k = await startKubelet(client, f['data-dir'], { nodeName: f['node-name'], nodeIP: f['node-ip'], port: f['kubelet-port'], ...(endpoint.ca ? { clientCA: endpoint.ca } : {}) });
   process.stdout.write(`berth: kubelet running as node ${k.kubelet.nodeName} (engine data in ${k.engine.dataDir})\n`);
   await runUntilSignal(async () => k.close());
   return 0;

@@ -32,6 +32,8 @@ const serverFlags = {
   'remove-pods-on-exit': { type: 'boolean', default: false, help: 'with --kubelet: on shutdown, stop and remove the pods\' containers (they start afresh next time) instead of leaving them running to be adopted (berth up: true)' },
   'engine-socket': { type: 'string', default: '', help: 'with --kubelet: also serve the Docker Engine API of the node\'s engine on this unix socket, so docker and berth build/pull/push reach the images pods run (berth up: /run/berth/docker.sock)' },
   'node-monitor-grace-period': { type: 'string', default: '50s', help: 'how long a node may stop renewing its Lease before it is marked Unknown and tainted unreachable (kube-controller-manager\'s flag and its default since 1.32)' },
+  'cluster-signing-duration': { type: 'string', default: '8760h', help: 'the longest validity of certificates the CSR signer issues with the cluster CA (kube-controller-manager\'s flag and default); a CSR\'s spec.expirationSeconds may ask for less' },
+  'auto-approve-kubelet-serving': { type: 'boolean', default: true, help: 'approve kubernetes.io/kubelet-serving CSRs that a node makes for its own name and addresses, or that a cluster admin (system:masters) makes; false leaves them to kubectl certificate approve' },
 } satisfies FlagSpec;
 
 export const serverUsage = `Usage: berth server --data-dir DIR [--port N]\n\n${flagHelp(serverFlags)}\n`;
@@ -71,7 +73,12 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
     throw e;
   }
   const controllers = f.controllers
-    ? startControllerManager(new LocalClient(server.rest), {}, { nodeLifecycle: { gracePeriodMs: nodeMonitorGraceMs }, localPath: { baseDir: join(dataDir, 'local-path') } })
+    ? startControllerManager(new LocalClient(server.rest), {}, {
+      nodeLifecycle: { gracePeriodMs: nodeMonitorGraceMs },
+      localPath: { baseDir: join(dataDir, 'local-path') },
+      csrSigning: { ca: { cert: pki.caCert, key: readFileSync(join(dataDir, 'pki', 'ca.key'), 'utf8') }, durationMs: parseDuration(f['cluster-signing-duration']) },
+      csrApproving: f['auto-approve-kubelet-serving'],
+    })
     : undefined;
   const scheduler = f.controllers ? new Scheduler(new LocalClient(server.rest)) : undefined;
   await Promise.all([controllers?.ready, scheduler?.start()]);

@@ -2,6 +2,8 @@
 import type { ApiClient, ResourceRef } from '../model/api.js';
 import { Registry } from '../model/registry.js';
 import { ControllerRunner, SharedInformers, type Controller, type RunnerOptions } from './runtime.js';
+import { csrApprovingController, csrSigningController, CSR_SIGNING_EXECUTOR } from './certificates.js';
+import { loadAuthority, signingExecutor, type CertificateAuthority } from './authority.js';
 import { namespaceController } from './namespace.js';
 import { garbageCollector } from './gc.js';
 import { replicaSetController } from './replicaset.js';
@@ -27,6 +29,14 @@ export function storedResources(registry: Registry): { resource: ResourceRef; na
 
 /** Settings of individual controllers (kube-controller-manager's flags). */
 export interface ControllerManagerConfig {
+  /**
+   * The CSR signer (csrsigning) with the cluster CA (kube-controller-manager's
+   * --cluster-signing-cert-file/-key-file and --cluster-signing-duration). Absent (tests, the
+   * simulator, a server without a CA): no certificates are issued.
+   */
+  csrSigning?: { ca: CertificateAuthority; durationMs?: number };
+  /** Berth's approver of kubelet serving certificates (certificates.ts); off unless asked for. */
+  csrApproving?: boolean;
   nodeLifecycle?: NodeLifecycleOptions;
   /** The local-path provisioner's volume root and node (default: /var/lib/berth/local-path). */
   localPath?: LocalPathOptions;
@@ -36,6 +46,8 @@ export interface ControllerManagerConfig {
 export function managerControllers(registry: Registry, config: ControllerManagerConfig = {}): Controller<unknown>[] {
   const resources = storedResources(registry);
   return [
+    ...(config.csrApproving ? [csrApprovingController()] : []),
+    ...(config.csrSigning ? [csrSigningController({ caNotAfter: loadAuthority(config.csrSigning.ca).notAfter, ...(config.csrSigning.durationMs ? { durationMs: config.csrSigning.durationMs } : {}) })] : []),
     namespaceController(resources.filter((r) => r.namespaced).map((r) => r.resource)),
     garbageCollector(registry, resources.map((r) => r.resource)),
     replicaSetController(),
@@ -55,7 +67,8 @@ export function managerControllers(registry: Registry, config: ControllerManager
 }
 
 export function startControllerManager(client: ApiClient, opts: RunnerOptions = {}, config: ControllerManagerConfig = {}): { runner: ControllerRunner; ready: Promise<void>; stop(): void } {
-  const runner = new ControllerRunner(client, new SharedInformers(client), opts);
+  const executors = { ...opts.executors, ...(config.csrSigning ? { [CSR_SIGNING_EXECUTOR]: signingExecutor(loadAuthority(config.csrSigning.ca)) } : {}) };
+  const runner = new ControllerRunner(client, new SharedInformers(client), { ...opts, executors });
   for (const c of managerControllers(new Registry(), config)) runner.add(c);
   const ready = runner.start();
   return { runner, ready, stop: () => runner.stop() };

@@ -12,7 +12,7 @@ import { ObjectIndexes, type Located } from './indexes.js';
 
 export type Action = (
   | { kind: 'create'; resource: ResourceRef; namespace?: string; object: KubeObject; bestEffort?: boolean }
-  | { kind: 'update'; resource: ResourceRef; namespace?: string; object: KubeObject; subresource?: 'status' | 'finalize' }
+  | { kind: 'update'; resource: ResourceRef; namespace?: string; object: KubeObject; subresource?: 'status' | 'finalize' | 'approval' }
   | { kind: 'patch'; resource: ResourceRef; namespace?: string; name: string; patchType: PatchType; patch: unknown; subresource?: 'status' }
   | { kind: 'delete'; resource: ResourceRef; namespace?: string; name: string; options?: DeleteOptions }
 ) & {
@@ -33,7 +33,22 @@ export interface Decision {
   actions: Action[];
   /** Look at this key again after this long, even if nothing changes (deadlines, back-off). */
   requeueAfterMs?: number;
+  /** Work outside the API, after the actions: carried out by the runner's executors (below). */
+  effects?: Effect[];
 }
+
+/**
+ * Work a reconcile decides on but cannot do itself, because it needs what a pure function may not
+ * hold: a key, randomness (the CSR signer's signing with the cluster CA). The request is plain
+ * data; the runner hands it to the executor registered under that name, which answers with the
+ * API actions that follow (the certificate written to the CSR's status), and carries those out.
+ */
+export interface Effect {
+  executor: string;
+  request: unknown;
+}
+
+export type EffectExecutor = (request: unknown) => Promise<Action[]>;
 
 export { groupResourceKey, type Located } from './indexes.js';
 
@@ -147,6 +162,8 @@ export interface RunnerOptions {
   /** How long to wait for the caches to show a controller's own writes before reconciling again. */
   readYourWritesMs?: number;
   onError?: (controller: string, key: string, err: unknown) => void;
+  /** The executors of the controllers' effects, by name. */
+  executors?: Record<string, EffectExecutor>;
 }
 
 /**
@@ -237,6 +254,7 @@ export class ControllerRunner {
         const decision = c.reconcile(c.observe(key, this.informers), this.now());
         const t1 = performance.now();
         await this.execute(decision.actions);
+        for (const e of decision.effects ?? []) await this.execute(await this.effect(e));
         st.reconciles++;
         st.actions += decision.actions.length;
         st.computeMs += t1 - t0;
@@ -303,6 +321,12 @@ export class ControllerRunner {
         ...deletes.map((d) => this.awaitDeleted(d)),
       ]);
     }
+  }
+
+  private effect(e: Effect): Promise<Action[]> {
+    const run = this.opts.executors?.[e.executor];
+    if (!run) return Promise.reject(new Error(`no executor ${JSON.stringify(e.executor)} for this controller's effects`));
+    return run(e.request);
   }
 
   private apply(a: Action): Promise<KubeObject | undefined> {

@@ -98,4 +98,5 @@ export const R = {
   cronjobs: { group: 'batch', version: 'v1', resource: 'cronjobs' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
+  certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' },
 } satisfies Record<string, ResourceRef>;

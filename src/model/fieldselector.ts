@@ -153,6 +153,7 @@ const conversions: Record<string, LabelConversion> = {
   '/v1/Service': { labels: [...metaLabels, 'spec.clusterIP', 'spec.type'], message: notSupported },
   '/v1/ReplicationController': { labels: [...metaLabels, 'status.replicas'], message: notSupported },
   'apps/v1/ReplicaSet': { ...onlyMeta, labels: [...metaLabels, 'status.replicas'] },
+  'certificates.k8s.io/v1/CertificateSigningRequest': { labels: ['metadata.name', 'spec.signerName'], message: notSupported },
   'batch/v1/Job': { labels: [...metaLabels, 'status.successful'], message: (label) => `field label "${label}" not supported for batchv1.Job` },
   'events.k8s.io/v1/Event': {
     labels: ['reason', 'source', 'type', ...metaLabels],
@@ -246,6 +247,7 @@ const kindFields: Record<string, FieldsFn> = {
   '/Event': eventFields,
   'apps/ReplicaSet': (rs) => ({ 'status.replicas': n(rec(rs.status).replicas) }),
   'batch/Job': (job) => ({ 'status.successful': n(rec(job.status).succeeded) }),
+  'certificates.k8s.io/CertificateSigningRequest': (csr) => ({ 'spec.signerName': s(rec(csr.spec).signerName) }),
 };
 
 const builtIns = new Registry();

@@ -118,6 +118,14 @@ const groups: { group: string; version: string; defs: Def[] }[] = [
       { kind: 'CronJob', short: ['cj'], categories: ['all'], subresources: withStatus },
     ],
   },
+  {
+    group: 'certificates.k8s.io',
+    version: 'v1',
+    defs: [
+      { kind: 'CertificateSigningRequest', short: ['csr'], cluster: true,
+        subresources: (g, v, k) => [sub('approval', k, ['get', 'patch', 'update'], g, v), status(k, g, v)] },
+    ],
+  },
   { group: 'coordination.k8s.io', version: 'v1', defs: [{ kind: 'Lease' }] },
   { group: 'discovery.k8s.io', version: 'v1', defs: [{ kind: 'EndpointSlice' }] },
   {

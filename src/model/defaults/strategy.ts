@@ -122,7 +122,7 @@ const clearsStatus = new Set([
   '/Service', '/PersistentVolumeClaim', '/ResourceQuota',
   'apps/Deployment', 'apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet',
   'batch/CronJob', 'networking.k8s.io/Ingress', 'policy/PodDisruptionBudget',
-  'apiextensions.k8s.io/CustomResourceDefinition',
+  'apiextensions.k8s.io/CustomResourceDefinition', 'certificates.k8s.io/CertificateSigningRequest',
 ]);
 
 /** Kinds whose strategy starts metadata.generation at 1 (Pod and Job handle it themselves). */

@@ -7,7 +7,7 @@ import { parseTime } from './duration.js';
 import { toStored } from '../conversion.js';
 import { Registry } from '../registry.js';
 import { corePrinters, event, type Printer } from './core.js';
-import { coordinationPrinters, policyPrinters, rbacPrinters, storagePrinters } from './platform.js';
+import { certificatesPrinters, coordinationPrinters, policyPrinters, rbacPrinters, storagePrinters } from './platform.js';
 import { discoveryPrinters, networkingPrinters } from './networking.js';
 import { col, nameColumn, rec, str, type Rec, type Table, type TableRow } from './table.js';
 import { appsPrinters, batchPrinters } from './workloads.js';
@@ -45,6 +45,7 @@ const printers: Record<string, Record<string, Printer>> = {
   policy: policyPrinters,
   'storage.k8s.io': storagePrinters,
   'coordination.k8s.io': coordinationPrinters,
+  'certificates.k8s.io': certificatesPrinters,
   'events.k8s.io': { Event: eventsV1Printer },
 };
 

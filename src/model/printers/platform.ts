@@ -1,5 +1,7 @@
-// Tables of RBAC bindings, PodDisruptionBudgets, StorageClasses and Leases.
+// Tables of RBAC bindings, PodDisruptionBudgets, StorageClasses, Leases and CertificateSigningRequests.
 import { docs } from './descriptions.js';
+import { definitions } from '../openapi/definitions.js';
+import { humanDuration } from './duration.js';
 import type { Printer } from './core.js';
 import { age, ageColumn, arr, col, int, meta, nameColumn, nameOf, rec, str, wideCol, type Cell, type Rec } from './table.js';
 
@@ -83,6 +85,39 @@ const lease: Printer = {
   row: (o, _wide, now) => ({ cells: [nameOf(o), str(rec(o.spec).holderIdentity), age(o, now)] }),
 };
 
+const csrSpecDoc = (field: string) => definitions['io.k8s.api.certificates.v1.CertificateSigningRequestSpec']?.properties?.[field]?.description ?? '';
+
+/** extractCSRStatus: Denied, else Approved, else Pending; then ",Failed" and ",Issued". */
+function csrCondition(o: Rec): string {
+  const types = new Set(arr(rec(o.status).conditions).map((c) => str(c.type)));
+  let s = types.has('Denied') ? 'Denied' : types.has('Approved') ? 'Approved' : 'Pending';
+  if (types.has('Failed')) s += ',Failed';
+  if (str(rec(o.status).certificate)) s += ',Issued';
+  return s;
+}
+
+const certificateSigningRequest: Printer = {
+  columns: () => [
+    nameColumn(),
+    ageColumn(),
+    col('SignerName', 'string', csrSpecDoc('signerName')),
+    col('Requestor', 'string', 'Name of the user which made this request.'),
+    col('RequestedDuration', 'string', csrSpecDoc('expirationSeconds')),
+    col('Condition', 'string', 'State of the signing request.'),
+  ],
+  row: (o, _wide, now) => {
+    const spec = rec(o.spec);
+    const expiration = spec.expirationSeconds;
+    return {
+      cells: [
+        nameOf(o), age(o, now), str(spec.signerName) || '<none>', str(spec.username),
+        typeof expiration === 'number' ? humanDuration(expiration * 1000) : '<none>', csrCondition(o),
+      ],
+    };
+  },
+};
+
+export const certificatesPrinters: Record<string, Printer> = { CertificateSigningRequest: certificateSigningRequest };
 export const rbacPrinters: Record<string, Printer> = {
   RoleBinding: binding('roleBinding', docs['RoleBinding.roleRef']),
   ClusterRoleBinding: binding('clusterRoleBinding', docs['ClusterRoleBinding.roleRef']),

@@ -8,6 +8,7 @@ import * as batch from './batch.js';
 import * as core from './core.js';
 import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from './apiextensions.js';
 import { validateLease } from './coordination.js';
+import * as certificates from './certificates.js';
 import { validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
 import { validateEvent, validateEventUpdate } from './events.js';
 import { nameRuleFor, validateObjectMeta, validateObjectMetaUpdate, type MetaOptions } from './meta.js';
@@ -25,6 +26,8 @@ interface KindRules {
   /** The update rules; by default the create rules run again on the new object. */
   update?: Update;
   status?: Update;
+  /** Other subresources that write the object (a CSR's approval), each with its own rules. */
+  subresources?: Record<string, Update>;
   /** Upstream's update also re-runs the create-time ObjectMeta checks. */
   metaOnUpdate?: boolean;
   /** No ObjectMeta checks at all (core/v1 Event keeps its legacy leniency). */
@@ -63,6 +66,13 @@ const rules: Record<string, KindRules> = {
   'batch/Job': { create: batch.validateJob, update: batch.validateJobUpdate, status: batch.validateJobStatusUpdate },
   'batch/CronJob': { create: batch.validateCronJob, update: batch.validateCronJobUpdate, status: () => [] },
   'coordination.k8s.io/Lease': { create: validateLease },
+  'certificates.k8s.io/CertificateSigningRequest': {
+    create: certificates.validateCertificateSigningRequestCreate,
+    update: certificates.validateCertificateSigningRequestUpdate,
+    status: certificates.validateCertificateSigningRequestStatusUpdate,
+    subresources: { approval: certificates.validateCertificateSigningRequestApprovalUpdate },
+    metaOnUpdate: true,
+  },
   'discovery.k8s.io/EndpointSlice': { create: validateEndpointSlice, update: validateEndpointSliceUpdate },
   'networking.k8s.io/NetworkPolicy': { create: networking.validateNetworkPolicy },
   'networking.k8s.io/Ingress': { create: networking.validateIngress, status: asUpdate(networking.validateIngressStatus) },
@@ -157,6 +167,15 @@ export function validateStatusUpdate(group: string, kind: string, object: unknow
   const errs: FieldError[] = [...validateObjectMetaUpdate(o.metadata, prev.metadata, metaOptions(group, kind, opts))];
   if (r?.status) errs.push(...r.status(o, prev));
   return dedupe(errs);
+}
+
+/** Validation of an update through another subresource (status has its own entry point above). */
+export function validateSubresourceUpdate(group: string, kind: string, subresource: string, object: unknown, old: unknown, opts: ValidateOptions = {}): FieldError[] {
+  const r = rules[`${group}/${kind}`]?.subresources?.[subresource];
+  if (!r) return validateUpdate(group, kind, object, old, opts);
+  const o = asObj(object);
+  const prev = asObj(old);
+  return dedupe([...validateObjectMetaUpdate(o.metadata, prev.metadata, metaOptions(group, kind, opts)), ...r(o, prev)]);
 }
 
 export { validateObjectMeta, validateObjectMetaUpdate, nameRuleFor };

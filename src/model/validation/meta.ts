@@ -38,6 +38,8 @@ const nameRules: Record<string, NameFn> = {
   'rbac.authorization.k8s.io/ClusterRole': nameIsPathSegment,
   'rbac.authorization.k8s.io/RoleBinding': nameIsPathSegment,
   'rbac.authorization.k8s.io/ClusterRoleBinding': nameIsPathSegment,
+  // ValidateCertificateRequestName accepts any name; a path segment is what a name must be anyway
+  'certificates.k8s.io/CertificateSigningRequest': nameIsPathSegment,
 };
 
 export function nameRuleFor(group: string, kind: string): NameFn {
