@@ -61,6 +61,7 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
       port: f.port,
       advertiseAddress: advertise,
       tls: { cert: pki.serverCert, key: pki.serverKey, clientCA: pki.caCert },
+      serviceAccountKey: pki.saKey,
       kubeletClient: { cert: pki.kubeletClientCert, key: pki.kubeletClientKey, ca: pki.caCert },
     });
   } catch (e) {
@@ -71,7 +72,7 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
     throw e;
   }
   const controllers = f.controllers
-    ? startControllerManager(new LocalClient(server.rest), {}, { nodeLifecycle: { gracePeriodMs: nodeMonitorGraceMs }, localPath: { baseDir: join(dataDir, 'local-path') } })
+    ? startControllerManager(new LocalClient(server.rest), {}, { nodeLifecycle: { gracePeriodMs: nodeMonitorGraceMs }, localPath: { baseDir: join(dataDir, 'local-path') }, rootCA: pki.caCert })
     : undefined;
   const scheduler = f.controllers ? new Scheduler(new LocalClient(server.rest)) : undefined;
   await Promise.all([controllers?.ready, scheduler?.start()]);
