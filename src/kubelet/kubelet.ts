@@ -502,7 +502,10 @@ export class Kubelet {
     try {
       await this.volumes(pod);
     } catch {
-      return; // reported as FailedMount; the next sync tries again
+      // reported as FailedMount; tried again soon, as upstream's volume manager keeps trying to
+      // mount (a namespace's kube-root-ca.crt, say, may be moments behind its first pod)
+      this.schedule(uid, 1000);
+      return;
     }
     let id: string;
     try {
