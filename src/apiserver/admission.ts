@@ -1,6 +1,7 @@
 // The built-in admission steps every write passes, as upstream's default admission chain:
-// NamespaceLifecycle, ServiceAccount (the default account name), Priority, DefaultTolerationSeconds,
-// and the Service registry's ClusterIP/NodePort allocation.
+// NamespaceLifecycle, ServiceAccount (the account, its image pull secrets and the projected API
+// token volume), Priority, DefaultTolerationSeconds, and the Service registry's ClusterIP/NodePort
+// allocation.
 import type { KubeObject } from '../model/object.js';
 import type { ResourceType } from '../model/registry.js';
 import { errors } from '../model/status.js';
@@ -9,6 +10,27 @@ import type { ObjectStore } from '../store/types.js';
 import { objectKey } from '../store/types.js';
 import { AllocationError, type ServiceAllocator } from './allocator.js';
 import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from '../model/scheduling.js';
+import type { Container, Volume } from 'kubernetes-types/core/v1.js';
+import { ROOT_CA_CONFIGMAP } from '../model/api.js';
+
+/** How the ServiceAccount admission step finds a pod's account. */
+export interface ServiceAccountAdmissionOptions {
+  /**
+   * Upstream's rule: the account must exist, or the pod is refused (403). The `default` account,
+   * which the ServiceAccounts controller makes soon after its namespace, is looked for again a few
+   * times first, as upstream does. Without this (in-process servers: the simulator, the model
+   * checker, unit harnesses, where pods may be made before any controller ran) a missing account
+   * is taken to be one with no settings: the token is mounted and nothing is refused.
+   */
+  require?: { attempts: number; sleep(ms: number): Promise<void> };
+  /** Five random characters for the volume name kube-api-access-XXXXX (the server's name generator). */
+  nameSuffix(): string;
+}
+
+/** Where the ServiceAccount admission mounts the API credentials (DefaultAPITokenMountPath). */
+export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const SERVICE_ACCOUNT_VOLUME_PREFIX = 'kube-api-access-';
+const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
 export interface Admission {
   admitCreate(t: ResourceType, obj: KubeObject, dryRun: boolean): Promise<void>;
@@ -33,6 +55,12 @@ interface ServiceSpec {
 interface PodSpec {
   serviceAccountName?: string;
   serviceAccount?: string;
+  automountServiceAccountToken?: boolean;
+  imagePullSecrets?: { name?: string }[];
+  volumes?: Volume[];
+  containers?: Container[];
+  initContainers?: Container[];
+  ephemeralContainers?: Container[];
   priority?: number;
   priorityClassName?: string;
   preemptionPolicy?: string;
@@ -42,11 +70,14 @@ interface PodSpec {
 export class BuiltinAdmission implements Admission {
   private readonly held = new Map<string, { ips: string[]; ports: number[] }>();
 
-  constructor(private readonly store: ObjectStore, private readonly services: ServiceAllocator) {}
+  constructor(private readonly store: ObjectStore, private readonly services: ServiceAllocator, private readonly serviceAccounts: ServiceAccountAdmissionOptions) {}
 
   async admitCreate(t: ResourceType, obj: KubeObject, dryRun: boolean): Promise<void> {
     if (t.namespaced) await this.namespaceOpen(t, obj);
-    if (isCore(t, 'Pod')) admitPod(obj);
+    if (isCore(t, 'Pod')) {
+      await this.admitServiceAccount(obj);
+      admitPod(obj);
+    }
     if (isCore(t, 'Service')) await this.allocate(obj, undefined, dryRun);
   }
 
@@ -68,6 +99,46 @@ export class BuiltinAdmission implements Admission {
       this.services.release(h.ips, h.ports);
       this.held.delete(k);
     }
+  }
+
+  /**
+   * The ServiceAccount admission plugin on a new pod: mirror pods are left as they are but may not
+   * use accounts, secrets or tokens; other pods get the `default` account when they name none, the
+   * account's image pull secrets when they list none, and, unless the pod or its account turns
+   * automountServiceAccountToken off, the projected kube-api-access volume mounted read-only at
+   * /var/run/secrets/kubernetes.io/serviceaccount in every container that has nothing there.
+   */
+  private async admitServiceAccount(pod: KubeObject): Promise<void> {
+    const spec = (pod.spec ?? (pod.spec = {})) as PodSpec;
+    const forbid = (why: string) => errors.forbidden({ group: '', name: 'pods' }, pod.metadata.name ?? '', why);
+    if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
+      if (spec.serviceAccountName) throw forbid('a mirror pod may not reference service accounts');
+      if (referencesSecrets(spec)) throw forbid('a mirror pod may not reference secrets');
+      if ((spec.volumes ?? []).some((v) => v.projected?.sources?.some((s) => s.serviceAccountToken))) throw forbid('a mirror pod may not use ServiceAccountToken volume projections');
+      return;
+    }
+    if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
+    const ns = pod.metadata.namespace ?? '';
+    const name = spec.serviceAccountName;
+    const sa = await this.serviceAccount(ns, name);
+    if (!sa && this.serviceAccounts.require) throw forbid(`error looking up service account ${ns}/${name}: serviceaccount "${name}" not found`);
+    const saAutomount = (sa as { automountServiceAccountToken?: boolean } | undefined)?.automountServiceAccountToken;
+    if (spec.automountServiceAccountToken ?? saAutomount ?? true) mountServiceAccountToken(spec, this.serviceAccounts.nameSuffix);
+    const pullSecrets = (sa as { imagePullSecrets?: { name?: string }[] } | undefined)?.imagePullSecrets ?? [];
+    if (!spec.imagePullSecrets?.length && pullSecrets.length) spec.imagePullSecrets = pullSecrets.map((s) => ({ name: s.name ?? '' }));
+  }
+
+  /** The account, looked for again (with pauses) when it is the `default` one and required. */
+  private async serviceAccount(ns: string, name: string): Promise<KubeObject | undefined> {
+    const key = objectKey('', 'serviceaccounts', ns, name);
+    const req = this.serviceAccounts.require;
+    const attempts = req && name === 'default' ? req.attempts : 1;
+    for (let i = 0; i < attempts; i++) {
+      if (i > 0) await req!.sleep(100 + Math.floor((100 * i) / attempts));
+      const sa = await this.store.get(key);
+      if (sa) return sa;
+    }
+    return undefined;
   }
 
   /** NamespaceLifecycle: no new content in a namespace that is missing or being deleted. */
@@ -160,11 +231,54 @@ function goStringSlice(v: string[]): GoRepr {
   return new GoRepr(`[]string{${v.map((s) => JSON.stringify(s)).join(', ')}}`);
 }
 
-/** ServiceAccount and Priority admission for pods. */
+/** Whether any volume, env source or image pull secret of the pod names a Secret (VisitPodSecretNames). */
+function referencesSecrets(spec: PodSpec): boolean {
+  if (spec.imagePullSecrets?.length) return true;
+  for (const v of spec.volumes ?? []) {
+    if (v.secret || v.projected?.sources?.some((s) => s.secret)) return true;
+    for (const src of [v.azureFile, v.cephfs, v.cinder, v.flexVolume, v.rbd, v.scaleIO, v.iscsi, v.storageos, v.csi] as ({ secretName?: string; secretRef?: unknown; nodePublishSecretRef?: unknown } | undefined)[]) {
+      if (src && (src.secretName || src.secretRef || src.nodePublishSecretRef)) return true;
+    }
+  }
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
+    if (c.envFrom?.some((e) => e.secretRef)) return true;
+    if (c.env?.some((e) => e.valueFrom?.secretKeyRef)) return true;
+  }
+  return false;
+}
+
+/**
+ * TokenVolumeSource and mountServiceAccountToken: the projected volume of a bound token (the
+ * kubelet asks the TokenRequest API for it), the cluster CA from kube-root-ca.crt and the
+ * namespace, mounted where client libraries look for in-cluster credentials.
+ */
+function mountServiceAccountToken(spec: PodSpec, nameSuffix: () => string): void {
+  const existing = (spec.volumes ?? []).find((v) => v.name.startsWith(SERVICE_ACCOUNT_VOLUME_PREFIX));
+  const volumeName = existing?.name ?? `${SERVICE_ACCOUNT_VOLUME_PREFIX}${nameSuffix()}`;
+  let needed = false;
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    if ((c.volumeMounts ?? []).some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT_PATH)) continue;
+    (c.volumeMounts ??= []).push({ name: volumeName, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH });
+    needed = true;
+  }
+  if (existing || !needed) return;
+  (spec.volumes ??= []).push({
+    name: volumeName,
+    projected: {
+      defaultMode: 0o644,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+        { configMap: { name: ROOT_CA_CONFIGMAP, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+    },
+  });
+}
+
+/** Priority and the rest of the pod defaults admission makes (the account's name is set above). */
 function admitPod(obj: KubeObject): void {
   const spec = (obj.spec ?? (obj.spec = {})) as PodSpec;
-  if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
-  spec.serviceAccount = spec.serviceAccountName;
+  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
   if (!spec.priorityClassName && spec.priority === undefined) spec.priority = 0;
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
   defaultTolerationSeconds(spec);

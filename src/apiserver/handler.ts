@@ -13,6 +13,8 @@ import * as mm from './metamodel.js';
 import * as discovery from './discovery.js';
 import { alwaysAllow, review, REVIEW_KINDS } from './reviews.js';
 import { startWatch, type WatchEvent, type WatchTiming, defaultWatchTiming } from './watch.js';
+import { createToken } from './tokenrequest.js';
+import { jwks, openIDConfiguration } from './satoken.js';
 
 export interface UserInfo {
   username: string;
@@ -68,6 +70,13 @@ export class ApiHandler {
     const path = req.path;
     if (/^\/(healthz|livez|readyz)(\/.*)?$/.test(path)) return health(path, req.query.has('verbose'));
     if (path === '/version' || path === '/version/') return json(200, discovery.SERVER_VERSION);
+    // the service-account issuer's discovery documents (ServiceAccountIssuerDiscovery)
+    if (path === '/.well-known/openid-configuration' || path === '/openid/v1/jwks') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return notFoundText();
+      const signer = this.rest.deps.signer;
+      if (path === '/openid/v1/jwks') return { status: 200, contentType: 'application/jwk-set+json', body: JSON.stringify(jwks(signer.keys)), headers: { 'Cache-Control': 'public, max-age=3600' } };
+      return { status: 200, contentType: JSON_TYPE, body: JSON.stringify(openIDConfiguration(signer.issuer, `https://${this.opts.serverAddress}/openid/v1/jwks`, signer.keys)), headers: { 'Cache-Control': 'public, max-age=3600' } };
+    }
     if (path === '/openapi/v2') return this.openapiV2(req);
     if (path === '/openapi/v3' || path === '/openapi/v3/') return document(openAPIV3Root(this.rest.registry), false);
     if (path.startsWith('/openapi/v3/')) {
@@ -147,6 +156,11 @@ export class ApiHandler {
       return out(201, await rest.bind(ns ?? 'default', podName, b, writeOptions(q)));
     }
     if (t.kind === 'Binding') throw errors.methodNotSupported({ group: '', name: 'bindings' }, r.verb);
+
+    if (r.subresource === 'token' && t.group === '' && t.kind === 'ServiceAccount') {
+      if (r.verb !== 'create') throw errors.methodNotSupported({ group: t.group, name: `${t.plural}/token` }, r.verb);
+      return out(201, await createToken(rest, ns!, r.name!, body().value));
+    }
 
     if (r.subresource) {
       const name = r.name!;

@@ -1,4 +1,4 @@
-// The HTTP(S) transport: authenticates the caller (client certificate), reads the request,
+// The HTTP(S) transport: authenticates the caller (client certificate, else a bearer token), reads the request,
 // hands it to ApiHandler, and writes the answer, streaming watches chunk by chunk.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -7,6 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { errors, StatusError } from '../model/status.js';
 import type { ApiHandler, ApiRequest, UserInfo } from './handler.js';
 import { podStreamRequest, PodStreams } from './proxy.js';
+import type { TokenAuthentication } from './tokenrequest.js';
 
 export interface TlsConfig {
   cert: string;
@@ -17,8 +18,10 @@ export interface TlsConfig {
 
 export interface TransportOptions {
   tls?: TlsConfig;
-  /** Without TLS, every caller is this user (tests and in-machine use only). */
+  /** Without TLS, every caller without a bearer token is this user (tests and in-machine use only). */
   insecureUser?: UserInfo;
+  /** Checks an `Authorization: Bearer` token (undefined: not one this server knows). */
+  authenticateBearer?: (token: string) => Promise<TokenAuthentication | undefined>;
   maxBodyBytes?: number;
   /** Serves pods/log, exec, attach and portforward by proxying to kubelets. */
   podStreams?: PodStreams;
@@ -31,12 +34,15 @@ export function createApiServer(handler: ApiHandler, opts: TransportOptions): Se
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const streamed = opts.podStreams && podStreamRequest(new URL(req.url ?? '/', 'http://local').pathname);
     if (opts.podStreams && streamed) {
-      if (!authenticate(req, opts)) {
-        req.resume();
-        writeStatus(res, errors.unauthorized());
-        return;
-      }
-      opts.podStreams.serveLog(streamed, req, res).catch((e: unknown) => {
+      const podStreams = opts.podStreams;
+      void authenticate(req, opts).then(async (user) => {
+        if (!user) {
+          req.resume();
+          writeStatus(res, errors.unauthorized());
+          return;
+        }
+        await podStreams.serveLog(streamed, req, res);
+      }).catch((e: unknown) => {
         if (!res.headersSent) writeStatus(res, e instanceof StatusError ? e : errors.internal(e));
         else res.destroy();
       });
@@ -58,11 +64,14 @@ export function createApiServer(handler: ApiHandler, opts: TransportOptions): Se
       PodStreams.writeUpgradeError(socket, errors.pathNotFound());
       return;
     }
-    if (!authenticate(req, opts)) {
-      PodStreams.writeUpgradeError(socket, errors.unauthorized());
-      return;
-    }
-    opts.podStreams.serveUpgrade(streamed, req, socket, head).catch((e: unknown) => PodStreams.writeUpgradeError(socket, e instanceof StatusError ? e : errors.internal(e)));
+    const podStreams = opts.podStreams;
+    void authenticate(req, opts).then(async (user) => {
+      if (!user) {
+        PodStreams.writeUpgradeError(socket, errors.unauthorized());
+        return;
+      }
+      await podStreams.serveUpgrade(streamed, req, socket, head);
+    }).catch((e: unknown) => PodStreams.writeUpgradeError(socket, e instanceof StatusError ? e : errors.internal(e)));
   });
   return server;
 }
@@ -70,13 +79,32 @@ export function createApiServer(handler: ApiHandler, opts: TransportOptions): Se
 /** A connection's client certificate does not change, so its identity is worked out once. */
 const identities = new WeakMap<TLSSocket, UserInfo | null>();
 
-/** The user a request acts as: the verified client certificate's CN and O, as upstream's x509 authenticator. */
-function authenticate(req: IncomingMessage, opts: TransportOptions): UserInfo | undefined {
-  if (!opts.tls) return opts.insecureUser;
-  const sock = req.socket as TLSSocket;
-  let id = identities.get(sock);
-  if (id === undefined) identities.set(sock, (id = certificateUser(sock)));
-  return id ?? undefined;
+/**
+ * The user a request acts as, as upstream's union of authenticators decides it: the verified
+ * client certificate's CN and O (x509), else the bearer token's service account. A bearer token
+ * that fails is a 401 even where an anonymous or insecure caller would be let in.
+ */
+async function authenticate(req: IncomingMessage, opts: TransportOptions): Promise<UserInfo | undefined> {
+  if (opts.tls) {
+    const sock = req.socket as TLSSocket;
+    let id = identities.get(sock);
+    if (id === undefined) identities.set(sock, (id = certificateUser(sock)));
+    if (id) return id;
+  }
+  const token = bearerToken(req.headers.authorization);
+  if (token !== undefined) {
+    const r = await opts.authenticateBearer?.(token);
+    return r && 'user' in r ? r.user : undefined;
+  }
+  return opts.tls ? undefined : opts.insecureUser;
+}
+
+/** The token of `Authorization: Bearer TOKEN` (bearertoken.go: the scheme in any case, a non-empty token). */
+function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const parts = header.trim().split(' ');
+  if (parts.length < 2 || parts[0]!.toLowerCase() !== 'bearer') return undefined;
+  return parts[1] || undefined;
 }
 
 function certificateUser(sock: TLSSocket): UserInfo | null {
@@ -91,7 +119,7 @@ function certificateUser(sock: TLSSocket): UserInfo | null {
 
 async function serve(handler: ApiHandler, opts: TransportOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
-  const user = authenticate(req, opts);
+  const user = await authenticate(req, opts);
   if (!user && !PUBLIC_PATHS.test(url.pathname)) {
     writeStatus(res, errors.unauthorized());
     req.resume();

@@ -4,6 +4,7 @@ import type { ApiClient, DeleteOptions, ListOptions, PatchType, ResourceRef, Wat
 import type { KubeList, KubeObject } from '../model/object.js';
 import { errors } from '../model/status.js';
 import type { Rest } from './rest.js';
+import { createToken } from './tokenrequest.js';
 import type { WriteOptions as RestWriteOptions } from './options.js';
 import { startWatch, type WatchTiming, defaultWatchTiming } from './watch.js';
 
@@ -34,6 +35,7 @@ export class LocalClient implements ApiClient {
         await this.rest.bind(ns!, obj.metadata.name!, { value: obj, duplicates: [] }, this.opts(opts));
         return obj;
       }
+      if (r.group === '' && r.resource === 'serviceaccounts' && opts.subresource === 'token') return createToken(this.rest, ns!, obj.metadata.name!, obj);
       throw errors.methodNotSupported({ group: r.group, name: `${r.resource}/${opts.subresource}` }, 'create');
     }
     return (await this.rest.create(this.type(r), ns, { value: obj, duplicates: [] }, this.opts(opts))).object;

@@ -1,5 +1,6 @@
 // The cluster's PKI, made once per data directory with the system's openssl: a CA, the API
-// server's serving certificate, an admin client certificate (O=system:masters), and a kubeconfig.
+// server's serving certificate, an admin client certificate (O=system:masters), the key pair that
+// signs service-account tokens (kubeadm's sa.key and sa.pub, RSA), and a kubeconfig.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
@@ -15,6 +16,9 @@ export interface Pki {
   /** The API server's client certificate towards kubelets (kubeadm's apiserver-kubelet-client). */
   kubeletClientCert: string;
   kubeletClientKey: string;
+  /** The service-account token signing key (sa.key) and its public half (sa.pub). */
+  saKey: string;
+  saPub: string;
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -74,8 +78,15 @@ export function ensurePki(dataDir: string, serviceIP: string): Pki {
   if (!existsSync(join(dir, 'apiserver-kubelet-client.crt'))) {
     sign(dir, 'apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', ['keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth']);
   }
+  if (!existsSync(join(dir, 'sa.key')) || !existsSync(join(dir, 'sa.pub'))) {
+    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key'], dir);
+    chmodSync(join(dir, 'sa.key'), 0o600);
+    openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
+  }
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   return {
+    saKey: read('sa.key'),
+    saPub: read('sa.pub'),
     kubeletClientCert: read('apiserver-kubelet-client.crt'),
     kubeletClientKey: read('apiserver-kubelet-client.key'),
     caCert: read('ca.crt'),

@@ -18,6 +18,7 @@ import {
 } from './options.js';
 import { toStored, fromStored, storageOf } from '../model/conversion.js';
 import type { Admission } from './admission.js';
+import type { ServiceAccountSigner } from './satoken.js';
 
 export interface Clock {
   now(): Instant;
@@ -35,6 +36,8 @@ export interface RestDeps {
   clock: Clock;
   ids: Ids;
   admission: Admission;
+  /** Signs and checks service-account tokens (TokenRequest, bearer-token authentication). */
+  signer: ServiceAccountSigner;
 }
 
 export interface Written<T> {

@@ -41,7 +41,7 @@ export function review(t: ResourceType, ns: string | undefined, body: unknown, c
   if (!isPlainObject(body)) throw errors.badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: the body must be a JSON object`);
   const out: KubeObject = { kind: t.kind, apiVersion: apiVersionOf(t), metadata: { creationTimestamp: null as unknown as string } };
   if (t.kind === 'SelfSubjectReview') {
-    out.status = { userInfo: { username: caller.username, groups: caller.groups } };
+    out.status = { userInfo: { username: caller.username, ...(caller.uid ? { uid: caller.uid } : {}), groups: caller.groups, ...(caller.extra ? { extra: caller.extra } : {}) } };
     return out;
   }
   const spec = (isPlainObject(body.spec) ? body.spec : {}) as AccessSpec;

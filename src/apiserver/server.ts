@@ -7,13 +7,15 @@ import type { KubeObject } from '../model/object.js';
 import { Registry } from '../model/registry.js';
 import { StatusError } from '../model/status.js';
 import type { ObjectStore } from '../store/types.js';
-import { BuiltinAdmission } from './admission.js';
+import { BuiltinAdmission, type ServiceAccountAdmissionOptions } from './admission.js';
 import { parseCidr, ServiceAllocator } from './allocator.js';
 import { ApiHandler } from './handler.js';
 import { createApiServer, type TlsConfig } from './http.js';
 import { PodStreams, type KubeletClientConfig } from './proxy.js';
 import { Rest, type Clock, type Ids } from './rest.js';
 import type { WatchTiming } from './watch.js';
+import { ServiceAccountSigner } from './satoken.js';
+import { authenticateToken } from './tokenrequest.js';
 
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -31,6 +33,8 @@ export interface ApiServerOptions {
   host?: string;
   port: number;
   tls?: TlsConfig;
+  /** PEM private key that signs service-account tokens (the PKI's sa.key); absent: one made in memory. */
+  serviceAccountKey?: string;
   /** How to reach kubelets for pods/log, exec, attach and portforward. */
   kubeletClient?: KubeletClientConfig;
   /** The address other machines and pods use to reach this server (the kubernetes Endpoints). */
@@ -52,21 +56,35 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
+export interface RestOptions {
+  clock?: Clock;
+  ids?: Ids;
+  serviceCidr?: string;
+  serviceAccountKey?: string;
+  /** Refuse pods whose ServiceAccount does not exist, as upstream (admission.ts); off for in-process use. */
+  requireServiceAccounts?: boolean;
+}
+
 /** The REST semantics alone, for in-process use (the simulator, tests). */
-export function createRest(store: ObjectStore, opts: { clock?: Clock; ids?: Ids; serviceCidr?: string } = {}): { rest: Rest; allocator: ServiceAllocator } {
+export function createRest(store: ObjectStore, opts: RestOptions = {}): { rest: Rest; allocator: ServiceAllocator } {
   const allocator = new ServiceAllocator(store, parseCidr(opts.serviceCidr ?? DEFAULT_SERVICE_CIDR));
+  const ids = opts.ids ?? randomIds;
+  const serviceAccounts: ServiceAccountAdmissionOptions = { nameSuffix: () => ids.nameSuffix() };
+  // upstream looks for the default account 10 times, 100-200 ms apart, before refusing the pod
+  if (opts.requireServiceAccounts) serviceAccounts.require = { attempts: 10, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
   const rest = new Rest({
     store,
     registry: new Registry(),
     clock: opts.clock ?? systemClock,
-    ids: opts.ids ?? randomIds,
-    admission: new BuiltinAdmission(store, allocator),
+    ids,
+    admission: new BuiltinAdmission(store, allocator, serviceAccounts),
+    signer: ServiceAccountSigner.fromPem(opts.serviceAccountKey),
   });
   return { rest, allocator };
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
-  const { rest, allocator } = createRest(opts.store, opts);
+  const { rest, allocator } = createRest(opts.store, { ...opts, requireServiceAccounts: true });
   const host = opts.host ?? '0.0.0.0';
   const advertise = opts.advertiseAddress ?? '127.0.0.1';
   const handler = new ApiHandler(rest, {
@@ -74,7 +92,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     ...(opts.watchTiming ? { watchTiming: opts.watchTiming } : {}),
   });
   const podStreams = new PodStreams(rest, opts.kubeletClient);
-  const http = createApiServer(handler, opts.tls ? { tls: opts.tls, podStreams } : { insecureUser: { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] }, podStreams });
+  const authenticateBearer = (token: string) => authenticateToken(rest, token);
+  const http = createApiServer(
+    handler,
+    opts.tls
+      ? { tls: opts.tls, podStreams, authenticateBearer }
+      : { insecureUser: { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] }, podStreams, authenticateBearer },
+  );
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port, host, () => resolve());

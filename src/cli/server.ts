@@ -63,6 +63,7 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
       port: f.port,
       advertiseAddress: advertise,
       tls: { cert: pki.serverCert, key: pki.serverKey, clientCA: pki.caCert },
+      serviceAccountKey: pki.saKey,
       kubeletClient: { cert: pki.kubeletClientCert, key: pki.kubeletClientKey, ca: pki.caCert },
     });
   } catch (e) {
@@ -76,6 +77,7 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
     ? startControllerManager(new LocalClient(server.rest), {}, {
       nodeLifecycle: { gracePeriodMs: nodeMonitorGraceMs },
       localPath: { baseDir: join(dataDir, 'local-path') },
+      rootCA: pki.caCert,
       csrSigning: { ca: { cert: pki.caCert, key: readFileSync(join(dataDir, 'pki', 'ca.key'), 'utf8') }, durationMs: parseDuration(f['cluster-signing-duration']) },
       csrApproving: f['auto-approve-kubelet-serving'],
     })

@@ -18,6 +18,7 @@ import { endpointsController } from './endpoints.js';
 import { endpointSliceController } from './endpointslice.js';
 import { serviceAccountController } from './serviceaccount.js';
 import { localPathController, type LocalPathOptions } from './localpath.js';
+import { rootCACertPublisher } from './rootcacertpublisher.js';
 
 /** Every stored resource once (a second version of the same objects, like events.k8s.io, is left out). */
 export function storedResources(registry: Registry): { resource: ResourceRef; namespaced: boolean }[] {
@@ -40,6 +41,12 @@ export interface ControllerManagerConfig {
   nodeLifecycle?: NodeLifecycleOptions;
   /** The local-path provisioner's volume root and node (default: /var/lib/berth/local-path). */
   localPath?: LocalPathOptions;
+  /**
+   * The cluster CA (PEM) the root-ca-cert-publisher puts in every namespace's kube-root-ca.crt
+   * (kube-controller-manager's --root-ca-file). Absent (an API server without TLS): that
+   * controller does not run.
+   */
+  rootCA?: string;
 }
 
 /** Every controller of the controller manager, as it builds them (the simulator runs the same list). */
@@ -63,6 +70,7 @@ export function managerControllers(registry: Registry, config: ControllerManager
     nodeLifecycleController(config.nodeLifecycle),
     taintEvictionController(),
     localPathController(config.localPath ?? { baseDir: '/var/lib/berth/local-path' }),
+    ...(config.rootCA ? [rootCACertPublisher(config.rootCA)] : []),
   ] as Controller<unknown>[];
 }
 

@@ -3,7 +3,7 @@
 // as containerd's CRI merges them), environment ($(VAR) expansion, valueFrom, envFrom), user,
 // resources (kuberuntime_container_linux.go's cgroup mapping, QoS OOM scores), mounts; and what
 // each volume's files are (configMap, secret, downwardAPI, projected) for the kubelet to write.
-import type { ConfigMap, Container as PodContainer, EnvVar, ObjectFieldSelector, Pod, ResourceFieldSelector, Secret, Volume } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Container as PodContainer, EnvVar, ObjectFieldSelector, Pod, ResourceFieldSelector, Secret, ServiceAccountTokenProjection, Volume } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../model/object.js';
 import { fnv32a } from '../model/hash.js';
 import { milliValue, parseQuantity, quantityValue, type Quantity } from '../model/quantity.js';
@@ -40,6 +40,8 @@ export class ConfigError extends Error {
 export interface ConfigLookups {
   configMap(namespace: string, name: string): ConfigMap | undefined;
   secret(namespace: string, name: string): Secret | undefined;
+  /** The pod's token for a projected serviceAccountToken source, fetched beforehand (tokens.ts). */
+  serviceAccountToken?(pod: PodObj, source: ServiceAccountTokenProjection): string | undefined;
 }
 
 export interface NodeFacts {
@@ -526,7 +528,11 @@ export function volumePlan(pod: PodObj, v: Volume, look: ConfigLookups, node: No
       } else if (src.downwardAPI) {
         files.push(...downwardFiles(pod, src.downwardAPI.items ?? [], mode, node, podIPs));
       } else if (src.serviceAccountToken) {
-        throw new ConfigError('serviceAccountToken projection needs the TokenRequest API, which this kubelet does not call yet', 'FailedMount');
+        const token = look.serviceAccountToken?.(pod, src.serviceAccountToken);
+        if (token === undefined) throw new ConfigError(`failed to fetch token: no token for service account "${pod.spec?.serviceAccountName ?? ''}"`, 'FailedMount');
+        // upstream writes it 0600 under an fsGroup and then hands the volume to the group (0640);
+        // this kubelet changes no volume's ownership, so the token keeps the volume's mode
+        files.push({ path: src.serviceAccountToken.path, data: Buffer.from(token), mode });
       }
     }
     return { kind: 'files', plugin: 'projected', files, tmpfs: true };

@@ -4,7 +4,7 @@
 // against the runtime. Pods are synced one at a time each (a worker per pod), again whenever a
 // container of theirs starts or exits, a probe result changes, a back-off ends, or every resync
 // period. Stopping the kubelet stops its heartbeat and leaves containers running, as upstream.
-import type { ConfigMap, Container as PodContainer, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Container as PodContainer, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Volume } from 'kubernetes-types/core/v1.js';
 import { readFileSync } from 'node:fs';
 import { R, type ApiClient } from '../model/api.js';
 import { rfc3339, rfc3339Micro, type KubeObject } from '../model/object.js';
@@ -18,6 +18,7 @@ import { Prober, type ProbeKind, type ProbeOutcome } from './prober.js';
 import { LABEL_CONTAINER_KIND, LABEL_POD_UID, ANNOTATION_CONTAINER_HASH, RuntimeError, type Runtime } from './runtime.js';
 import { cleanupOrphan, statusChanged, syncPod, type BackoffEntry, type ObservedContainer, type ObservedSandbox, type PodObj, type StartFailure, type SyncAction } from './sync.js';
 import { PodDirs } from './volumes.js';
+import { MAX_JITTER_MS, TokenManager } from './tokens.js';
 import { runHook } from './hooks.js';
 import { parseResolvConf, podDNSConfig } from './dns/config.js';
 import { serviceEnv } from './proxy/envvars.js';
@@ -62,6 +63,7 @@ export class Kubelet {
   private readonly workers = new Map<string, PodWorker>();
   private readonly dirs: PodDirs;
   private readonly prober: Prober;
+  private readonly tokens: TokenManager;
   private readonly recorder: EventRecorder;
   private readonly facts: MachineFacts;
   private readonly runtimeName: string;
@@ -87,6 +89,12 @@ export class Kubelet {
     this.runtimeName = v.runtimeName;
     this.runtimeVersion = `${v.runtimeName}://${v.runtimeVersion}`;
     this.prober = new Prober(opts.runtime, (uid, _id, name, kind, outcome) => this.onProbe(uid, name, kind, outcome));
+    this.tokens = new TokenManager(
+      (ns, _sa, request) => client.create(R.serviceaccounts, ns, request, { subresource: 'token' }),
+      () => Date.now(),
+      () => Math.floor(Math.random() * MAX_JITTER_MS),
+      (m) => this.log(m),
+    );
   }
 
   get nodeName(): string {
@@ -318,6 +326,7 @@ export class Kubelet {
         this.log(`removed the containers of pod ${uid} (deleted)`);
       }
       await this.dirs.tearDown(uid);
+      this.tokens.forget(uid);
       return false;
     }
     const live = new Set(containers.filter((c) => c.state === 'running').map((c) => c.id));
@@ -338,6 +347,7 @@ export class Kubelet {
     }
     if (statusChanged(pod, d.status)) await this.writeStatus(pod, d.status);
     if (d.actions.length) await this.execute(pod, d.actions, w);
+    await this.refreshTokens(pod, sandboxes);
     if (d.requeueAfterMs !== undefined) this.schedule(uid, d.requeueAfterMs);
     // a pod being deleted is looked at again until it is gone; other actions settle in the next round
     return d.actions.some((a) => a.kind !== 'deletePod');
@@ -371,15 +381,29 @@ export class Kubelet {
     return {
       configMap: (ns, name) => this.configMaps.get(ns, name) as (KubeObject & ConfigMap) | undefined,
       secret: (ns, name) => this.secrets.get(ns, name) as (KubeObject & Secret) | undefined,
+      serviceAccountToken: (pod, src) => this.tokens.token(pod, src),
     };
   }
 
-  /** Sets up every volume of the pod; returns their paths, or the first failure. */
-  private async volumes(pod: PodObj): Promise<VolumePaths> {
+  /**
+   * The token refresh of upstream's projected volumes (remounted by the volume manager): a pod
+   * whose sandbox runs gets its token volumes written again when a token is due, so the file
+   * always holds a token that is well within its lifetime.
+   */
+  private async refreshTokens(pod: PodObj, sandboxes: ObservedSandbox[]): Promise<void> {
+    if (pod.metadata.deletionTimestamp || !sandboxes.some((s) => s.ready) || !this.tokens.due(pod)) return;
+    const withTokens = (pod.spec?.volumes ?? []).filter((v) => v.projected?.sources?.some((s) => s.serviceAccountToken));
+    await this.volumes(pod, withTokens).catch(() => undefined); // reported as FailedMount; tried again next sync
+  }
+
+  /** Sets up every volume of the pod (or those given); returns their paths, or the first failure. */
+  private async volumes(pod: PodObj, only?: Volume[]): Promise<VolumePaths> {
     const paths: VolumePaths = {};
     const ip = this.currentIP(pod.metadata.uid!);
-    for (const v of pod.spec?.volumes ?? []) {
+    for (const v of only ?? pod.spec?.volumes ?? []) {
       try {
+        const tokenSources = (v.projected?.sources ?? []).flatMap((s) => (s.serviceAccountToken ? [s.serviceAccountToken] : []));
+        if (tokenSources.length) await this.tokens.ensure(pod, tokenSources);
         const plan = v.persistentVolumeClaim ? await this.claimPlan(pod, v.persistentVolumeClaim.claimName) : volumePlan(pod, v, this.lookups(), this.nodeFacts(), ip ? [ip] : []);
         paths[v.name] = await this.dirs.setUp(pod.metadata.uid!, v, plan);
       } catch (e) {
@@ -478,7 +502,10 @@ export class Kubelet {
     try {
       await this.volumes(pod);
     } catch {
-      return; // reported as FailedMount; the next sync tries again
+      // reported as FailedMount; tried again soon, as upstream's volume manager keeps trying to
+      // mount (a namespace's kube-root-ca.crt, say, may be moments behind its first pod)
+      this.schedule(uid, 1000);
+      return;
     }
     let id: string;
     try {

@@ -76,6 +76,9 @@ export function resourcePath(r: ResourceRef, namespace: string | undefined, name
   return p;
 }
 
+/** The ConfigMap in every namespace with the cluster CA (the root-ca-cert-publisher's, read by pods' token volumes). */
+export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
+
 /** Common resources, named once. */
 export const R = {
   namespaces: { group: '', version: 'v1', resource: 'namespaces' },

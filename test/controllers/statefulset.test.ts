@@ -51,7 +51,8 @@ test('OrderedReady: web-0 first, with its claim, identity and revision; web-1 on
     });
     assert.equal((pod.spec as any).hostname, 'web-0');
     assert.equal((pod.spec as any).subdomain, 'web');
-    assert.deepEqual((pod.spec as any).volumes, [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-0' } }]);
+    // the claim's volume (beside the API token volume the ServiceAccount admission adds)
+    assert.deepEqual((pod.spec as any).volumes.filter((v: { name: string }) => !v.name.startsWith('kube-api-access-')), [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-0' } }]);
     assert.deepEqual(pod.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.controller, r.blockOwnerDeletion]), [['StatefulSet', 'web', true, true]]);
     const claim = await w.client.get(R.persistentvolumeclaims, 'default', 'data-web-0');
     assert.deepEqual(claim.metadata.labels, { app: 'web' });
@@ -188,7 +189,8 @@ test('a failed pod is deleted and recreated under the same name and claim', asyn
     await converge(w, 3);
     const pod = await w.client.get(R.pods, 'default', 'web-1');
     assert.notEqual(pod.metadata.uid, oldUid);
-    assert.deepEqual((pod.spec as any).volumes, [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } }]);
+    // the claim's volume (beside the API token volume the ServiceAccount admission adds)
+    assert.deepEqual((pod.spec as any).volumes.filter((v: { name: string }) => !v.name.startsWith('kube-api-access-')), [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } }]);
   } finally {
     await w.close();
   }

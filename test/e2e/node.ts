@@ -5,6 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine.js';
+import { unmountAll } from '../../src/engine/sys.js';
 import { kubectl, removeDir, startServer, type ServerProcess } from './cluster.js';
 import { hostLinks, natChainsExist, removeTestBridges } from '../engine/hoststate.js';
 import { preloadBusybox } from '../kubelet/preload.js';
@@ -37,6 +38,8 @@ export async function startNodeServer(name: string, extraArgs: string[] = []): P
       await kubectl(server.kubeconfig, ['delete', 'pods', '--all', '--all-namespaces', '--grace-period=0', '--force', '--wait=true'], undefined, 60_000).catch(() => undefined);
       await server.stop();
       await removeContainers(join(dataDir, 'engine'));
+      // a force-deleted pod's volumes (tmpfs) may outlive a kubelet stopped before it unmounted them
+      await unmountAll(dataDir);
       removeDir(dataDir);
       removeTestBridges(links, nat);
     },

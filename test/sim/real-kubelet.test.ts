@@ -6,7 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { testCluster, eventually } from '../controllers/harness.js';
+import { rootCACertPublisher } from '../../src/controllers/rootcacertpublisher.js';
+import { serviceAccountController } from '../../src/controllers/serviceaccount.js';
 import { Kubelet } from '../../src/kubelet/kubelet.js';
 import { SimRuntime } from '../../src/sim/runtime.js';
 import { R } from '../../src/model/api.js';
@@ -30,7 +33,8 @@ test('the real Kubelet runs pods on a SimRuntime: init containers, Running and R
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: 'default', annotations },
-    spec: { nodeName: 'sim-k', initContainers: [{ name: 'setup', image: 'any/image:1' }], containers: [{ name: 'app', image: 'any/image:1' }], terminationGracePeriodSeconds: 5 },
+    // no API token volume here (it needs a tmpfs mount, so root): the test below has one
+    spec: { nodeName: 'sim-k', automountServiceAccountToken: false, initContainers: [{ name: 'setup', image: 'any/image:1' }], containers: [{ name: 'app', image: 'any/image:1' }], terminationGracePeriodSeconds: 5 },
   });
   await c.client.create(R.pods, 'default', pod('web'));
   const get = async (name: string) => (await c.client.get(R.pods, 'default', name)) as KubeObject & Pod;
@@ -62,4 +66,37 @@ test('the real Kubelet runs pods on a SimRuntime: init containers, Running and R
   await c.client.delete(R.pods, 'default', 'blinks');
   await eventually(async () => (await c.client.list(R.pods, 'default')).items.length === 0, 10_000);
   await eventually(async () => runtime.podUids().length === 0 && (await runtime.listContainers()).length === 0, 10_000);
+});
+
+test('the real Kubelet projects the API token volume: a pod-bound token from the TokenRequest API, the cluster CA, the namespace', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root: projected volumes are tmpfs mounts');
+    return;
+  }
+  const c = await testCluster([rootCACertPublisher('-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n'), serviceAccountController()]);
+  const dir = mkdtempSync(join(tmpdir(), 'berth-simkubelet-'));
+  const runtime = new SimRuntime({ podCIDR: '10.250.4.0/24', clock: () => Date.now() });
+  const kubelet = new Kubelet(c.client, { nodeName: 'sim-t', dataDir: dir, runtime, nodeIP: '172.31.0.10', resyncMs: 500 });
+  await kubelet.start();
+  t.after(async () => {
+    kubelet.stop();
+    await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await c.client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'default' }, spec: { nodeName: 'sim-t', containers: [{ name: 'app', image: 'any/image:1' }] } });
+  const pod = (await c.client.get(R.pods, 'default', 'api')) as KubeObject & Pod;
+  await eventually(async () => ((await c.client.get(R.pods, 'default', 'api')) as KubeObject & Pod).status?.phase === 'Running', 10_000);
+  const volDir = join(dir, 'pods', pod.metadata.uid!, 'volumes', 'kubernetes.io~projected');
+  const [vol] = readdirSync(volDir);
+  assert.match(vol!, /^kube-api-access-/);
+  const files = (f: string) => readFileSync(join(volDir, vol!, f), 'utf8');
+  assert.equal(files('namespace'), 'default');
+  assert.match(files('ca.crt'), /BEGIN CERTIFICATE/);
+  const claims = JSON.parse(Buffer.from(files('token').split('.')[1]!, 'base64url').toString());
+  assert.equal(claims.sub, 'system:serviceaccount:default:default');
+  assert.deepEqual(claims['kubernetes.io'].pod, { name: 'api', uid: pod.metadata.uid });
+  assert.equal(claims['kubernetes.io'].node.name, 'sim-t');
+  // deleted: the kubelet unmounts and removes the pod's directory
+  await c.client.delete(R.pods, 'default', 'api');
+  await eventually(async () => !existsSync(join(dir, 'pods', pod.metadata.uid!)), 10_000);
 });
