@@ -351,3 +351,16 @@ export async function removeCgroup(path: string, retries = 10): Promise<string[]
   }
   return left;
 }
+
+/** Removes one cgroup in every hierarchy if it is empty (no child cgroups, no processes); true when it is gone. */
+export function removeEmptyCgroup(path: string): boolean {
+  let gone = true;
+  for (const { dir } of cgroupDirs(path)) {
+    try {
+      rmdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') gone = false;
+    }
+  }
+  return gone;
+}
