@@ -26,7 +26,7 @@ import { cpus } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { createServer } from 'node:net';
 import type { PortMapping } from './cni.js';
-import { validateCreate, generateName, validateName, type CreateRequest, type EndpointSettings, type HostConfig } from './config.js';
+import { validateCreate, generateName, validateName, updateHostConfig, updateResources, type CreateRequest, type EndpointSettings, type HostConfig } from './config.js';
 import { conflict, EngineError, invalidParameter, isEngineError, messageOf, notFound, notModified, systemError } from './errors.js';
 import type { EventBus } from './events.js';
 import type { ContainerConfig, Image, ImageStore } from './images.js';
@@ -1280,6 +1280,43 @@ export class ContainerService {
     this.names.set(n, c.id);
     this.persist(c);
     this.event(c, 'rename', { oldName: old });
+  }
+
+  // ---- update -----------------------------------------------------------------------------------
+
+  /**
+   * docker update (ContainerUpdate): checked as at create, merged into the container's HostConfig
+   * (kept when the update is refused), and applied to the cgroups with runc when it runs; a
+   * stopped container gets its new limits at its next start.
+   */
+  update(prefixOrName: string, u: HostConfig): Promise<{ Warnings: string[] }> {
+    const c = this.get(prefixOrName);
+    const warnings = validateCreate({}, u, this.numCPU, this.cpuset);
+    return c.serialize(async () => {
+      if (c.exiting) await c.exiting;
+      const cannot = (kind: EngineError['kind'], msg: string) => new EngineError(kind, `Cannot update container ${c.id}: ${msg}`);
+      if (c.removed || c.rec.State.status === 'dead') throw cannot('system', 'container is marked for removal and cannot be "update"');
+      let next: HostConfig;
+      try {
+        next = updateHostConfig(c.rec.HostConfig, u);
+      } catch (e) {
+        throw cannot(isEngineError(e) ? e.kind : 'system', messageOf(e));
+      }
+      const before = c.rec.HostConfig;
+      c.rec.HostConfig = next;
+      this.persist(c);
+      if (isRunning(c.rec.State) && c.rec.State.status !== 'restarting') {
+        try {
+          await this.d.runc.update(c.id, updateResources(u));
+        } catch (e) {
+          c.rec.HostConfig = before;
+          this.persist(c);
+          throw cannot('system', messageOf(e).replace(/^runc: /, ''));
+        }
+      }
+      this.event(c, 'update');
+      return { Warnings: warnings };
+    });
   }
 
   // ---- top and stats ----------------------------------------------------------------------------

@@ -201,7 +201,7 @@ test('events: a container run, filtered by container and event', { skip }, async
   assert.deepEqual(out.trim().split('\n'), ['container create', 'container attach', 'container start', 'container die', 'container destroy']);
 });
 
-test('--cgroup-parent: the container under it (a relative one under the engine\'s own cgroup), echoed by inspect, read by stats; a file as parent fails as with dockerd', { skip }, async () => {
+test('--cgroup-parent: the container under it (a relative one under the engine\'s own cgroup), echoed by inspect, read by stats, changed by docker update; a file as parent fails as with dockerd', { skip }, async () => {
   const parent = `/berth-cli-cgparent-${process.pid}`;
   const rel = `berth-cli-cgparent-rel-${process.pid}`;
   try {
@@ -210,6 +210,12 @@ test('--cgroup-parent: the container under it (a relative one under the engine\'
     for (const ctl of ['cpu', 'memory', 'pids']) assert.match(inside, new RegExp(`^\\d+:${ctl}:${parent}/${id}$`, 'm'));
     assert.equal((await ok(['inspect', '-f', '{{.HostConfig.CgroupParent}}', 'cgp'])).trim(), parent);
     assert.match(await ok(['stats', '--no-stream', '--format', '{{.MemUsage}}', 'cgp']), / \/ 40MiB\n$/);
+    // docker update reaches the same cgroup
+    assert.equal(await ok(['update', '--memory', '60m', '--cpus', '0.25', 'cgp']), 'cgp\n');
+    assert.equal(readFileSync(`/sys/fs/cgroup/memory${parent}/${id}/memory.limit_in_bytes`, 'utf8').trim(), String(60 << 20));
+    assert.equal(readFileSync(`/sys/fs/cgroup/cpu${parent}/${id}/cpu.cfs_quota_us`, 'utf8').trim(), '25000');
+    assert.match(await ok(['stats', '--no-stream', '--format', '{{.MemUsage}}', 'cgp']), / \/ 60MiB\n$/);
+    assert.equal((await ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', 'cgp'])).trim(), `${60 << 20} 250000000`);
     // relative: below the engine's own cgroup in each hierarchy, as runc reads it (here the memory one may differ)
     const own = parseProcCgroup(readFileSync(`/proc/${eng.proc!.pid}/cgroup`, 'utf8'));
     const relRun = await ok(['run', '--rm', '--cgroup-parent', rel, 'busybox', 'cat', '/proc/self/cgroup']);
