@@ -11,11 +11,15 @@ Engine API on a unix socket, so that the docker CLI works against it:
 Options:
   --data-dir DIR   where images, containers, volumes and networks are kept (default /var/lib/berth)
   --socket PATH    the unix socket to listen on (default /run/berth/docker.sock)
+  --cgroup-parent CGROUP
+                   the parent cgroup of containers that name none with --cgroup-parent
+                   (default /berth; a relative path is below the engine's own cgroup)
 `;
 
 export async function engineCommand(args: string[]): Promise<number> {
   let dataDir = '/var/lib/berth';
   let socket = '/run/berth/docker.sock';
+  let cgroupParent = '';
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -30,6 +34,9 @@ export async function engineCommand(args: string[]): Promise<number> {
         break;
       case '--socket':
         socket = value();
+        break;
+      case '--cgroup-parent':
+        cgroupParent = value();
         break;
       case '-h':
       case '--help':
@@ -47,7 +54,7 @@ export async function engineCommand(args: string[]): Promise<number> {
   const { mkdirSync } = await import('node:fs');
   const { dirname } = await import('node:path');
   mkdirSync(dirname(socket), { recursive: true });
-  const engine = await Engine.open({ dataDir });
+  const engine = await Engine.open({ dataDir, ...(cgroupParent ? { cgroupParent } : {}) });
   const api = await serveEngineAPI(engine, socket);
   process.stderr.write(`berth engine: serving the Docker Engine API on unix://${socket} (data in ${engine.dataDir})\n`);
   await new Promise<void>((resolve) => {

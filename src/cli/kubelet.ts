@@ -14,6 +14,7 @@ import { HttpClient, loadKubeconfig } from '../client/http.js';
 import { RemoteClient } from '../client/remote.js';
 import { EngineRuntime } from '../kubelet/engine-runtime.js';
 import { Kubelet } from '../kubelet/kubelet.js';
+import { CgroupfsManager } from '../kubelet/cgroup-manager.js';
 import { KUBELET_PORT, startKubeletServer, type RunningKubeletServer } from '../kubelet/server.js';
 import { R } from '../model/api.js';
 import { StatusError } from '../model/status.js';
@@ -23,12 +24,22 @@ import { ServingCertificateManager } from '../kubelet/certificate.js';
 import { CommandError, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 import { runUntilSignal } from './server.js';
 
+/** The kubelet's default --cgroup-root: its pods under /berth/kubepods, beside the engine's other containers (/berth/<id>). */
+export const DEFAULT_CGROUP_ROOT = '/berth';
+
+/** The kubelet's cgroup flags, shared with berth server and berth up. */
+export const cgroupFlags = {
+  'cgroup-root': { type: 'string', default: DEFAULT_CGROUP_ROOT, help: 'the cgroup under which the kubelet makes its hierarchy: ROOT/kubepods, ROOT/kubepods/burstable, ROOT/kubepods/besteffort, a cgroup per pod (upstream\'s default is /; berth\'s keeps clear of a real kubelet\'s /kubepods)' },
+  'cgroups-per-qos': { type: 'boolean', default: true, help: 'put each pod in its own cgroup under its QoS tier (false: containers go where the engine puts them)' },
+} satisfies FlagSpec;
+
 const kubeletFlags = {
   kubeconfig: { type: 'string', default: '', help: 'kubeconfig of the cluster to join (default $KUBECONFIG, then ~/.kube/config)' },
   'data-dir': { type: 'string', default: '/var/lib/berth', help: 'directory for the engine (DIR/engine) and the pods (DIR/kubelet)' },
   'node-name': { type: 'string', default: '', help: 'the Node to register (default: the hostname, lower-cased)' },
   'node-ip': { type: 'string', default: '', help: 'the node\'s InternalIP (default: the first non-loopback IPv4 address)' },
   'kubelet-port': { type: 'number', default: 10250, help: 'HTTPS port of the kubelet\'s logs, exec, attach and port-forward server' },
+  ...cgroupFlags,
 } satisfies FlagSpec;
 
 export const kubeletUsage = `Usage: berth kubelet --kubeconfig FILE --data-dir DIR [--node-name NAME]\n\nRuns this machine's pods with berth's container engine (needs root, runc and CNI plugins).\n\n${flagHelp(kubeletFlags)}\n`;
@@ -38,7 +49,7 @@ export interface RunningKubelet {
   engine: Engine;
   /** Stops heartbeating; containers keep running. */
   close(): void;
-  /** Stops heartbeating, then stops and removes every pod's containers (a pod comes back fresh when the node does). */
+  /** Stops heartbeating, then stops and removes every pod's containers and the pods' cgroups (a pod comes back fresh when the node does). */
   removePods(graceSeconds?: number): Promise<void>;
 }
 
@@ -47,7 +58,7 @@ export async function startKubelet(
   client: ApiClient,
   dataDir: string,
   opts: {
-    nodeName?: string; nodeIP?: string; clusterDNS?: string[]; port?: number; engineSocket?: string;
+    nodeName?: string; nodeIP?: string; clusterDNS?: string[]; port?: number; engineSocket?: string; cgroupRoot?: string; cgroupsPerQOS?: boolean;
     /** The CA that signs the API server's client certificate, when DIR/pki has none (the kubeconfig's). */
     clientCA?: string;
   } = {},
@@ -68,6 +79,7 @@ export async function startKubelet(
     port: opts.port ?? KUBELET_PORT,
     ...(opts.nodeIP ? { nodeIP: opts.nodeIP } : {}),
     ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
+    ...(opts.cgroupsPerQOS === false ? {} : { cgroups: new CgroupfsManager(opts.cgroupRoot || DEFAULT_CGROUP_ROOT) }),
     log: (m) => process.stderr.write(`berth: ${m}\n`),
   });
   let server: Streaming | undefined;
@@ -96,6 +108,7 @@ export async function startKubelet(
       // containers first, gracefully and all at once; then the sandboxes with their network
       await Promise.all((await runtime.listContainers()).map((c) => runtime.stopContainer(c.id, graceSeconds).catch(() => undefined)));
       for (const sb of sandboxes) await runtime.removePodSandbox(sb.id).catch(() => undefined);
+      await kubelet.removeCgroups();
     },
   };
 }
@@ -185,7 +198,10 @@ export async function kubeletCommand(args: string[]): Promise<number> {
   if (!existsSync(kubeconfig)) throw new CommandError(`kubeconfig ${kubeconfig} not found; pass --kubeconfig`);
   const endpoint = loadKubeconfig(kubeconfig);
   const client = new RemoteClient(new HttpClient(endpoint));
-  const k = await startKubelet(client, f['data-dir'], { nodeName: f['node-name'], nodeIP: f['node-ip'], port: f['kubelet-port'], ...(endpoint.ca ? { clientCA: endpoint.ca } : {}) });
+  const k = await startKubelet(client, f['data-dir'], {
+    nodeName: f['node-name'], nodeIP: f['node-ip'], port: f['kubelet-port'], cgroupRoot: f['cgroup-root'], cgroupsPerQOS: f['cgroups-per-qos'],
+    ...(endpoint.ca ? { clientCA: endpoint.ca } : {}),
+  });
   process.stdout.write(`berth: kubelet running as node ${k.kubelet.nodeName} (engine data in ${k.engine.dataDir})\n`);
   await runUntilSignal(async () => k.close());
   return 0;

@@ -11,7 +11,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { SimNodes } from '../sim/nodes.js';
 import { parseCidr, ipToString } from '../apiserver/allocator.js';
 import { adminKubeconfig, ensurePki, localAddresses, writeKubeconfig } from '../apiserver/pki.js';
-import { startKubelet } from './kubelet.js';
+import { cgroupFlags, startKubelet } from './kubelet.js';
 import { Proxier } from '../kubelet/proxy/proxier.js';
 import { ClusterDns } from '../kubelet/dns/server.js';
 import { run } from '../engine/sys.js';
@@ -30,6 +30,7 @@ const serverFlags = {
   kubelet: { type: 'boolean', default: false, help: 'run this machine\'s kubelet, the Service proxy (iptables) and the cluster DNS in this process, its pods in berth\'s engine under DATA_DIR/engine (needs root and runc)' },
   'kubelet-port': { type: 'number', default: 10250, help: 'HTTPS port of the kubelet\'s logs, exec, attach and port-forward server (with --kubelet)' },
   'remove-pods-on-exit': { type: 'boolean', default: false, help: 'with --kubelet: on shutdown, stop and remove the pods\' containers (they start afresh next time) instead of leaving them running to be adopted (berth up: true)' },
+  ...cgroupFlags,
   'engine-socket': { type: 'string', default: '', help: 'with --kubelet: also serve the Docker Engine API of the node\'s engine on this unix socket, so docker and berth build/pull/push reach the images pods run (berth up: /run/berth/docker.sock)' },
   'node-monitor-grace-period': { type: 'string', default: '50s', help: 'how long a node may stop renewing its Lease before it is marked Unknown and tainted unreachable (kube-controller-manager\'s flag and its default since 1.32)' },
   'cluster-signing-duration': { type: 'string', default: '8760h', help: 'the longest validity of certificates the CSR signer issues with the cluster CA (kube-controller-manager\'s flag and default); a CSR\'s spec.expirationSeconds may ask for less' },
@@ -87,7 +88,9 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
   const simTiming = { startDelayMs: parseDuration(f['sim-start-delay']), readyDelayMs: parseDuration(f['sim-ready-delay']) };
   const sim = f['sim-nodes'] > 0 ? new SimNodes(new LocalClient(server.rest), { count: f['sim-nodes'], timing: simTiming }) : undefined;
   await sim?.start();
-  const node = f.kubelet ? await startNode(new LocalClient(server.rest), dataDir, advertise, f['kubelet-port'], f['engine-socket'], f['remove-pods-on-exit']) : undefined;
+  const node = f.kubelet
+    ? await startNode(new LocalClient(server.rest), dataDir, advertise, f['kubelet-port'], f['engine-socket'], f['remove-pods-on-exit'], { cgroupRoot: f['cgroup-root'], cgroupsPerQOS: f['cgroups-per-qos'] })
+    : undefined;
   const kubelet = node?.kubelet;
   // Diagnostics for performance work: per-controller work, every few seconds, on stderr.
   const statsEvery = Number(process.env.BERTH_CONTROLLER_STATS ?? 0);
@@ -130,7 +133,15 @@ export async function whyNoNode(): Promise<string | undefined> {
  * Closing stops them and removes the proxy's rules; the pods' containers keep running unless asked
  * to go too (berth up).
  */
-async function startNode(client: LocalClient, dataDir: string, nodeIP: string, kubeletPort: number, engineSocket: string, removePods: boolean): Promise<{ kubelet: Awaited<ReturnType<typeof startKubelet>>; close(): Promise<void> }> {
+async function startNode(
+  client: LocalClient,
+  dataDir: string,
+  nodeIP: string,
+  kubeletPort: number,
+  engineSocket: string,
+  removePods: boolean,
+  cgroups: { cgroupRoot: string; cgroupsPerQOS: boolean },
+): Promise<{ kubelet: Awaited<ReturnType<typeof startKubelet>>; close(): Promise<void> }> {
   const log = (m: string) => process.stderr.write(`berth: ${m}\n`);
   const dnsIP = ipToString(parseCidr(DEFAULT_SERVICE_CIDR).base + 10);
   const dns = new ClusterDns(client, { host: nodeIP, clusterIP: dnsIP, log });
@@ -146,7 +157,7 @@ async function startNode(client: LocalClient, dataDir: string, nodeIP: string, k
   }
   let kubelet: Awaited<ReturnType<typeof startKubelet>>;
   try {
-    kubelet = await startKubelet(client, dataDir, { nodeName, clusterDNS: [dnsIP], port: kubeletPort, ...(engineSocket ? { engineSocket } : {}) });
+    kubelet = await startKubelet(client, dataDir, { nodeName, clusterDNS: [dnsIP], port: kubeletPort, ...cgroups, ...(engineSocket ? { engineSocket } : {}) });
   } catch (e) {
     await proxy.stop().catch(() => undefined);
     await dns.stop();
@@ -155,7 +166,7 @@ async function startNode(client: LocalClient, dataDir: string, nodeIP: string, k
   return {
     kubelet,
     close: async () => {
-      if (removePods) await kubelet.removePods().catch((e: unknown) => log(`removing the pods' containers failed: ${e instanceof Error ? e.message : String(e)}`));
+      if (removePods) await kubelet.removePods().catch((e: unknown) => log(`removing the pods' containers and cgroups failed: ${e instanceof Error ? e.message : String(e)}`));
       kubelet.close();
       await proxy.stop().catch((e: unknown) => log(`proxy: removing rules failed: ${e instanceof Error ? e.message : String(e)}`));
       await dns.stop();

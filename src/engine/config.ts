@@ -3,7 +3,7 @@
 // daemon/daemon_unix.go verifyPlatformContainerResources), pure.
 import type { ContainerConfig } from './images.js';
 import type { MountSpec } from './mounts.js';
-import { invalidParameter } from './errors.js';
+import { conflict, invalidParameter } from './errors.js';
 import { validateRestartPolicy, type RestartPolicy } from './restart.js';
 import { parseSignal } from './signals.js';
 
@@ -198,6 +198,68 @@ export function validateCreate(c: ContainerConfig, h: HostConfig, numCPU: number
     throw invalidParameter(`logger: no log driver named '${log}' is registered`);
   }
   return warnings;
+}
+
+/**
+ * docker update's merge (Container.UpdateContainer): the resources and restart policy an update
+ * names replace the container's, the rest stays; CPU limits set one way (--cpus, or period and
+ * quota) cannot be changed the other way, and a memory limit above the swap limit needs the swap
+ * limit too. Returns the new HostConfig, or throws dockerd's conflict.
+ */
+export function updateHostConfig(current: HostConfig, u: HostConfig): HostConfig {
+  const h: HostConfig = { ...current };
+  const refuse = (m: string) => {
+    throw conflict(m);
+  };
+  if ((u.NanoCpus ?? 0) > 0 && (h.CpuPeriod ?? 0) > 0) refuse('Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set');
+  if ((u.NanoCpus ?? 0) > 0 && (h.CpuQuota ?? 0) > 0) refuse('Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set');
+  if ((u.CpuPeriod ?? 0) > 0 && (h.NanoCpus ?? 0) > 0) refuse('Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set');
+  if ((u.CpuQuota ?? 0) > 0 && (h.NanoCpus ?? 0) > 0) refuse('Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set');
+  for (const k of ['BlkioWeight', 'CpuShares', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'MemoryReservation', 'KernelMemory', 'CpuRealtimePeriod', 'CpuRealtimeRuntime'] as const) {
+    if (u[k]) h[k] = u[k];
+  }
+  if (u.CpusetCpus) h.CpusetCpus = u.CpusetCpus;
+  if (u.CpusetMems) h.CpusetMems = u.CpusetMems;
+  if (u.Memory) {
+    if (u.Memory > (h.MemorySwap ?? 0) && !u.MemorySwap) refuse('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
+    h.Memory = u.Memory;
+  }
+  if (u.MemorySwap) h.MemorySwap = u.MemorySwap;
+  if (u.PidsLimit !== undefined && u.PidsLimit !== null) h.PidsLimit = u.PidsLimit;
+  if (u.RestartPolicy?.Name) {
+    if (h.AutoRemove && u.RestartPolicy.Name !== 'no') refuse('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    h.RestartPolicy = { Name: u.RestartPolicy.Name, MaximumRetryCount: u.RestartPolicy.MaximumRetryCount ?? 0 };
+  }
+  return h;
+}
+
+/** The OCI resources an update changes on a running container (toContainerdResources): only what it names. */
+export function updateResources(u: HostConfig): Record<string, unknown> {
+  const r: Record<string, unknown> = {};
+  if (u.BlkioWeight) r['blockIO'] = { weight: u.BlkioWeight };
+  const cpu: Record<string, unknown> = {};
+  if (u.CpusetCpus) cpu['cpus'] = u.CpusetCpus;
+  if (u.CpusetMems) cpu['mems'] = u.CpusetMems;
+  if (u.CpuShares) cpu['shares'] = u.CpuShares;
+  let period = 0;
+  let quota = 0;
+  if (u.NanoCpus) {
+    period = 100000;
+    quota = Math.floor((u.NanoCpus * period) / 1e9);
+  }
+  if (quota === 0 && u.CpuQuota) quota = u.CpuQuota;
+  if (period === 0 && u.CpuPeriod) period = u.CpuPeriod;
+  if (period) cpu['period'] = period;
+  if (quota) cpu['quota'] = quota;
+  if (Object.keys(cpu).length) r['cpu'] = cpu;
+  const memory: Record<string, number> = {};
+  if (u.Memory) memory['limit'] = u.Memory;
+  if (u.MemoryReservation) memory['reservation'] = u.MemoryReservation;
+  if ((u.MemorySwap ?? 0) > 0) memory['swap'] = u.MemorySwap!;
+  if (Object.keys(memory).length) r['memory'] = memory;
+  // the API's 0 and negative values unset the limit, which runc takes as -1
+  if (u.PidsLimit !== undefined && u.PidsLimit !== null) r['pids'] = { limit: u.PidsLimit <= 0 ? -1 : u.PidsLimit };
+  return r;
 }
 
 function validPortSpec(p: string): boolean {

@@ -26,7 +26,7 @@ import { cpus } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { createServer } from 'node:net';
 import type { PortMapping } from './cni.js';
-import { validateCreate, generateName, validateName, type CreateRequest, type EndpointSettings, type HostConfig } from './config.js';
+import { validateCreate, generateName, validateName, updateHostConfig, updateResources, type CreateRequest, type EndpointSettings, type HostConfig } from './config.js';
 import { conflict, EngineError, invalidParameter, isEngineError, messageOf, notFound, notModified, systemError } from './errors.js';
 import type { EventBus } from './events.js';
 import type { ContainerConfig, Image, ImageStore } from './images.js';
@@ -41,6 +41,7 @@ import { StdinPipe } from './stdin.js';
 import { parseSignal, SIGNALS } from './signals.js';
 import { entrypointAndArgs, mergeConfig, parseGroup, parsePasswd, processEnv, resolveUser, runtimeSpec, type NamespaceMode, type OciMount, type ResolvedUser } from './spec.js';
 import { check, isMounted, processAlive, run, unmountAll } from './sys.js';
+import { cgroupVersion, containerCgroupsPath, readCgroupFile, removeCgroup } from './cgroups.js';
 import type { VolumeStore } from './volumes.js';
 
 /** What the engine remembers about a container (persisted as container.json). */
@@ -69,6 +70,11 @@ export interface ContainerRecord {
   ShimPid: number;
   RestartDelayMs: number;
   Stdin: 'null' | 'once' | 'open';
+  /**
+   * The cgroups path runc was given for the last run: `<CgroupParent or the daemon's>/<id>`
+   * (dockerd's cgroupfs driver). Absent in records from before it was kept: `/berth/<id>`.
+   */
+  CgroupsPath?: string;
 }
 
 export interface WaitResult {
@@ -94,7 +100,12 @@ export interface ContainerDeps {
   network: NetworkService;
   events: EventBus;
   runc: Runc;
+  /** The cgroup parent of containers that name none (dockerd's --cgroup-parent; default /berth, as dockerd's is /docker). */
+  cgroupParent?: string;
 }
+
+/** The engine's default cgroup parent, berth's /docker. */
+export const DEFAULT_CGROUP_PARENT = '/berth';
 
 const HOSTS_HEADER = `127.0.0.1\tlocalhost
 ::1\tlocalhost ip6-localhost ip6-loopback
@@ -377,8 +388,10 @@ export class ContainerService {
       await this.launch(c);
     } catch (e) {
       await this.cleanup(c).catch(() => undefined);
-      const msg = messageOf(e);
+      let msg = messageOf(e);
       const code = startFailureCode(msg);
+      // translateContainerdStartErr's hint for ENOTDIR (a bind onto a file, a cgroup parent that is a file)
+      if (msg.toLowerCase().includes('not a directory')) msg += ': Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type';
       const r = dockerTransition(c.rec.State, { op: 'startFailed', exitCode: code }, Date.now(), c.id);
       if (r.ok) c.rec.State = { ...c.rec.State, ...r.state };
       c.rec.State.Error = msg;
@@ -464,6 +477,8 @@ export class ContainerService {
       return { kind: 'new' };
     };
     const res = h;
+    // dockerd's cgroupfs driver: the container's own cgroup under its parent (relative: under the engine's own)
+    r.CgroupsPath = containerCgroupsPath(h.CgroupParent || this.d.cgroupParent || DEFAULT_CGROUP_PARENT, r.ID);
     const spec = runtimeSpec({
       root: 'rootfs',
       // runc mounts the layers itself, inside the container's mount namespace: no host mount to
@@ -481,7 +496,7 @@ export class ContainerService {
       ipc: other(h.IpcMode === 'private' || h.IpcMode === 'shareable' ? undefined : h.IpcMode, 'ipc'),
       pid: other(h.PidMode, 'pid'),
       uts: mode === 'host' || h.UTSMode === 'host' ? { kind: 'host' } : { kind: 'new' },
-      cgroupsPath: `/berth/${r.ID}`,
+      cgroupsPath: r.CgroupsPath,
       resources: {
         ...(res.Memory ? { memory: res.Memory } : {}),
         ...(res.MemorySwap && res.MemorySwap > 0 ? { memorySwap: res.MemorySwap } : {}),
@@ -907,14 +922,8 @@ export class ContainerService {
 
   /** The kernel's count of OOM kills in the container's memory cgroup (v1 oom_control, v2 memory.events); runc keeps the cgroup until delete when a memory limit is set. */
   private wasOOMKilled(c: Container): boolean {
-    for (const f of [`/sys/fs/cgroup/memory/berth/${c.id}/memory.oom_control`, `/sys/fs/cgroup/berth/${c.id}/memory.events`]) {
-      try {
-        return /^oom_kill [1-9]/m.test(readFileSync(f, 'utf8'));
-      } catch {
-        // not this cgroup version
-      }
-    }
-    return false;
+    const text = readCgroupFile('memory', cgroupsPathOf(c.rec), cgroupVersion() === 2 ? 'memory.events' : 'memory.oom_control');
+    return /^oom_kill [1-9]/m.test(text ?? '');
   }
 
   /** Releases what a run held: network, mounts, runc state (daemon.Cleanup). */
@@ -937,6 +946,8 @@ export class ContainerService {
     await this.d.network.deleteNetns(r.ID);
     await unmountAll(c.rootfs);
     await this.d.runc.deleteIfPresent(r.ID);
+    // what runc deletes with its state, unless its state was lost (a killed runc, a reboot's stale records)
+    await removeCgroup(cgroupsPathOf(r), 0);
     for (const m of r.Mounts) {
       if (m.Type === 'volume' && m.Name) {
         const used = this.list().some((o) => o !== c && isRunning(o.rec.State) && o.rec.Mounts.some((x) => x.Name === m.Name));
@@ -1271,6 +1282,43 @@ export class ContainerService {
     this.event(c, 'rename', { oldName: old });
   }
 
+  // ---- update -----------------------------------------------------------------------------------
+
+  /**
+   * docker update (ContainerUpdate): checked as at create, merged into the container's HostConfig
+   * (kept when the update is refused), and applied to the cgroups with runc when it runs; a
+   * stopped container gets its new limits at its next start.
+   */
+  update(prefixOrName: string, u: HostConfig): Promise<{ Warnings: string[] }> {
+    const c = this.get(prefixOrName);
+    const warnings = validateCreate({}, u, this.numCPU, this.cpuset);
+    return c.serialize(async () => {
+      if (c.exiting) await c.exiting;
+      const cannot = (kind: EngineError['kind'], msg: string) => new EngineError(kind, `Cannot update container ${c.id}: ${msg}`);
+      if (c.removed || c.rec.State.status === 'dead') throw cannot('system', 'container is marked for removal and cannot be "update"');
+      let next: HostConfig;
+      try {
+        next = updateHostConfig(c.rec.HostConfig, u);
+      } catch (e) {
+        throw cannot(isEngineError(e) ? e.kind : 'system', messageOf(e));
+      }
+      const before = c.rec.HostConfig;
+      c.rec.HostConfig = next;
+      this.persist(c);
+      if (isRunning(c.rec.State) && c.rec.State.status !== 'restarting') {
+        try {
+          await this.d.runc.update(c.id, updateResources(u));
+        } catch (e) {
+          c.rec.HostConfig = before;
+          this.persist(c);
+          throw cannot('system', messageOf(e).replace(/^runc: /, ''));
+        }
+      }
+      this.event(c, 'update');
+      return { Warnings: warnings };
+    });
+  }
+
   // ---- top and stats ----------------------------------------------------------------------------
 
   async top(prefixOrName: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
@@ -1405,39 +1453,67 @@ export interface ContainerStats {
   throttling: { periods: number; throttledPeriods: number; throttledTime: number };
 }
 
-function cg(subsys: string, id: string, file: string): string | undefined {
-  try {
-    return readFileSync(`/sys/fs/cgroup/${subsys}/berth/${id}/${file}`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
+/** The cgroups path of a container's last run (records from before it was kept: berth's default). */
+export function cgroupsPathOf(rec: ContainerRecord): string {
+  return rec.CgroupsPath ?? containerCgroupsPath(DEFAULT_CGROUP_PARENT, rec.ID);
 }
 
+const num = (s: string | undefined) => (s === undefined || s === 'max' ? 0 : Number(s));
+const keyValues = (s: string | undefined) =>
+  Object.fromEntries(
+    (s ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [k, v] = l.split(' ');
+        return [k!, Number(v)];
+      }),
+  );
+
 function readStats(c: Container): ContainerStats {
-  const id = c.id;
-  const num = (s: string | undefined) => (s === undefined || s === 'max' ? 0 : Number(s));
-  const kv = (s: string | undefined) => Object.fromEntries((s ?? '').split('\n').filter(Boolean).map((l) => { const [k, v] = l.split(' '); return [k!, Number(v)]; }));
-  const cpuStat = kv(cg('cpuacct', id, 'cpuacct.stat'));
-  const throttle = kv(cg('cpu', id, 'cpu.stat'));
+  const path = cgroupsPathOf(c.rec);
+  const cg = (controller: string, file: string) => readCgroupFile(controller, path, file);
   const procStat = readOr('/proc/stat', '').split('\n')[0]!.split(/\s+/).slice(1, 8).map(Number);
   const ticks = 100; // USER_HZ
   const systemCpu = (procStat.reduce((a, b) => a + b, 0) * 1e9) / ticks;
-  const perCpu = (cg('cpuacct', id, 'cpuacct.usage_percpu') ?? '').split(/\s+/).filter(Boolean).map(Number);
-  const pidsMax = cg('pids', id, 'pids.max');
-  return {
+  const pidsMax = cg('pids', 'pids.max');
+  const common = {
     read: new Date().toISOString(),
-    pids: num(cg('pids', id, 'pids.current')),
+    pids: num(cg('pids', 'pids.current')),
     pidsLimit: pidsMax === 'max' || pidsMax === undefined ? 0 : Number(pidsMax),
-    cpuTotal: num(cg('cpuacct', id, 'cpuacct.usage')),
+    systemCpu,
+    onlineCpus: cpus().length,
+  };
+  if (cgroupVersion() === 2) {
+    // cgroup v2: cpu.stat in µs, memory.current/max/stat (dockerd reports these the same way)
+    const cpu = keyValues(cg('cpu', 'cpu.stat'));
+    const mem = keyValues(cg('memory', 'memory.stat'));
+    return {
+      ...common,
+      cpuTotal: (cpu['usage_usec'] ?? 0) * 1000,
+      cpuPerCpu: [],
+      cpuUser: (cpu['user_usec'] ?? 0) * 1000,
+      cpuSystem: (cpu['system_usec'] ?? 0) * 1000,
+      memUsage: num(cg('memory', 'memory.current')),
+      memMaxUsage: num(cg('memory', 'memory.peak')),
+      memLimit: Math.min(num(cg('memory', 'memory.max')) || Infinity, totalMemory()),
+      memStats: mem,
+      throttling: { periods: cpu['nr_periods'] ?? 0, throttledPeriods: cpu['nr_throttled'] ?? 0, throttledTime: (cpu['throttled_usec'] ?? 0) * 1000 },
+    };
+  }
+  const cpuStat = keyValues(cg('cpuacct', 'cpuacct.stat'));
+  const throttle = keyValues(cg('cpu', 'cpu.stat'));
+  const perCpu = (cg('cpuacct', 'cpuacct.usage_percpu') ?? '').split(/\s+/).filter(Boolean).map(Number);
+  return {
+    ...common,
+    cpuTotal: num(cg('cpuacct', 'cpuacct.usage')),
     cpuPerCpu: perCpu,
     cpuUser: ((cpuStat['user'] ?? 0) * 1e9) / ticks,
     cpuSystem: ((cpuStat['system'] ?? 0) * 1e9) / ticks,
-    systemCpu,
-    onlineCpus: cpus().length,
-    memUsage: num(cg('memory', id, 'memory.usage_in_bytes')),
-    memMaxUsage: num(cg('memory', id, 'memory.max_usage_in_bytes')),
-    memLimit: Math.min(num(cg('memory', id, 'memory.limit_in_bytes')) || Infinity, totalMemory()),
-    memStats: kv(cg('memory', id, 'memory.stat')),
+    memUsage: num(cg('memory', 'memory.usage_in_bytes')),
+    memMaxUsage: num(cg('memory', 'memory.max_usage_in_bytes')),
+    memLimit: Math.min(num(cg('memory', 'memory.limit_in_bytes')) || Infinity, totalMemory()),
+    memStats: keyValues(cg('memory', 'memory.stat')),
     throttling: { periods: throttle['nr_periods'] ?? 0, throttledPeriods: throttle['nr_throttled'] ?? 0, throttledTime: throttle['throttled_time'] ?? 0 },
   };
 }

@@ -16,6 +16,8 @@ export interface EngineOptions {
   dataDir: string;
   /** runc's state directory; defaults to run/runc under the data dir */
   runcRoot?: string;
+  /** The cgroup parent of containers that name none (dockerd's --cgroup-parent); default /berth. */
+  cgroupParent?: string;
 }
 
 export const ENGINE_VERSION = (() => {
@@ -66,6 +68,7 @@ export class Engine {
       network: this.network,
       events: this.events,
       runc: this.runc,
+      ...(opts.cgroupParent ? { cgroupParent: opts.cgroupParent } : {}),
     });
     this.containers = containers;
     this.execs = new ExecService(this.containers, this.events);

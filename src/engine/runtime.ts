@@ -98,6 +98,11 @@ export class Runc {
     await check(this.binary, this.args('resume', id));
   }
 
+  /** Changes a running container's cgroup limits (OCI LinuxResources; what is absent stays). */
+  async update(id: string, resources: Record<string, unknown>): Promise<void> {
+    await check(this.binary, this.args('update', '--resources', '-', id), { input: JSON.stringify(resources) });
+  }
+
   async delete(id: string): Promise<void> {
     await run(this.binary, this.args('delete', '--force', id));
   }

@@ -16,7 +16,7 @@ import { withTag } from '../engine/reference.js';
 import { listContainers } from '../engine/list.js';
 import { isRunning } from '../engine/lifecycle.js';
 import { rfc3339NanoFixed, type LogEntry } from '../engine/logs.js';
-import type { CreateRequest, EndpointSettings } from '../engine/config.js';
+import type { CreateRequest, EndpointSettings, HostConfig } from '../engine/config.js';
 import type { ExecCreateRequest } from '../engine/exec.js';
 import type { WaitCondition } from '../engine/containers.js';
 import { API_VERSION, MIN_API_VERSION, boolValue, boolOr, upgraded, writeJSON, type ApiServer, type Ctx } from './http.js';
@@ -522,6 +522,11 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
     await engine.containers.unpause(ctx.params['id']!);
     noContent(ctx);
   });
+  api.post('/containers/{id}/update', async (ctx) => {
+    const body = await ctx.json<HostConfig>();
+    writeJSON(ctx.res, 200, await engine.containers.update(ctx.params['id']!, body ?? {}));
+  });
+
   api.post('/containers/{id}/rename', (ctx) => {
     engine.containers.rename(ctx.params['id']!, ctx.query.get('name') ?? '');
     noContent(ctx);

@@ -158,6 +158,8 @@ export class EngineRuntime implements Runtime, StreamingRuntime {
           NetworkMode: config.hostNetwork ? 'host' : (this.opts.network ?? 'bridge'),
           IpcMode: config.hostIPC ? 'host' : 'shareable',
           ...(config.hostPID ? { PidMode: 'host' } : {}),
+          // the pod's cgroup (dockershim: LinuxPodSandboxConfig.cgroup_parent)
+          ...(config.cgroupParent ? { CgroupParent: config.cgroupParent } : {}),
           ...(dns ? { Dns: dns.servers, DnsSearch: dns.searches, DnsOptions: dns.options } : {}),
           ...(config.sysctls && Object.keys(config.sysctls).length ? { Sysctls: config.sysctls } : {}),
           ...(config.portMappings.some((p) => p.hostPort > 0)
@@ -286,6 +288,8 @@ export class EngineRuntime implements Runtime, StreamingRuntime {
           ...(sb.rec.HostConfig.PidMode === 'host' ? { PidMode: 'host' } : {}),
           UTSMode: hostNetwork ? 'host' : '',
           Mounts: mounts,
+          // every container of the pod in the pod's cgroup, beside the sandbox (cri-dockerd's reading of the sandbox config)
+          ...(sandboxConfig.cgroupParent ? { CgroupParent: sandboxConfig.cgroupParent } : {}),
           ...(res.memoryLimitInBytes ? { Memory: res.memoryLimitInBytes, MemorySwap: res.memoryLimitInBytes } : {}),
           ...(res.cpuShares ? { CpuShares: res.cpuShares } : {}),
           ...(res.cpuQuota ? { CpuQuota: res.cpuQuota, CpuPeriod: res.cpuPeriod ?? 100000 } : {}),

@@ -17,6 +17,8 @@ import { leaseObject, LEASE_DURATION_SECONDS, LEASE_RENEW_MS, machineFacts, NODE
 import { Prober, type ProbeKind, type ProbeOutcome } from './prober.js';
 import { LABEL_CONTAINER_KIND, LABEL_POD_UID, ANNOTATION_CONTAINER_HASH, RuntimeError, type Runtime } from './runtime.js';
 import { cleanupOrphan, statusChanged, syncPod, type BackoffEntry, type ObservedContainer, type ObservedSandbox, type PodObj, type StartFailure, type SyncAction } from './sync.js';
+import { activePods, killPodActions, nodeAllocatableConfig, orphanedPodCgroups, podCgroupName, podCgroupStep, possiblyRunningPods, qosTierConfigs, resourceConfigForPod } from './pod-cgroups.js';
+import type { PodCgroupManager } from './cgroup-manager.js';
 import { PodDirs } from './volumes.js';
 import { MAX_JITTER_MS, TokenManager } from './tokens.js';
 import { runHook } from './hooks.js';
@@ -38,8 +40,16 @@ export interface KubeletOptions {
   /** The cluster DNS Service's address for ClusterFirst pods (--cluster-dns); absent: pods get the host's resolvers. */
   clusterDNS?: string[];
   clusterDomain?: string;
+  /**
+   * The pod and QoS cgroups (cgroups-per-qos): each pod in its own cgroup under its QoS tier, its
+   * sandbox and containers inside. Absent (simulated nodes): none, containers where the runtime puts them.
+   */
+  cgroups?: PodCgroupManager;
   log?: (msg: string) => void;
 }
+
+/** How often the QoS tiers are set again without a pod coming or going (periodicQOSCgroupUpdateInterval). */
+const QOS_UPDATE_MS = 60_000;
 
 /** minimumGracePeriodInSeconds: what is left for the stop signal after a preStop hook. */
 const MIN_GRACE_AFTER_HOOK = 2;
@@ -112,6 +122,8 @@ export class Kubelet {
 
   /** Registers the node, fills the caches, adopts or cleans up what the runtime has, and starts syncing. */
   async start(): Promise<void> {
+    // node allocatable and the QoS tiers before any pod is synced into them
+    await this.opts.cgroups?.start(nodeAllocatableConfig({ cpuMilli: this.facts.cpus * 1000, memoryBytes: this.facts.memoryBytes, pids: this.facts.maxPIDs }));
     await this.register();
     this.pods.on((ev) => {
       const pod = ev.object as PodObj;
@@ -120,6 +132,7 @@ export class Kubelet {
       this.schedule(pod.metadata.uid!);
     });
     await Promise.all([this.pods.start(), this.configMaps.start(), this.secrets.start(), this.services.start()]);
+    await this.updateQOS();
     this.offEvents = this.opts.runtime.onContainerEvent((_id, labels) => {
       const uid = labels[LABEL_POD_UID];
       if (uid) this.schedule(uid);
@@ -127,13 +140,17 @@ export class Kubelet {
     // what the runtime runs for pods that are gone is removed; the rest is adopted by its pod's sync
     for (const uid of await this.runtimeUids()) this.schedule(uid);
     for (const uid of this.dirs.knownPods()) this.schedule(uid);
+    // the cgroups of pods deleted while the kubelet was away, once what still runs of them is seen
+    await this.cleanupPodCgroups();
     const resync = setInterval(() => {
       void this.runtimeUids().then((uids) => {
         for (const uid of new Set([...uids, ...this.byUid.keys()])) this.schedule(uid);
       }, () => undefined);
+      void this.cleanupPodCgroups();
     }, this.opts.resyncMs ?? 10_000);
     const beat = setInterval(() => void this.heartbeat().catch((e: unknown) => this.log(`heartbeat: ${String(e)}`)), LEASE_RENEW_MS);
     this.timers.push(resync, beat);
+    if (this.opts.cgroups) this.timers.push(setInterval(() => void this.updateQOS(), QOS_UPDATE_MS));
   }
 
   /** Stops heartbeating and syncing; containers keep running. */
@@ -147,6 +164,84 @@ export class Kubelet {
     this.configMaps.stop();
     this.secrets.stop();
     this.services.stop();
+  }
+
+  // ---- cgroups ----------------------------------------------------------------------------------
+
+  /** The pod's cgroup as the runtime's CgroupParent, when the kubelet has the hierarchy. */
+  private cgroupParent(pod: PodObj): { cgroupParent?: string } {
+    return this.opts.cgroups ? { cgroupParent: podCgroupName(this.opts.cgroups.layout, pod) } : {};
+  }
+
+  /** UpdateQOSCgroups: the tiers' shares from the pods now active. */
+  private async updateQOS(): Promise<void> {
+    const cm = this.opts.cgroups;
+    if (!cm || this.stopped) return;
+    const t = qosTierConfigs(activePods([...this.byUid.values()]));
+    try {
+      await cm.update(cm.layout.burstable, t.burstable);
+      await cm.update(cm.layout.bestEffort, t.bestEffort);
+    } catch (e) {
+      this.log(`failed to update QoS cgroups: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** The pod cgroup step of a pod's sync; true when it killed the pod's containers (to come back in its cgroup). */
+  private async ensurePodCgroup(pod: PodObj, sandboxes: ObservedSandbox[], containers: ObservedContainer[], w: PodWorker): Promise<boolean> {
+    const cm = this.opts.cgroups;
+    if (!cm) return false;
+    const name = podCgroupName(cm.layout, pod);
+    const step = podCgroupStep(pod, cm.exists(name), containers);
+    if (step.kill) {
+      this.log(`pod ${this.podDesc(pod)} runs outside its cgroup ${name}: killing it to start it again inside`);
+      await this.execute(pod, killPodActions(pod, sandboxes, containers), w);
+    }
+    if (step.create) {
+      await this.updateQOS();
+      try {
+        await cm.create(name, resourceConfigForPod(pod));
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        this.event(pod, 'Warning', 'FailedCreatePodContainer', `unable to ensure pod container exists: failed to create container for ${name} : ${msg}`);
+        throw new Error(`failed to ensure that the pod: ${pod.metadata.uid} cgroups exist and are correctly applied: ${msg}`);
+      }
+    }
+    return step.kill;
+  }
+
+  /** A pod whose containers are all gone: its cgroup goes, and the tiers are set for the pods left. */
+  private async removePodCgroup(uid: string): Promise<void> {
+    const cm = this.opts.cgroups;
+    const name = cm?.podCgroups().get(uid);
+    if (!cm || !name) return;
+    await cm.destroy(name);
+    await this.updateQOS();
+  }
+
+  /** HandlePodCleanups' cleanupOrphanedPodCgroups: pod cgroups whose pods are neither known and running nor running in the runtime. */
+  private async cleanupPodCgroups(): Promise<void> {
+    const cm = this.opts.cgroups;
+    if (!cm || this.stopped) return;
+    try {
+      const found = cm.podCgroups();
+      if (found.size === 0) return;
+      const [sbs, cs] = await Promise.all([this.opts.runtime.listPodSandbox(), this.opts.runtime.listContainers()]);
+      const running = [...sbs.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.metadata.uid), ...cs.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.labels[LABEL_POD_UID] ?? '')];
+      const { destroy, reduceCPU } = orphanedPodCgroups(found, possiblyRunningPods([...this.byUid.values()], running), (uid) => this.dirs.hasMounts(uid));
+      for (const name of reduceCPU) await cm.reduceCPU(name);
+      for (const name of destroy) {
+        this.log(`removing the cgroup ${name} of a pod no longer running`);
+        await cm.destroy(name);
+      }
+      if (destroy.length) await this.updateQOS();
+    } catch (e) {
+      this.log(`cleaning up orphaned pod cgroups: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Removes the kubelet's whole cgroup hierarchy (the pods' containers must be gone): a node that takes its pods with it. */
+  async removeCgroups(): Promise<void> {
+    await this.opts.cgroups?.removeAll();
   }
 
   // ---- the node ---------------------------------------------------------------------------------
@@ -327,8 +422,10 @@ export class Kubelet {
       }
       await this.dirs.tearDown(uid);
       this.tokens.forget(uid);
+      await this.removePodCgroup(uid);
       return false;
     }
+    if (await this.ensurePodCgroup(pod, sandboxes, containers, w)) return true;
     const live = new Set(containers.filter((c) => c.state === 'running').map((c) => c.id));
     for (const c of containers) if (c.state !== 'running') this.prober.forget(c.id);
     const probes: Record<string, ReturnType<Prober['state']>> = {};
@@ -522,7 +619,7 @@ export class Kubelet {
 
   /** The sandbox config with the pod's resolv.conf (ClusterFirst and the other DNS policies). */
   private sandboxConfig(pod: PodObj, attempt: number): ReturnType<typeof sandboxConfig> {
-    const base = sandboxConfig(pod, attempt);
+    const base = { ...sandboxConfig(pod, attempt), ...this.cgroupParent(pod) };
     let host = { servers: [] as string[], searches: [] as string[], options: [] as string[] };
     try {
       host = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
@@ -588,7 +685,7 @@ export class Kubelet {
         etcHostsPath: this.dirs.etcHostsPath(uid),
         serviceEnv: serviceEnv(pod, this.services.list() as ServiceObj[]),
       });
-      id = await rt.createContainer(a.sandboxId, config, sandboxConfig(pod, 0));
+      id = await rt.createContainer(a.sandboxId, config, { ...sandboxConfig(pod, 0), ...this.cgroupParent(pod) });
     } catch (e) {
       if (e instanceof ConfigError) return fail(e.reason, e.message);
       if (e instanceof RuntimeError) return fail(e.reason, e.message);

@@ -17,6 +17,8 @@ export const KUBELET_VERSION = 'v1.32.0+berth';
 export interface MachineFacts {
   cpus: number;
   memoryBytes: number;
+  /** The kernel's limit on tasks, the smaller of kernel.pid_max and kernel.threads-max (pidlimit.Stats). */
+  maxPIDs: number;
   ephemeralStorageBytes: number;
   hostname: string;
   internalIP: string;
@@ -50,9 +52,11 @@ export function machineFacts(dataDir: string, internalIP?: string): MachineFacts
       .flat()
       .find((a) => a && a.family === 'IPv4' && !a.internal)?.address ||
     '127.0.0.1';
+  const limits = ['/proc/sys/kernel/pid_max', '/proc/sys/kernel/threads-max'].map((f) => Number(read(f).trim())).filter((n) => n > 0);
   return {
     cpus: cpus().length,
     memoryBytes: kb * 1024,
+    maxPIDs: limits.length ? Math.min(...limits) : 0,
     ephemeralStorageBytes: storage,
     hostname: hostname(),
     internalIP: ip,

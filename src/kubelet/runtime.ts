@@ -53,6 +53,11 @@ export interface PodSandboxConfig {
   /** Extra /etc/hosts lines (hostAliases), "ip\tname name". */
   hostsEntries?: string[];
   sysctls?: Record<string, string>;
+  /**
+   * The pod's cgroup (LinuxPodSandboxConfig.cgroup_parent, cgroupfs form): the sandbox and every
+   * container of the pod are created under it. Absent: the runtime's default.
+   */
+  cgroupParent?: string;
 }
 
 export type PodSandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';

@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Volume } from 'kubernetes-types/core/v1.js';
-import { check, isMounted, unmountAll } from '../engine/sys.js';
+import { check, isMounted, mounts, unmountAll } from '../engine/sys.js';
 import { pluginDir, type VolumeFile, type VolumePlan } from './container-config.js';
 
 export class PodDirs {
@@ -104,6 +104,12 @@ export class PodDirs {
       if (e === '..data' || e === ts) continue;
       if (e.startsWith('..') || !tops.has(e)) rmSync(join(dir, e), { recursive: true, force: true });
     }
+  }
+
+  /** Whether anything is still mounted in the pod's directory (its tmpfs volumes; podVolumesExist). */
+  hasMounts(uid: string): boolean {
+    const dir = this.podDir(uid);
+    return mounts().some((m) => m.mountPoint === dir || m.mountPoint.startsWith(`${dir}/`));
   }
 
   /** Unmounts and removes everything of a pod (its containers are gone). */

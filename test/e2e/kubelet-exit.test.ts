@@ -1,12 +1,12 @@
 // End to end: a node that removes its pods on exit (what `berth up` does on Ctrl-C) leaves no
-// container, mount or network namespace behind, and its pods start afresh when it comes back.
+// container, mount, network namespace or cgroup behind, and its pods start afresh when it comes back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine.js';
 import { eventually, kubectl, which } from './cluster.js';
 import { startNodeServer, type NodeServer } from './node.js';
-import { canRunContainers, hostState } from '../engine/hoststate.js';
+import { canRunContainers, cgroupTree, hostState } from '../engine/hoststate.js';
 
 const skip = canRunContainers() ?? (which('kubectl') ? undefined : 'needs kubectl');
 if (skip) process.stdout.write(`# skipping kubelet exit end-to-end test: ${skip}\n`);
@@ -46,8 +46,12 @@ test('stopping the node stops and removes its pods\' containers; they start afre
   const left = hostState(engineDir);
   assert.deepEqual(left.mounts, []);
   assert.deepEqual(left.netns, netnsBefore, 'no pod network namespace left');
+  // nor any cgroup: the pods', the QoS tiers, kubepods and the kubelet's root
+  assert.deepEqual(cgroupTree(node.cgroupRoot), [], 'no kubelet cgroup left');
 
   await node.restart();
   const second = await eventually(containerID, 30_000, 'pod bb Running again');
   assert.notEqual(second, first);
+  const uid = (await k(['get', 'pod', 'bb', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+  assert.ok(cgroupTree(node.cgroupRoot).includes(`memory:${node.cgroupRoot}/kubepods/besteffort/pod${uid}/${second.replace('berth://', '')}`), 'back in its pod cgroup');
 });

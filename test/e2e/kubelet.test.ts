@@ -2,7 +2,7 @@
 // in berth's engine. A pod runs with an IP; a Deployment of busybox httpd behind a readiness
 // probe becomes available and serves; a failing liveness probe restarts its container; a
 // crashing container backs off 10 s, then 20 s (CrashLoopBackOff); ConfigMap values reach env
-// and files; deleting everything leaves no containers, mounts, namespaces or cgroups behind.
+// and files; deleting everything leaves no containers, mounts, namespaces or pod cgroups behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { eventually, fetchText, kubectl, removeDir, which, type ServerProcess } from './cluster.js';
 import { startNodeServer, type NodeServer } from './node.js';
-import { canRunContainers, hostState } from '../engine/hoststate.js';
+import { canRunContainers, cgroupTree, hostState } from '../engine/hoststate.js';
 import { preloadBusybox } from '../kubelet/preload.js';
 import { netnsName } from '../../src/engine/network.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -293,4 +293,7 @@ test('deleting everything leaves nothing behind', { skip }, async () => {
   assert.deepEqual(now.cgroups.filter((c) => ids.some((id) => c.endsWith(`/${id}`))), []);
   assert.deepEqual(now.netns.filter((n) => ids.some((id) => n === netnsName(id))), []);
   assert.deepEqual(hostState(join(dir, 'kubelet')).mounts, []);
+  // the pods' cgroups went with them; the QoS tiers stay for the next pods
+  await eventually(() => cgroupTree(node.cgroupRoot).filter((c) => /\/pod[0-9a-f-]+(\/|$)/.test(c)).length === 0, 10_000, 'no pod cgroups');
+  assert.deepEqual([...new Set(cgroupTree(node.cgroupRoot).map((c) => c.split(':')[1]))], [node.cgroupRoot, `${node.cgroupRoot}/kubepods`, `${node.cgroupRoot}/kubepods/besteffort`, `${node.cgroupRoot}/kubepods/burstable`]);
 });

@@ -7,6 +7,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { LogEntry } from '../../src/engine/logs.js';
 import { loadBusybox } from './busybox.js';
 import { canRunContainers, hostLinks, hostState, natChainsExist, removeTestBridges } from './hoststate.js';
+import { removeCgroup } from '../../src/engine/cgroups.js';
 
 const skip = canRunContainers();
 let dir = '';
@@ -178,6 +179,49 @@ test('a container over its memory limit is OOM-killed: exit 137, State.OOMKilled
   await engine.containers.wait(ok.Id);
   assert.equal(engine.containers.get(ok.Id).rec.State.OOMKilled, false);
   await engine.containers.remove(ok.Id);
+});
+
+test('HostConfig.CgroupParent: the container\'s cgroup is <parent>/<id>, where stats and OOM kills are read; nothing of it stays but the parent', { skip }, async () => {
+  const parent = `/berth-cgparent-test-${process.pid}`;
+  const made: string[] = [];
+  try {
+    const { Id } = await engine.containers.create({
+      config: { Image: 'busybox', Cmd: ['sh', '-c', 'cat /proc/self/cgroup; sleep 100'] },
+      hostConfig: { NetworkMode: 'none', CgroupParent: `${parent}/a/`, Memory: 48 << 20 },
+    });
+    made.push(Id);
+    await engine.containers.start(Id);
+    const c = engine.containers.get(Id);
+    assert.equal(c.rec.CgroupsPath, `${parent}/a/${Id}`);
+    assert.equal(c.rec.HostConfig.CgroupParent, `${parent}/a/`);
+    assert.equal(readFileSync(`/sys/fs/cgroup/memory${parent}/a/${Id}/memory.limit_in_bytes`, 'utf8').trim(), String(48 << 20));
+    assert.ok(!existsSync(`/sys/fs/cgroup/memory/berth/${Id}`));
+    for (let i = 0; i < 50 && !(await logsOf(Id)).includes('memory'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(await logsOf(Id), new RegExp(`:memory:${parent}/a/${Id}\n`));
+    assert.match(await logsOf(Id), new RegExp(`:pids:${parent}/a/${Id}\n`));
+    const st = engine.containers.stats(Id);
+    assert.equal(st.memLimit, 48 << 20);
+    assert.ok(st.memUsage > 0 && st.pids >= 1 && st.cpuTotal > 0, JSON.stringify(st));
+    await engine.containers.remove(Id, { force: true });
+    assert.ok(!existsSync(`/sys/fs/cgroup/memory${parent}/a/${Id}`));
+    assert.ok(!existsSync(`/sys/fs/cgroup/cpu${parent}/a/${Id}`));
+    // dockerd leaves the parent (it may hold others); an OOM kill under it is seen there
+    assert.ok(existsSync(`/sys/fs/cgroup/memory${parent}/a`));
+    const oom = await engine.containers.create({
+      config: { Image: 'busybox', Cmd: ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived'] },
+      hostConfig: { NetworkMode: 'none', CgroupParent: `${parent}/b`, Memory: 16 << 20, MemorySwap: 16 << 20 },
+    });
+    made.push(oom.Id);
+    await engine.containers.start(oom.Id);
+    await engine.containers.wait(oom.Id);
+    assert.equal(engine.containers.get(oom.Id).rec.State.OOMKilled, true);
+    await engine.containers.remove(oom.Id);
+    assert.ok(!existsSync(`/sys/fs/cgroup/memory${parent}/b/${oom.Id}`));
+  } finally {
+    for (const id of made) if (engine.containers.find(id)) await engine.containers.remove(id, { force: true });
+    // the kernel can hold an OOM-killed container's memory cgroup busy for a moment
+    assert.deepEqual(await removeCgroup(parent, 50), []);
+  }
 });
 
 test('restart policy on-failure:2 restarts twice, then stays exited', { skip }, async () => {

@@ -107,7 +107,7 @@ test('runc failing on a mount and on a sysctl: dockerd-shaped errors, nothing le
   writeFileSync(file, 'x');
   await leavesNothing(async () => {
     const m = await engine.containers.create({ config: { Image: 'busybox', Cmd: ['true'] }, hostConfig: { NetworkMode: NET, Binds: [`${file}:/bin`] } });
-    await assert.rejects(engine.containers.start(m.Id), { message: /^failed to create shim task: OCI runtime create failed: runc create failed: .*not a directory: unknown$/ });
+    await assert.rejects(engine.containers.start(m.Id), { message: /^failed to create shim task: OCI runtime create failed: runc create failed: .*not a directory: unknown: Are you trying to mount a directory onto a file \(or vice-versa\)\? Check if the specified host path exists and is the expected type$/ });
     assert.equal(engine.containers.get(m.Id).rec.State.status, 'created');
     await engine.containers.remove(m.Id);
     const s = await engine.containers.create({ config: { Image: 'busybox', Cmd: ['true'] }, hostConfig: { Sysctls: { 'net.ipv4.no_such_sysctl': '1' } } });

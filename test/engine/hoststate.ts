@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { cgroupDirs } from '../../src/engine/cgroups.js';
 
 const sh = (cmd: string, args: string[]) => {
   try {
@@ -48,6 +49,21 @@ function readFileLines(p: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Every cgroup at and below `path` (a kubelet's --cgroup-root: its kubepods, QoS tiers and pod
+ * cgroups, the containers in them), in every hierarchy, as "<mount>:<cgroup>".
+ */
+export function cgroupTree(path: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, name: string, mount: string) => {
+    if (!existsSync(dir)) return;
+    out.push(`${mount}:${name}`);
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name), `${name}/${e.name}`, mount);
+  };
+  for (const { h, dir } of cgroupDirs(path)) walk(dir, path, h.mountPoint.split('/').pop()!);
+  return out.sort();
 }
 
 /** Links and chains that exist now, to tell later which ones a test created. */

@@ -4,8 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { parseProcCgroup, removeCgroup } from '../../src/engine/cgroups.js';
 import { EngineProcess } from './harness.js';
 import { canRunContainers, hostLinks, hostState, natChainsExist, removeTestBridges } from '../engine/hoststate.js';
 
@@ -198,6 +199,37 @@ test('events: a container run, filtered by container and event', { skip }, async
   const until = Math.floor(Date.now() / 1000) + 1;
   const out = await ok(['events', '--since', String(since), '--until', String(until), '--filter', 'container=evt', '--format', '{{.Type}} {{.Action}}']);
   assert.deepEqual(out.trim().split('\n'), ['container create', 'container attach', 'container start', 'container die', 'container destroy']);
+});
+
+test('--cgroup-parent: the container under it (a relative one under the engine\'s own cgroup), echoed by inspect, read by stats, changed by docker update; a file as parent fails as with dockerd', { skip }, async () => {
+  const parent = `/berth-cli-cgparent-${process.pid}`;
+  const rel = `berth-cli-cgparent-rel-${process.pid}`;
+  try {
+    const id = (await ok(['run', '-d', '--name', 'cgp', '--cgroup-parent', parent, '--memory', '40m', 'busybox', 'sleep', '1000'])).trim();
+    const inside = await ok(['exec', 'cgp', 'cat', '/proc/self/cgroup']);
+    for (const ctl of ['cpu', 'memory', 'pids']) assert.match(inside, new RegExp(`^\\d+:${ctl}:${parent}/${id}$`, 'm'));
+    assert.equal((await ok(['inspect', '-f', '{{.HostConfig.CgroupParent}}', 'cgp'])).trim(), parent);
+    assert.match(await ok(['stats', '--no-stream', '--format', '{{.MemUsage}}', 'cgp']), / \/ 40MiB\n$/);
+    // docker update reaches the same cgroup
+    assert.equal(await ok(['update', '--memory', '60m', '--cpus', '0.25', 'cgp']), 'cgp\n');
+    assert.equal(readFileSync(`/sys/fs/cgroup/memory${parent}/${id}/memory.limit_in_bytes`, 'utf8').trim(), String(60 << 20));
+    assert.equal(readFileSync(`/sys/fs/cgroup/cpu${parent}/${id}/cpu.cfs_quota_us`, 'utf8').trim(), '25000');
+    assert.match(await ok(['stats', '--no-stream', '--format', '{{.MemUsage}}', 'cgp']), / \/ 60MiB\n$/);
+    assert.equal((await ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', 'cgp'])).trim(), `${60 << 20} 250000000`);
+    // relative: below the engine's own cgroup in each hierarchy, as runc reads it (here the memory one may differ)
+    const own = parseProcCgroup(readFileSync(`/proc/${eng.proc!.pid}/cgroup`, 'utf8'));
+    const relRun = await ok(['run', '--rm', '--cgroup-parent', rel, 'busybox', 'cat', '/proc/self/cgroup']);
+    for (const ctl of ['cpu', 'memory']) assert.match(relRun, new RegExp(`^\\d+:${ctl}:${posix.join(own.get(ctl) ?? '/', rel)}/[0-9a-f]{64}$`, 'm'));
+    assert.equal((await ok(['inspect', '-f', '{{.HostConfig.CgroupParent}}', (await ok(['create', '--cgroup-parent', 'rel/x/', 'busybox', 'true'])).trim()])).trim(), 'rel/x/');
+    const bad = await eng.docker(['run', '--rm', '--cgroup-parent', `${parent}/cpu.shares`, 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /unable to apply cgroup configuration: mkdir \/sys\/fs\/cgroup\/\w+\/berth-cli-cgparent-\d+\/cpu.shares: not a directory: unknown: Are you trying to mount a directory onto a file \(or vice-versa\)\?/);
+  } finally {
+    await eng.docker(['rm', '-f', 'cgp']);
+    await eng.docker(['container', 'prune', '-f']);
+    await removeCgroup(parent);
+    await removeCgroup(rel);
+  }
 });
 
 test('bad input gets dockerd errors and leaves nothing behind', { skip }, async () => {

@@ -12,6 +12,7 @@ import { busyboxArchive } from '../engine/busybox.js';
 import { freePort, freeSubnets, hostLinks, hostState, natChainsExist, removeTestBridges, type HostState } from '../engine/hoststate.js';
 import { DockerdProcess } from './dockerd.js';
 import { EngineProcess, type DockerClient, type Result } from './harness.js';
+import { removeCgroup } from '../../src/engine/cgroups.js';
 
 export type TargetName = 'berth' | 'dockerd';
 
@@ -262,6 +263,8 @@ export function describe(r: StepResult): string {
 // ---- the scenario -----------------------------------------------------------------------------
 
 const NONE = ['--network', 'none'];
+/** The cgroup parent the scenario's --cgroup-parent steps use (both daemons; removed afterwards). */
+export const COMPAT_CGROUP_PARENT = '/berth-compat-cgroup-parent';
 const INSPECT_FIELDS = [
   '{{.Name}} {{.Path}} {{.Args}} {{.State.Status}} {{.State.Running}} {{.State.Paused}} {{.State.ExitCode}} {{.RestartCount}}',
   '{{.Config.Image}} {{.Config.Cmd}} {{.Config.Entrypoint}} {{.Config.Env}} {{.Config.WorkingDir}} {{.Config.User}} {{.Config.Labels}} {{.Config.Tty}} {{.Config.OpenStdin}}',
@@ -332,6 +335,19 @@ export function scenario(): Step[] {
     await c.docker(['rm', 'waiter']);
     return w;
   };
+  const cgroupParentInspect: Step['fn'] = async (c) => {
+    const id = (await c.docker(['create', ...NONE, '--cgroup-parent', 'rel/x/', 'busybox', 'true'])).stdout.trim();
+    const r = await c.docker(['inspect', '-f', '{{json .HostConfig.CgroupParent}}', id]);
+    await c.docker(['rm', id]);
+    return r;
+  };
+  const updateStopped: Step['fn'] = async (c) => {
+    await c.docker(['stop', '-t', '0', 'upd']);
+    const u = await c.docker(['update', '--memory', '40m', '--cpu-shares', '256', 'upd']);
+    await c.docker(['start', 'upd']);
+    const limits = await c.docker(['exec', 'upd', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/cpu/cpu.shares']);
+    return { code: u.code, stdout: u.stdout + limits.stdout, stderr: u.stderr + limits.stderr };
+  };
   const killSignal: Step['fn'] = async (c) => {
     await c.docker(['start', 'lc']);
     const k = await c.docker(['kill', '-s', 'USR1', 'lc']);
@@ -401,6 +417,20 @@ export function scenario(): Step[] {
     { id: 'run-bad-cpuset', args: ['run', '--rm', ...NONE, '--cpuset-cpus', '99', 'busybox', 'true'] },
     { id: 'run-bad-cpuset-format', args: ['run', '--rm', ...NONE, '--cpuset-cpus', '1-x', 'busybox', 'true'] },
     { id: 'run-bad-workdir', args: ['run', '--rm', ...NONE, '--workdir', 'rel', 'busybox', 'true'] },
+
+    // cgroups: --cgroup-parent and docker update
+    { id: 'cgroup-parent-run', args: ['run', '--rm', ...NONE, '--cgroup-parent', `${COMPAT_CGROUP_PARENT}/a`, 'busybox', 'sh', '-c', 'grep -E "^[0-9]+:(cpu|memory|pids):" /proc/self/cgroup'] },
+    { id: 'cgroup-parent-inspect', fn: cgroupParentInspect },
+    { id: 'cgroup-parent-file', args: ['run', '--rm', ...NONE, '--cgroup-parent', `${COMPAT_CGROUP_PARENT}/a/cpu.shares`, 'busybox', 'true'] },
+    { id: 'update-run', args: ['run', '-d', '--name', 'upd', ...NONE, '--memory', '32m', '--cpus', '0.5', 'busybox', 'sleep', '1000'] },
+    { id: 'update', args: ['update', '--memory', '48m', '--cpu-shares', '512', '--pids-limit', '100', '--restart', 'on-failure:3', 'upd'] },
+    { id: 'update-cgroups', args: ['exec', 'upd', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/cpu/cpu.shares', '/sys/fs/cgroup/pids/pids.max', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us'] },
+    { id: 'update-inspect', args: ['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.CpuShares}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}', 'upd'] },
+    { id: 'update-conflict-cpus', args: ['update', '--cpu-quota', '20000', 'upd'] },
+    { id: 'update-over-swap', args: ['update', '--memory', '128m', 'upd'] },
+    { id: 'update-bad-memory', args: ['update', '--memory', '1k', 'upd'] },
+    { id: 'update-missing', args: ['update', '--memory', '48m', 'nosuch'] },
+    { id: 'update-stopped', fn: updateStopped },
 
     // networks
     { id: 'network-create', args: ['network', 'create', '--subnet', '${SUBNET}.0/24', 'appnet'] },
@@ -542,7 +572,7 @@ export function scenario(): Step[] {
 
     // removal
     { id: 'rmi-in-use', args: ['rmi', 'busybox'] },
-    { id: 'rm-all', args: ['rm', '-f', '-v', 'svc', 'srv', 'web', 'clash', 'box', 'talker', 'ex3', 'rs', 'full'] },
+    { id: 'rm-all', args: ['rm', '-f', '-v', 'svc', 'srv', 'web', 'clash', 'box', 'talker', 'ex3', 'rs', 'full', 'upd'] },
     { id: 'network-rm', args: ['network', 'rm', 'appnet'] },
     { id: 'volume-rm-after', args: ['volume', 'rm', 'data1', 'vol1'] },
     { id: 'ps-empty', args: ['ps', '-a'] },
@@ -622,6 +652,8 @@ export async function runCompat(opts: CompatOptions = {}): Promise<CompatReport>
   } finally {
     await berth.cleanup().catch((e: unknown) => log(`berth cleanup: ${String(e)}`));
     await dockerd.cleanup().catch((e: unknown) => log(`dockerd cleanup: ${String(e)}`));
+    // both daemons leave a container's cgroup parent in place
+    await removeCgroup(COMPAT_CGROUP_PARENT);
     removeTestBridges(links, nat);
     rmSync(shared, { recursive: true, force: true });
   }

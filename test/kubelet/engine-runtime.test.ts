@@ -9,6 +9,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { EngineRuntime } from '../../src/kubelet/engine-runtime.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../src/kubelet/runtime.js';
 import { loadBusybox } from '../engine/busybox.js';
+import { childCgroups, createCgroup, removeCgroup } from '../../src/engine/cgroups.js';
 import { canRunContainers, hostLinks, hostState, natChainsExist, removeTestBridges } from '../engine/hoststate.js';
 
 const skip = canRunContainers();
@@ -133,6 +134,29 @@ test('sandbox and containers: shared network, exec, stop, status, clean removal'
   assert.equal((await rt.listContainers()).length, 0);
   assert.equal((await rt.listPodSandbox()).length, 0);
   assert.deepEqual(hostState(dir), before);
+});
+
+test('a sandbox config\'s cgroup parent holds the sandbox and every container of the pod', { skip }, async () => {
+  const parent = `/berth-rt-test-${process.pid}/kubepods/besteffort/podu3`;
+  createCgroup(parent, { cpuShares: 2 });
+  try {
+    const sbc = { ...sandboxConfig('u3'), cgroupParent: parent };
+    const sb = await rt.runPodSandbox(sbc);
+    const id = await rt.createContainer(sb, containerConfig('app', ['sleep', '100']), sbc);
+    await rt.startContainer(id);
+    for (const cid of [sb, id]) {
+      assert.equal(engine.containers.get(cid).rec.HostConfig.CgroupParent, parent);
+      assert.equal(engine.containers.get(cid).rec.CgroupsPath, `${parent}/${cid}`);
+    }
+    assert.deepEqual(childCgroups(parent), [sb, id].sort());
+    const own = await rt.execSync(id, ['cat', '/proc/self/cgroup'], 10);
+    assert.match(own.stdout.toString(), new RegExp(`^\\d+:memory:${parent}/${id}$`, 'm'));
+    await rt.stopPodSandbox(sb);
+    await rt.removePodSandbox(sb);
+    assert.deepEqual(childCgroups(parent), []);
+  } finally {
+    await removeCgroup(`/berth-rt-test-${process.pid}`);
+  }
 });
 
 test('a missing image fails the create with the kubelet reason; pull without a registry is ErrImagePull', { skip }, async () => {
