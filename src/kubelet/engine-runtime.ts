@@ -293,7 +293,7 @@ export class EngineRuntime implements Runtime, StreamingRuntime {
           ...(res.memoryLimitInBytes ? { Memory: res.memoryLimitInBytes, MemorySwap: res.memoryLimitInBytes } : {}),
           ...(res.cpuShares ? { CpuShares: res.cpuShares } : {}),
           ...(res.cpuQuota ? { CpuQuota: res.cpuQuota, CpuPeriod: res.cpuPeriod ?? 100000 } : {}),
-          ...(res.oomScoreAdj ? { OomScoreAdj: res.oomScoreAdj } : {}),
+          ...(res.oomScoreAdj ? { OomScoreAdj: restrictOomScoreAdj(res.oomScoreAdj) } : {}),
           Privileged: !!sc.privileged,
           ReadonlyRootfs: !!sc.readonlyRootfs,
           CapAdd: sc.capabilities?.addCapabilities ?? [],
@@ -535,4 +535,28 @@ export class EngineRuntime implements Runtime, StreamingRuntime {
       listener(ev.Actor.ID, splitLabels(attrs).labels);
     });
   }
+}
+
+const CAP_SYS_RESOURCE = 24;
+let ownScoreFloor: number | null | undefined;
+
+/**
+ * containerd's restrict_oom_score_adj, applied when it must be: without CAP_SYS_RESOURCE (some
+ * sandboxes and user namespaces) no process may lower its OOM score below its own, so a
+ * Guaranteed pod's -997 would fail every start; the score is raised to the node agent's own
+ * instead. With the capability the kubelet's score goes through unchanged.
+ */
+export function restrictOomScoreAdj(adj: number): number {
+  if (ownScoreFloor === undefined) {
+    ownScoreFloor = null;
+    try {
+      const caps = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+      if (caps && (BigInt(`0x${caps}`) & (1n << BigInt(CAP_SYS_RESOURCE))) === 0n) {
+        ownScoreFloor = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+      }
+    } catch {
+      // not Linux's /proc: nothing to restrict
+    }
+  }
+  return ownScoreFloor !== null && adj < ownScoreFloor ? ownScoreFloor : adj;
 }
