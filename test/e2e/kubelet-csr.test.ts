@@ -10,11 +10,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { berthMain, eventually, kubectl, removeDir, startServer, which, type ServerProcess } from './cluster.js';
 import { canRunContainers, hostLinks, natChainsExist, removeTestBridges } from '../engine/hoststate.js';
 import { preloadBusybox } from '../kubelet/preload.js';
 import { Engine } from '../../src/engine/engine.js';
+import { removeCgroup } from '../../src/engine/cgroups.js';
+import { unmountAll } from '../../src/engine/sys.js';
 import { createCertificateRequest } from '../../src/model/x509.js';
 
 const skip = canRunContainers() ?? (which('kubectl') ? undefined : 'needs kubectl');
@@ -47,7 +49,7 @@ before(async () => {
   kubeletDir = mkdtempSync('/tmp/berth-e2e-csr-kubelet-');
   await preloadBusybox(kubeletDir);
   const port = await freePort();
-  kubelet = spawn(process.execPath, ['--enable-source-maps', berthMain, 'kubelet', '--kubeconfig', server.kubeconfig, '--data-dir', kubeletDir, '--node-name', NODE, '--kubelet-port', String(port)], {
+  kubelet = spawn(process.execPath, ['--enable-source-maps', berthMain, 'kubelet', '--kubeconfig', server.kubeconfig, '--data-dir', kubeletDir, '--node-name', NODE, '--kubelet-port', String(port), `--cgroup-root=/${basename(kubeletDir)}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   kubelet.stderr!.on('data', (d) => (kubeletErr += d));
@@ -70,25 +72,32 @@ before(async () => {
 
 after(async () => {
   if (skip) return;
-  await k(['delete', 'pods', '--all', '--grace-period=0', '--force', '--wait=true'], undefined, 60_000).catch(() => undefined);
-  if (kubelet && kubelet.exitCode === null) {
-    const exited = new Promise((r) => kubelet!.once('exit', r));
-    kubelet.kill('SIGTERM');
-    await exited;
-  }
-  // a stopped kubelet leaves its pods' containers running, as upstream's does: remove what is left
-  if (kubeletDir) {
-    const engine = await Engine.open({ dataDir: join(kubeletDir, 'engine') });
-    try {
-      for (const c of engine.containers.list()) await engine.containers.remove(c.id, { force: true }).catch(() => undefined);
-    } finally {
-      engine.close();
+  try {
+    await k(['delete', 'pods', '--all', '--grace-period=0', '--force', '--wait=true'], undefined, 60_000).catch(() => undefined);
+    if (kubelet && kubelet.exitCode === null) {
+      const exited = new Promise((r) => kubelet!.once('exit', r));
+      kubelet.kill('SIGTERM');
+      await exited;
     }
-    removeDir(kubeletDir);
+    // a stopped kubelet leaves its pods' containers running, as upstream's does: remove what is left
+    if (kubeletDir) {
+      const engine = await Engine.open({ dataDir: join(kubeletDir, 'engine') });
+      try {
+        for (const c of engine.containers.list()) await engine.containers.remove(c.id, { force: true }).catch(() => undefined);
+      } finally {
+        engine.close();
+      }
+      // a force-deleted pod's token volume (tmpfs) may outlive the kubelet, and its cgroup hierarchy does
+      await unmountAll(kubeletDir);
+      await removeCgroup(`/${basename(kubeletDir)}`);
+      removeDir(kubeletDir);
+    }
+  } finally {
+    // whatever failed above, the server goes (a live child would keep the test process waiting)
+    await server?.stop();
+    if (server) removeDir(server.dataDir);
+    removeTestBridges(links, nat);
   }
-  await server?.stop();
-  if (server) removeDir(server.dataDir);
-  removeTestBridges(links, nat);
 });
 
 test('the standalone kubelet\'s serving certificate comes through an approved and issued CSR', { skip }, async () => {

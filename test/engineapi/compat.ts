@@ -272,9 +272,15 @@ const INSPECT_FIELDS = [
   '{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}}:{{.Driver}}:{{.RW}} {{end}}',
 ].join('\n');
 
+/**
+ * The moment a step begins, as --since takes it (seconds with a fraction): a whole-second window
+ * would take in the step before's events on one daemon and not on the other.
+ */
+const nowSince = () => (Date.now() / 1000).toFixed(3);
+
 export function scenario(): Step[] {
   const eventsPast: Step['fn'] = async (c) => {
-    const since = Math.floor(Date.now() / 1000) - 1;
+    const since = nowSince();
     await c.docker(['run', '--name', 'evt', ...NONE, 'busybox', 'true']);
     await c.docker(['stop', 'evt']);
     await c.docker(['rm', 'evt']);
@@ -289,7 +295,7 @@ export function scenario(): Step[] {
     return stream;
   };
   const eventsOther: Step['fn'] = async (c) => {
-    const since = Math.floor(Date.now() / 1000) - 1;
+    const since = nowSince();
     await c.docker(['volume', 'create', 'evvol']);
     await c.docker(['volume', 'rm', 'evvol']);
     await c.docker(['network', 'create', '--subnet', '${SUBNET3}.0/24', 'evnet']);
@@ -300,7 +306,7 @@ export function scenario(): Step[] {
     return c.docker(['events', '--since', String(since), '--until', String(until), '--filter', 'type=volume', '--filter', 'type=network', '--filter', 'type=image', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}} {{.Actor.Attributes.driver}}']);
   };
   const eventsNetwork: Step['fn'] = async (c) => {
-    const since = Math.floor(Date.now() / 1000) - 1;
+    const since = nowSince();
     await c.docker(['run', '--rm', '--name', 'evn', '--network', 'appnet', 'busybox', 'true']);
     await c.docker(['run', '--rm', '--name', 'evn', ...NONE, 'busybox', 'true']);
     const until = Math.floor(Date.now() / 1000) + 1;

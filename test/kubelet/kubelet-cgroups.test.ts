@@ -59,7 +59,8 @@ test('the kubelet keeps its pods in their QoS cgroups: made before the sandbox, 
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: 'default', annotations },
-    spec: { nodeName: 'cg-node', terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'any/image:1', ...(resources ? { resources } : {}) }], ...extra },
+    // no token volume: this in-process cluster has no CA to publish (see README)
+    spec: { nodeName: 'cg-node', terminationGracePeriodSeconds: 1, automountServiceAccountToken: false, containers: [{ name: 'app', image: 'any/image:1', ...(resources ? { resources } : {}) }], ...extra },
   });
   const created = await Promise.all([
     c.client.create(R.pods, 'default', pod('gu', { requests: { cpu: '500m', memory: '64Mi' }, limits: { cpu: '500m', memory: '64Mi' } })),

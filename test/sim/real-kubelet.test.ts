@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { unmountAll } from '../../src/engine/sys.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -24,6 +25,8 @@ test('the real Kubelet runs pods on a SimRuntime: init containers, Running and R
   t.after(async () => {
     kubelet.stop();
     await c.stop();
+    // a volume the stopped kubelet had no time to take down must not outlive the test
+    await unmountAll(dir);
     rmSync(dir, { recursive: true, force: true });
   });
   const node = await c.client.get(R.nodes, undefined, 'sim-k');
@@ -81,6 +84,8 @@ test('the real Kubelet projects the API token volume: a pod-bound token from the
   t.after(async () => {
     kubelet.stop();
     await c.stop();
+    // a volume the stopped kubelet had no time to take down must not outlive the test
+    await unmountAll(dir);
     rmSync(dir, { recursive: true, force: true });
   });
   await c.client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'default' }, spec: { nodeName: 'sim-t', containers: [{ name: 'app', image: 'any/image:1' }] } });
