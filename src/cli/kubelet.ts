@@ -108,6 +108,8 @@ export async function startKubelet(
       // containers first, gracefully and all at once; then the sandboxes with their network
       await Promise.all((await runtime.listContainers()).map((c) => runtime.stopContainer(c.id, graceSeconds).catch(() => undefined)));
       for (const sb of sandboxes) await runtime.removePodSandbox(sb.id).catch(() => undefined);
+      // the pods start afresh next time: their volumes (tmpfs for secrets, tokens) go with them
+      await kubelet.removePodDirs();
       await kubelet.removeCgroups();
     },
   };

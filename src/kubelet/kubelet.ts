@@ -244,6 +244,14 @@ export class Kubelet {
     await this.opts.cgroups?.removeAll();
   }
 
+  /** Unmounts and removes every pod's directory (volumes included), once the node's pods are gone. */
+  async removePodDirs(): Promise<void> {
+    for (const uid of this.dirs.knownPods()) {
+      await this.dirs.tearDown(uid);
+      this.tokens.forget(uid);
+    }
+  }
+
   // ---- the node ---------------------------------------------------------------------------------
 
   private async register(): Promise<void> {

@@ -1,5 +1,6 @@
 // End to end: a node that removes its pods on exit (what `berth up` does on Ctrl-C) leaves no
 // container, mount, network namespace or cgroup behind, and its pods start afresh when it comes back.
+import { readFileSync } from 'node:fs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -45,6 +46,9 @@ test('stopping the node stops and removes its pods\' containers; they start afre
   }
   const left = hostState(engineDir);
   assert.deepEqual(left.mounts, []);
+  // nor the pod's volumes (its service-account token is a tmpfs)
+  const podMounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(node.dataDir));
+  assert.deepEqual(podMounts, [], 'no pod volume left mounted');
   assert.deepEqual(left.netns, netnsBefore, 'no pod network namespace left');
   // nor any cgroup: the pods', the QoS tiers, kubepods and the kubelet's root
   assert.deepEqual(cgroupTree(node.cgroupRoot), [], 'no kubelet cgroup left');
