@@ -6,9 +6,10 @@
 // (the container is running then). The two take turns, one each per round. Needs root.
 // Run: node dist/bench/pods.js   (PODS=n to change the count)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { removeCgroup } from '../src/engine/cgroups.js';
 import { R } from '../src/model/api.js';
 import type { KubeObject } from '../src/model/object.js';
 import { HttpClient, loadKubeconfig } from '../src/client/http.js';
@@ -31,7 +32,9 @@ const dir = mkdtempSync(join(tmpdir(), 'berth-bench-pods-'));
 const links = hostLinks();
 const nat = natChainsExist();
 await preloadBusybox(dir);
-const server = await startServer({ dataDir: dir, extraArgs: ['--kubelet'] });
+// its own cgroup root, removed at the end (a stopped kubelet leaves its hierarchy, as upstream's)
+const cgroupRoot = `/${basename(dir)}`;
+const server = await startServer({ dataDir: dir, extraArgs: ['--kubelet', `--cgroup-root=${cgroupRoot}`] });
 const client = new RemoteClient(new HttpClient(loadKubeconfig(server.kubeconfig)));
 let dockerSkipped = dockerdUnavailable() ?? '';
 const d = dockerSkipped ? undefined : new DockerdProcess();
@@ -103,6 +106,7 @@ try {
   await kubectl(server.kubeconfig, ['delete', 'pods', '-l', 'bench=pods', '--grace-period=0', '--wait=true', '--timeout=120s'], undefined, 130_000);
   await server.stop();
   await d?.cleanup();
+  await removeCgroup(cgroupRoot);
   removeTestBridges(links, nat);
   rmSync(dir, { recursive: true, force: true });
 }
