@@ -5,7 +5,7 @@
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet, ReplicaSetCondition } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { Instant, KubeObject } from '../model/object.js';
-import { deepClone, deepEqual, rfc3339 } from '../model/object.js';
+import { deepEqual, rfc3339 } from '../model/object.js';
 import { scaled } from '../model/intstr.js';
 
 export type DeploymentObject = KubeObject & Pick<Deployment, 'spec'> & { status?: DeploymentStatus };
