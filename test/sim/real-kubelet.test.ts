@@ -1,6 +1,6 @@
 // The Runtime interface shared by both node kinds: the real Kubelet (registration, pod workers,
 // the pure sync decision, events, status writes) driving a simulated node's in-memory runtime.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { unmountAll } from '../../src/engine/sys.js';
@@ -16,11 +16,12 @@ import { SimRuntime } from '../../src/sim/runtime.js';
 import { R } from '../../src/model/api.js';
 import type { KubeObject } from '../../src/model/object.js';
 
-test('the real Kubelet runs pods on a SimRuntime: init containers, Running and Ready, restarts, events, deletion', async (t) => {
-  const c = await testCluster([]);
+/** A test cluster with these controllers and the real Kubelet on a SimRuntime as node `name`; taken down after the test. */
+async function simKubelet(t: TestContext, controllers: Parameters<typeof testCluster>[0], name: string, podCIDR: string, nodeIP: string) {
+  const c = await testCluster(controllers);
   const dir = mkdtempSync(join(tmpdir(), 'berth-simkubelet-'));
-  const runtime = new SimRuntime({ podCIDR: '10.250.3.0/24', clock: () => Date.now() });
-  const kubelet = new Kubelet(c.client, { nodeName: 'sim-k', dataDir: dir, runtime, nodeIP: '172.31.0.9', resyncMs: 500 });
+  const runtime = new SimRuntime({ podCIDR, clock: () => Date.now() });
+  const kubelet = new Kubelet(c.client, { nodeName: name, dataDir: dir, runtime, nodeIP, resyncMs: 500 });
   await kubelet.start();
   t.after(async () => {
     kubelet.stop();
@@ -29,6 +30,11 @@ test('the real Kubelet runs pods on a SimRuntime: init containers, Running and R
     await unmountAll(dir);
     rmSync(dir, { recursive: true, force: true });
   });
+  return { c, dir, runtime };
+}
+
+test('the real Kubelet runs pods on a SimRuntime: init containers, Running and Ready, restarts, events, deletion', async (t) => {
+  const { c, runtime } = await simKubelet(t, [], 'sim-k', '10.250.3.0/24', '172.31.0.9');
   const node = await c.client.get(R.nodes, undefined, 'sim-k');
   assert.equal((node.status as { nodeInfo: { containerRuntimeVersion: string } }).nodeInfo.containerRuntimeVersion, 'berth-sim://0.1.0');
 
@@ -76,18 +82,7 @@ test('the real Kubelet projects the API token volume: a pod-bound token from the
     t.skip('needs root: projected volumes are tmpfs mounts');
     return;
   }
-  const c = await testCluster([rootCACertPublisher('-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n'), serviceAccountController()]);
-  const dir = mkdtempSync(join(tmpdir(), 'berth-simkubelet-'));
-  const runtime = new SimRuntime({ podCIDR: '10.250.4.0/24', clock: () => Date.now() });
-  const kubelet = new Kubelet(c.client, { nodeName: 'sim-t', dataDir: dir, runtime, nodeIP: '172.31.0.10', resyncMs: 500 });
-  await kubelet.start();
-  t.after(async () => {
-    kubelet.stop();
-    await c.stop();
-    // a volume the stopped kubelet had no time to take down must not outlive the test
-    await unmountAll(dir);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { c, dir } = await simKubelet(t, [rootCACertPublisher('-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n'), serviceAccountController()], 'sim-t', '10.250.4.0/24', '172.31.0.10');
   await c.client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'default' }, spec: { nodeName: 'sim-t', containers: [{ name: 'app', image: 'any/image:1' }] } });
   const pod = (await c.client.get(R.pods, 'default', 'api')) as KubeObject & Pod;
   await eventually(async () => ((await c.client.get(R.pods, 'default', 'api')) as KubeObject & Pod).status?.phase === 'Running', 10_000);
