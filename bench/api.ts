@@ -8,16 +8,15 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { HttpClient, loadKubeconfig } from '../src/client/http.js';
-import { fmt, percentile, pod, printTable, rawSqliteCommits } from './lib.js';
+import { berthNodeArgs, fmt, percentile, pod, printTable, rawSqliteCommits } from './lib.js';
 
 const main = resolve(dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-api-'));
 
 async function startServer() {
   // The API server alone, as kube-apiserver is measured: no controllers or scheduler reacting to the
-  // pods. BERTH_BENCH_SERVER_NODE_ARGS adds Node flags to the server (e.g. --cpu-prof).
-  const nodeArgs = (process.env.BERTH_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, main, 'server', '--data-dir', join(dir, 'server'), '--port', '0', '--host', '127.0.0.1', '--controllers=false'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // pods, with bin/berth's Node flags (BERTH_BENCH_SERVER_NODE_ARGS adds more, e.g. --cpu-prof).
+  const proc = spawn(process.execPath, [...berthNodeArgs(), main, 'server', '--data-dir', join(dir, 'server'), '--port', '0', '--host', '127.0.0.1', '--controllers=false'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   await new Promise<void>((ok, fail) => {
     proc.stdout!.on('data', (d) => {

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { HttpClient, loadKubeconfig } from '../src/client/http.js';
-import { fmt, printTable } from './lib.js';
+import { berthNodeArgs, fmt, printTable } from './lib.js';
 
 const [nodes, pods, deployments] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 30000), Number(process.argv[4] ?? 30)];
 const main = resolve(dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
@@ -33,10 +33,9 @@ function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
 // (so one status write per pod). BERTH_BENCH_SIM_DELAYS="<start> <ready>" (e.g. "0.5s 1s", the
 // defaults of berth sim nodes) measures with delays instead.
 const [startDelay, readyDelay] = (process.env.BERTH_BENCH_SIM_DELAYS ?? '0 0').split(' ');
-// BERTH_BENCH_SERVER_NODE_ARGS adds Node flags to the server process (e.g. --cpu-prof for profiling).
-const serverNodeArgs = (process.env.BERTH_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// The server runs with bin/berth's Node flags; BERTH_BENCH_SERVER_NODE_ARGS adds more (e.g. --cpu-prof).
 const proc = spawn(process.execPath, [
-  ...serverNodeArgs, '--max-old-space-size=8192', main, 'server', '--data-dir', join(dir, 'server'), '--port', '0', '--host', '127.0.0.1', '--sim-nodes', String(nodes),
+  ...berthNodeArgs(), '--max-old-space-size=8192', main, 'server', '--data-dir', join(dir, 'server'), '--port', '0', '--host', '127.0.0.1', '--sim-nodes', String(nodes),
   '--sim-start-delay', startDelay!, '--sim-ready-delay', readyDelay!,
 ], { stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';

@@ -20,7 +20,7 @@ import { busyboxArchive, busyboxRootfs } from '../test/engine/busybox.js';
 import { canRunContainers, hostLinks, natChainsExist, removeTestBridges } from '../test/engine/hoststate.js';
 import { DockerdProcess, dockerdUnavailable } from '../test/engineapi/dockerd.js';
 import { DOCKER } from '../test/engineapi/harness.js';
-import { printTable, stats, type Stats } from './lib.js';
+import { berthNodeArgs, printTable, stats, type Stats } from './lib.js';
 
 const ITERATIONS = Number(process.env['ITERATIONS'] ?? 20);
 const WARMUP = 3;
@@ -186,7 +186,7 @@ async function load(socket: string, home: string, tar: string): Promise<void> {
 async function startBerth(dir: string): Promise<{ socket: string; stop: () => Promise<void> }> {
   const socket = join(dir, 'berth.sock');
   const profile = process.env['BERTH_PROFILE'];
-  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(profile)] : [];
+  const nodeArgs = [...berthNodeArgs(), ...(profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(profile)] : [])];
   const p = spawn(process.execPath, [...nodeArgs, main, 'engine', '--data-dir', join(dir, 'berth'), '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   p.stderr!.on('data', (d: Buffer) => (log += d.toString()));

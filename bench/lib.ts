@@ -1,5 +1,7 @@
 // What every benchmark shares: a typical object, timing helpers, the raw-SQLite peer, and a table printer.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { KubeObject } from '../src/model/object.js';
@@ -76,4 +78,12 @@ export const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-U
 export function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+}
+
+/** The Node flags bin/berth runs berth with (read from it: one place), then BERTH_BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof). */
+export function berthNodeArgs(): string[] {
+  const bin = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/berth'), 'utf8');
+  const flags = /^exec node (.*) "\$main" "\$@"$/m.exec(bin)?.[1];
+  if (flags === undefined) throw new Error('bin/berth: no "exec node ... $main" line to read the flags from');
+  return [...flags.split(' '), ...(process.env.BERTH_BENCH_SERVER_NODE_ARGS ?? '').split(' ')].filter(Boolean);
 }
