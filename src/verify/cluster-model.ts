@@ -22,13 +22,17 @@
 // again and becomes "stale"), the in-flight lists, the flags. The uid counter is left out: states
 // equal but for which uids future objects will get behave alike.
 //
-// Speed: rows are interned (a key, a value and a revision each become one shared object with small
-// integer ids), so a state is an array of them and its canonical form a short string of integers.
-// Every step's work is memoized by what it read (memo.ts): a write through the REST layer by the
-// store calls it made, a reconcile by the view calls it made and the revisions it looked at, a
-// property of a state by the state's content when it never looked at a revision. The first run of
-// each is the real code over the real store; `verifyMemo` runs the real code beside every step and
-// compares.
+// Speed: rows are interned (a key, a value, a revision: one shared object with small integer ids),
+// so a state is an array of them and its canonical form a short string of integers. Every step's
+// work is memoized by what it read (memo.ts), in a trie whose edges are the answers a run got:
+//  - a write through the REST layer, by its store calls (which row, which head) and uid draws;
+//  - a reconcile, by its view calls (which rows came back) and the fields of those rows it read
+//    (tracking.ts), pods field by field and other objects whole (they are cloned anyway);
+//  - a property (and the scheduler's decision), by the resources it lists, while it never looks
+//    at a revision (the values are handed to it without, behind a tripwire).
+// Revisions are answered by order type (memo.ts). Reads of content alone give the same answers for
+// every state of that content, so walks jump over them by content id. The first run of each is the
+// real code; `verifyMemo` runs the real code beside every step and property and compares.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { R, type ResourceRef } from '../model/api.js';
 import { deepEqual, rfc3339, type Instant, type KubeObject } from '../model/object.js';
@@ -410,13 +414,13 @@ interface Binding {
   ns: string;
   name: string;
   node: string;
+  label: string;
 }
 
 interface KubeletWork {
   kid: number;
-  name: string;
-  node: string;
   deleting: boolean;
+  label: string;
 }
 
 /**
@@ -427,14 +431,15 @@ interface Derived {
   /** The content id: the (key, value) ids of the rows in order, interned. */
   csid?: number;
   parsed?: { objects: Located[]; cluster: ClusterState };
-  /** A view over the rows' values (without revisions), for answering a walk's view calls. */
-  walk?: { view: SnapshotView; rowOf: Map<KubeObject, Row>; head: number };
-  /** The same over the real objects, for a recorded run. */
-  real?: { view: SnapshotView; rowOf: Map<KubeObject, Row>; head: number };
   /** The canonical form's rows part, and the revisions in order (for ranking). */
   canonical?: { prefix: string; revs: number[] };
-  /** The values by resource behind the revision tripwire, with content ids (properties' reads). */
-  lists?: { objects: Map<string, KubeObject[]>; ids: Map<string, number>; names: number };
+}
+
+/** A content id's values by resource behind the revision tripwire, with content ids (properties' reads). */
+interface Lists {
+  objects: Map<string, KubeObject[]>;
+  ids: Map<string, number>;
+  names: number;
 }
 
 /** A property's read: the objects of one resource, or which resources there are (undefined), of the state before (0) or after (1) a step. */
@@ -549,7 +554,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   private readonly now: Instant = T0;
   private settling = false;
   private readonly verifyMemo: boolean;
-  /** How often each memo ran the real code (a miss) or answered from what it stored. */
+  /** How often each memo ran the real code (a miss, with the time it took) or answered from what it stored. */
   readonly stats = { decideHits: 0, decideRuns: 0, writeRuns: 0, propertyRuns: 0, decideMs: 0, writeMs: 0, propertyMs: 0 };
 
   constructor(readonly scope: Scope, mutant?: MutantName, opts: ClusterModelOptions = {}) {
@@ -605,7 +610,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   private keyRank: number[] = [];
   private readonly valueIds = new Interner<string>();
   private readonly rcIds = new Map<number, number>();
-  private readonly rowIds = new Map<string, Row>();
+  private readonly rowIds = new Map<number, Map<number, Row>>();
   private readonly csids = new Interner<string>();
   private readonly templates = new Interner<string>();
   private readonly controllerNames: string[];
@@ -624,11 +629,14 @@ export class ClusterModel implements Model<ClusterModelState> {
     const ck = kid * 0x4000000 + cid;
     let rc = this.rcIds.get(ck);
     if (rc === undefined) this.rcIds.set(ck, (rc = this.rcIds.size));
-    const k = `${rc}:${revision}:${prevRevision}`;
-    let r = this.rowIds.get(k);
+    if (revision >= 0x4000000) throw new Error('cluster model: revisions beyond 2^26 are not interned');
+    let byRev = this.rowIds.get(rc);
+    if (!byRev) this.rowIds.set(rc, (byRev = new Map()));
+    const k = revision * 0x4000000 + prevRevision;
+    let r = byRev.get(k);
     if (!r) {
       r = { revision, key: this.keyIds.values[kid]!, deleted: false, prevRevision, value: this.valueIds.values[cid]!, kid, cid, rc };
-      this.rowIds.set(k, r);
+      byRev.set(k, r);
     }
     return r;
   };
@@ -793,10 +801,11 @@ export class ClusterModel implements Model<ClusterModelState> {
         const w = this.walkWrite(s, req);
         if (!w) return () => this.recordWrite(s, req);
         const rest = f.actions.slice(1);
-        out.push({ label: `${c.name}: ${this.describeAction(a)}${w.ok ? '' : ' (refused)'}`, next: this.afterWrite(s, w, { inflight: { ...s.inflight, [c.name]: w.ok && rest.length ? { key: f.key, actions: rest } : undefined } }) });
+        const labels = this.actionLabels(c.name, a);
+        out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, { inflight: { ...s.inflight, [c.name]: w.ok && rest.length ? { key: f.key, actions: rest } : undefined } }) });
         if (s.faults < this.scope.faultBudget) {
-          out.push({ label: `fault: ${c.name} crashes`, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
-          out.push({ label: `fault: ${c.name}: ${this.describeAction(a)} fails`, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
+          out.push({ label: labels.crash, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
+          out.push({ label: labels.fail, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
         }
         continue;
       }
@@ -807,16 +816,16 @@ export class ClusterModel implements Model<ClusterModelState> {
       }
     }
     for (const b of this.bindings(s)) {
-      const req: WriteRequest = { t: 'bind', ...b };
+      const req: WriteRequest = { t: 'bind', ns: b.ns, name: b.name, node: b.node };
       const w = this.walkWrite(s, req);
       if (!w) return () => this.recordWrite(s, req);
-      if (w.ok) out.push({ label: `scheduler binds ${b.name} to ${b.node}`, next: this.afterWrite(s, w, {}) });
+      if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w, {}) });
     }
     for (const k of this.kubeletWork(s)) {
       const req: WriteRequest = { t: 'kubelet', kid: k.kid, deleting: k.deleting };
       const w = this.walkWrite(s, req);
       if (!w) return () => this.recordWrite(s, req);
-      if (w.ok) out.push({ label: `kubelet: ${k.deleting ? `${k.name} stopped, removed` : `${k.name} Running and Ready on ${k.node}`}`, next: this.afterWrite(s, w, {}) });
+      if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w, {}) });
     }
     const change = this.scope.change;
     if (change && !s.done.includes(change.label)) {
@@ -937,15 +946,22 @@ export class ClusterModel implements Model<ClusterModelState> {
 
   // ---- writes, memoized by their store calls ---------------------------------------------------
 
-  private readonly writeRoots = new Map<string, TrieNode<WriteQuery, WriteEffect, { ok: boolean }>>();
+  private readonly writeRoots = new Map<number | string, TrieNode<WriteQuery, WriteEffect, { ok: boolean }>>();
   private readonly writeQueries = new Map<string, WriteQuery>();
   /** The write being recorded: its reads so far, its revision coder, its store. */
   private recording?: { reads: Read<WriteQuery, WriteEffect>[]; coder: RevCoder; log: StateLog; req: number[] };
 
+  private readonly actRoots = new Map<number, TrieNode<WriteQuery, WriteEffect, { ok: boolean }>>();
+  private readonly kubeletRoots = new Map<number, TrieNode<WriteQuery, WriteEffect, { ok: boolean }>>();
+
+  /** The trie of a request: by the action's template, the pod and what its kubelet does, the binding, or the change. */
   private writeRoot(req: WriteRequest): TrieNode<WriteQuery, WriteEffect, { ok: boolean }> {
-    const k = req.t === 'act' ? `a${this.actionInfo(req.action).tpl}` : req.t === 'bind' ? `b${req.ns}/${req.name}>${req.node}` : req.t === 'kubelet' ? `k${req.kid}${req.deleting ? 'd' : 'r'}` : 'e';
-    let n = this.writeRoots.get(k);
-    if (!n) this.writeRoots.set(k, (n = {}));
+    const [m, k]: [Map<number | string, TrieNode<WriteQuery, WriteEffect, { ok: boolean }>>, number | string] =
+      req.t === 'act' ? [this.actRoots, this.actionInfo(req.action).tpl]
+      : req.t === 'kubelet' ? [this.kubeletRoots, 2 * req.kid + (req.deleting ? 1 : 0)]
+      : [this.writeRoots, req.t === 'bind' ? `b${req.ns}/${req.name}>${req.node}` : 'e'];
+    let n = m.get(k);
+    if (!n) m.set(k, (n = {}));
     return n;
   }
 
@@ -998,9 +1014,13 @@ export class ClusterModel implements Model<ClusterModelState> {
   }
 
   /** The write replayed from its trie over s, or undefined where the trie has not seen these answers. */
+  /** The coders of walks (a walk runs to its end before the next starts). */
+  private readonly writeCoder = new RevCoder();
+  private readonly decideCoder = new RevCoder();
+
   private walkWrite(s: ClusterModelState, req: WriteRequest): WriteResult | undefined {
     let node = this.writeRoot(req);
-    const coder = new RevCoder();
+    const coder = this.writeCoder.reset();
     const rd = new WalkRows(s.rows, s.head, s.uid, this.requestRevisions(req));
     for (;;) {
       if (node.leaf) return { ok: node.leaf.value.ok, rows: rd.rows, head: rd.head(), uid: rd.uid() };
@@ -1109,8 +1129,18 @@ export class ClusterModel implements Model<ClusterModelState> {
     return n;
   }
 
+  /** Object arguments (resource refs) by their JSON, taken once per object. */
+  private readonly argIds = new WeakMap<object, string>();
+
   private viewQuery(m: ViewMethod, args: unknown[]): ViewQuery {
-    const id = `${m}|${JSON.stringify(args)}`;
+    let id: string = m;
+    for (const a of args) {
+      if (typeof a === 'object' && a !== null) {
+        let j = this.argIds.get(a);
+        if (j === undefined) this.argIds.set(a, (j = JSON.stringify(a)));
+        id += `\u0001o${j}`;
+      } else id += typeof a === 'string' ? `\u0001s${a}` : `\u0001${String(a)}`;
+    }
     let q = this.viewQueries.get(id);
     if (!q) this.viewQueries.set(id, (q = { id, t: 'view', m, args, byContent: new Map(), content: m !== 'resourceVersion' }));
     return q;
@@ -1132,17 +1162,13 @@ export class ClusterModel implements Model<ClusterModelState> {
     return q;
   }
 
-  /** A view call's answer: which rows came back, by key id (what is in them is read as fields). */
-  private viewAnswer(m: ViewMethod, x: unknown, kidOf: (o: KubeObject) => number, coder: RevCoder, head: number): Answer {
+  /** A view call's answer (but resourceVersion's): which rows came back, by key id (what is in them is read as fields). */
+  private viewAnswer(m: ViewMethod, x: unknown, kidOf: (o: KubeObject) => number): Answer {
     switch (m) {
       case 'get':
         return x ? kidOf(x as KubeObject) : -1;
       case 'byUid':
         return x ? kidOf((x as Located).object) : -1;
-      case 'resourceVersion':
-        // The view's version is the state's head, or "0" for a resource it holds nothing of.
-        if (x !== '0' && x !== String(head)) throw new Error(`cluster model: a view version ${String(x)} that is not the head ${head}`);
-        return x === '0' ? -1 : coder.code(head);
       case 'dependentsOf': {
         const codes: number[] = [];
         for (const l of x as Located[]) pushInt(codes, kidOf(l.object));
@@ -1193,35 +1219,27 @@ export class ClusterModel implements Model<ClusterModelState> {
     return id;
   }
 
-  /** A view over the state's real objects (with their revisions), and which row each is. */
-  private realView(s: ClusterModelState): NonNullable<Derived['real']> {
-    const d = this.derived(s);
-    if (!d.real || d.real.head !== s.head) {
-      const { objects } = this.parsed(s);
-      const rowOf = new Map<KubeObject, Row>();
-      let i = 0;
-      for (const r of s.rows) if (this.keyRes[r.kid]) rowOf.set(objects[i++]!.object, r);
-      d.real = { view: new SnapshotView(objects, String(s.head)), rowOf, head: s.head };
-    }
-    return d.real;
-  }
+  /** A view over the values (without revisions) of a content id's rows, and which key each is: content alone. */
+  private readonly walkViews = new Map<number, { view: SnapshotView; kidOf: Map<KubeObject, number> }>();
 
-  private walkView(s: ClusterModelState): NonNullable<Derived['walk']> {
-    const d = this.derived(s);
-    if (!d.walk || d.walk.head !== s.head) {
+  private walkView(s: ClusterModelState): { view: SnapshotView; kidOf: Map<KubeObject, number> } {
+    const k = this.csid(s);
+    let w = this.walkViews.get(k);
+    if (!w) {
       const located: Located[] = [];
-      const rowOf = new Map<KubeObject, Row>();
+      const kidOf = new Map<KubeObject, number>();
       for (const r of s.rows) {
         const resource = this.keyRes[r.kid];
         if (!resource) continue;
         const object = this.content(r.cid);
-        if (rowOf.has(object)) throw new Error('cluster model: two rows of one state hold the same value');
-        rowOf.set(object, r);
+        if (kidOf.has(object)) throw new Error('cluster model: two rows of one state hold the same value');
+        kidOf.set(object, r.kid);
         located.push({ resource, object });
       }
-      d.walk = { view: new SnapshotView(located, String(s.head)), rowOf, head: s.head };
+      // The version it reports is never used as such: a walk answers resourceVersion() with the head.
+      this.walkViews.set(k, (w = { view: new SnapshotView(located, '1'), kidOf }));
     }
-    return d.walk;
+    return w;
   }
 
   /** The answer a read gets from s (the coder's sequence is the order of the reads). */
@@ -1238,7 +1256,7 @@ export class ClusterModel implements Model<ClusterModelState> {
       if (a === undefined) {
         const w = this.walkView(s);
         const x = (w.view[q.m] as (...args: unknown[]) => unknown).apply(w.view, q.args);
-        q.byContent.set(k, (a = this.viewAnswer(q.m, x, (o) => w.rowOf.get(o)!.kid, coder, s.head)));
+        q.byContent.set(k, (a = this.viewAnswer(q.m, x, (o) => w.kidOf.get(o)!)));
       }
       return a;
     }
@@ -1264,7 +1282,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   }
 
   private walkDecide(root: TrieNode<ViewQuery, never, DecideLeaf>, s: ClusterModelState): Decided | undefined {
-    const coder = new RevCoder();
+    const coder = this.decideCoder.reset();
     let node = root;
     for (;;) {
       if (node.leaf) return this.made(node.leaf.value, coder);
@@ -1336,34 +1354,37 @@ export class ClusterModel implements Model<ClusterModelState> {
     const reads: Read<ViewQuery, never>[] = [];
     // A read made again in the same run gets the same answer: recorded once.
     const asked = new Set<ViewQuery>();
-    const read = (q: ViewQuery, a: () => Answer) => {
-      if (asked.has(q)) return;
-      asked.add(q);
-      reads.push({ q, a: a() });
-    };
+    const fresh = (q: ViewQuery) => !asked.has(q) && !!asked.add(q);
     const tracker: Tracker<Row> = new Tracker<Row>({
       field: (at, p, value, own) => {
         const q = this.fieldQuery('field', at.root.kid, at, p);
-        read(q, () => (q.t === 'field' && q.rv ? coder.code(at.root.revision) : ClusterModel.fieldAnswer(value, own)));
+        if (fresh(q)) reads.push({ q, a: q.t === 'field' && q.rv ? coder.code(at.root.revision) : ClusterModel.fieldAnswer(value, own) });
       },
       has: (at, p, result) => {
+        const q = this.fieldQuery('has', at.root.kid, at, p);
         const rv = at.path.length === 1 && at.path[0] === 'metadata' && p === 'resourceVersion';
-        read(this.fieldQuery('has', at.root.kid, at, p), () => (rv || result ? 1 : 0));
+        if (fresh(q)) reads.push({ q, a: rv || result ? 1 : 0 });
       },
-      whole: (at) => read(this.fieldQuery('whole', at.root.kid, at), () => this.wholeAnswer(at.root.cid, at.path)),
+      whole: (at) => {
+        const q = this.fieldQuery('whole', at.root.kid, at);
+        if (fresh(q)) reads.push({ q, a: this.wholeAnswer(at.root.cid, at.path) });
+      },
       always: (at, p) => at.path.length === 1 && at.path[0] === 'metadata' && p === 'resourceVersion',
       keep: (at, p) => at.path.length === 0 && p === 'metadata',
     });
-    // The view over the real objects answers; what it returns goes to the run behind proxies,
-    // made as the objects are first handed out (one per object, and per Located, for the run).
-    const { view: inner, rowOf } = this.realView(s);
+    // The content's view answers (as a walk's would); the rows it names go to the run as their
+    // real objects (with revisions) behind proxies, made as they are first handed out (one per
+    // object, and per Located, for the run).
+    const w = this.walkView(s);
+    const rowAt = new Map<number, Row>();
+    for (const r of s.rows) rowAt.set(r.kid, r);
     const proxies = new Map<object, unknown>();
     const proxy = (o: KubeObject): KubeObject => {
       let p = proxies.get(o) as KubeObject | undefined;
       if (!p) {
-        const row = rowOf.get(o)!;
+        const row = rowAt.get(w.kidOf.get(o)!)!;
         // Pods are read a field or two at a time (is it active, ready); other objects are cloned.
-        proxies.set(o, (p = tracker.track(row, o, this.keyRes[row.kid]!.resource !== 'pods') as KubeObject));
+        proxies.set(o, (p = tracker.track(row, this.rowObject(row), this.keyRes[row.kid]!.resource !== 'pods') as KubeObject));
       }
       return p;
     };
@@ -1372,12 +1393,16 @@ export class ClusterModel implements Model<ClusterModelState> {
       if (!p) proxies.set(l, (p = { resource: l.resource, object: proxy(l.object) }));
       return p;
     };
-    const view = new RecordingView(inner, (call) => {
+    const view = new RecordingView(w.view, (call) => {
       const x = call.run();
-      if (tracker.live) read(this.viewQuery(call.m, call.args), () => this.viewAnswer(call.m, x, (o) => rowOf.get(o)!.kid, coder, s.head));
+      if (tracker.live) {
+        const q = this.viewQuery(call.m, call.args);
+        if (fresh(q)) reads.push({ q, a: call.m === 'resourceVersion' ? (x === '0' ? -1 : coder.code(s.head)) : this.viewAnswer(call.m, x, (o) => w.kidOf.get(o)!) });
+      }
       switch (call.m) {
         case 'resourceVersion':
-          return x;
+          // The view's version is the state's head (the content's view stands in "1" for it).
+          return x === '0' ? '0' : String(s.head);
         case 'get':
           return x && proxy(x as KubeObject);
         case 'byUid':
@@ -1446,7 +1471,8 @@ export class ClusterModel implements Model<ClusterModelState> {
         if (!node || !this.nodeNames.includes(node)) continue;
         const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
         if (!p.metadata.deletionTimestamp && (ready || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')) continue;
-        work.push({ kid: r.kid, name: p.metadata.name!, node, deleting: !!p.metadata.deletionTimestamp });
+        const deleting = !!p.metadata.deletionTimestamp;
+        work.push({ kid: r.kid, deleting, label: `kubelet: ${deleting ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}` });
       }
       this.kubeletMemo.set(k, work);
     }
@@ -1460,12 +1486,17 @@ export class ClusterModel implements Model<ClusterModelState> {
   private tripped = false;
   private readonly buckets = new Interner<string>();
   private readonly propRoots = new Map<string, TrieNode<ListQuery, never, unknown>>();
+  /** A step property's leaves by the content ids of the states before and after. */
+  private readonly stepJumps = new Map<TrieNode<ListQuery, never, unknown>, Map<number, Map<number, TrieNode<ListQuery, never, unknown>>>>();
   private readonly listQueries = new Map<string, ListQuery>();
 
   /** The state's objects by resource, tripwired, each resource with the content id of its rows. */
-  private lists(s: ClusterModelState): NonNullable<Derived['lists']> {
-    const d = this.derived(s);
-    if (!d.lists) {
+  private readonly listsOf = new Map<number, Lists>();
+
+  private lists(s: ClusterModelState): Lists {
+    const k = this.csid(s);
+    let d = this.listsOf.get(k);
+    if (!d) {
       const objects = new Map<string, KubeObject[]>();
       const codes = new Map<string, number[]>();
       for (const r of s.rows) {
@@ -1481,9 +1512,9 @@ export class ClusterModel implements Model<ClusterModelState> {
       }
       const ids = new Map<string, number>();
       for (const [resource, c] of codes) ids.set(resource, this.buckets.id(codesToString(c)));
-      d.lists = { objects, ids, names: this.buckets.id(`\u0001${[...objects.keys()].join('\u0001')}`) };
+      this.listsOf.set(k, (d = { objects, ids, names: this.buckets.id(`\u0001${[...objects.keys()].join('\u0001')}`) }));
     }
-    return d.lists;
+    return d;
   }
 
   private listQuery(side: number, resource: string | undefined): ListQuery {
@@ -1508,9 +1539,23 @@ export class ClusterModel implements Model<ClusterModelState> {
   private byLists<T>(name: string, states: ClusterModelState[], f: (cs: ClusterState[]) => T, real: () => T): T {
     let root = this.propRoots.get(name);
     if (!root) this.propRoots.set(name, (root = {}));
+    // Every read here is of content: the leaf a walk reaches is kept by the states' content ids.
+    const k0 = this.csid(states[0]!);
+    let jumps = root.jump;
+    if (states.length > 1) {
+      const j = (this.stepJumps.get(root) ?? this.stepJumps.set(root, new Map()).get(root)!);
+      jumps = j.get(k0) ?? j.set(k0, new Map()).get(k0)!;
+    }
+    const k = states.length > 1 ? this.csid(states[1]!) : k0;
+    const known = jumps?.get(k);
+    if (known?.leaf) return known.leaf.value === TRIPPED ? real() : (known.leaf.value as T);
     let node = root;
     for (;;) {
-      if (node.leaf) return node.leaf.value === TRIPPED ? real() : (node.leaf.value as T);
+      if (node.leaf) {
+        if (states.length > 1) jumps!.set(k, node);
+        else (root.jump ??= new Map()).set(k, node);
+        return node.leaf.value === TRIPPED ? real() : (node.leaf.value as T);
+      }
       const q = node.q;
       if (!q) break;
       const next = node.kids!.get(this.listAnswer(q, states[q.side]!));
@@ -1599,12 +1644,18 @@ export class ClusterModel implements Model<ClusterModelState> {
     return d;
   }
 
-  private readonly labels = new Map<number, string>();
+  private readonly labels = new Map<string, Map<number, { ok: string; refused: string; crash: string; fail: string }>>();
 
-  private describeAction(a: Action): string {
+  /** The labels of an in-flight action's steps (they name no revision: one set per template). */
+  private actionLabels(controller: string, a: Action): { ok: string; refused: string; crash: string; fail: string } {
     const tpl = this.actionInfo(a).tpl;
-    let l = this.labels.get(tpl);
-    if (l === undefined) this.labels.set(tpl, (l = describe(a)));
+    let m = this.labels.get(controller);
+    if (!m) this.labels.set(controller, (m = new Map()));
+    let l = m.get(tpl);
+    if (!l) {
+      const what = describe(a);
+      m.set(tpl, (l = { ok: `${controller}: ${what}`, refused: `${controller}: ${what} (refused)`, crash: `fault: ${controller} crashes`, fail: `fault: ${controller}: ${what} fails` }));
+    }
     return l;
   }
 
@@ -1718,7 +1769,7 @@ function scheduleAll(s: ClusterState): Binding[] {
   for (const p of pods) {
     if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
     const r = schedulePod(podInfoOf(p), snap);
-    if (r.kind === 'scheduled') out.push({ ns: p.metadata.namespace!, name: p.metadata.name!, node: r.node });
+    if (r.kind === 'scheduled') out.push({ ns: p.metadata.namespace!, name: p.metadata.name!, node: r.node, label: `scheduler binds ${p.metadata.name} to ${r.node}` });
   }
   return out;
 }

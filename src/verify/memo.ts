@@ -37,6 +37,12 @@ export class RevCoder {
     return 2 * lo;
   }
 
+  /** Forgets every revision met (a coder is reused walk after walk). */
+  reset(): this {
+    this.vals.length = 0;
+    return this;
+  }
+
   /** Where v sits among the revisions met (-1: never met). */
   indexOf(v: number): number {
     return this.vals.indexOf(v);
@@ -150,6 +156,7 @@ export function pushInt(out: number[], n: number): void {
 }
 
 export function codesToString(codes: number[]): string {
+  if (codes.length <= 4096) return String.fromCharCode.apply(null, codes);
   let s = '';
   for (let i = 0; i < codes.length; i += 4096) s += String.fromCharCode.apply(null, codes.slice(i, i + 4096));
   return s;

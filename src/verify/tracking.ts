@@ -153,8 +153,9 @@ export class Tracker<R> {
         const d = Reflect.getOwnPropertyDescriptor(t, p);
         if (typeof p === 'symbol' || !d || !('value' in d)) return d;
         if (this.reporting(n, p)) this.sink.field(n, p, (real as Record<string, unknown>)[p], true);
-        if (array && p === 'length') return d;
-        return { ...d, value: this.child(n, p, (real as Record<string, unknown>)[p]) };
+        const value = (real as Record<string, unknown>)[p];
+        if (typeof value !== 'object' || value === null || (array && p === 'length')) return d;
+        return { ...d, value: this.child(n, p, value) };
       },
       set: () => false,
       defineProperty: () => false,
