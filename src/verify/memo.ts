@@ -25,13 +25,7 @@ export class RevCoder {
   /** Odd 2i+1: equal to vals[i]; even 2i: new, just below vals[i] (or above all when i = length). */
   code(v: number): number {
     const vals = this.vals;
-    let lo = 0;
-    let hi = vals.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (vals[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(vals, v);
     if (lo < vals.length && vals[lo] === v) return 2 * lo + 1;
     vals.splice(lo, 0, v);
     return 2 * lo;
@@ -47,6 +41,18 @@ export class RevCoder {
   indexOf(v: number): number {
     return this.vals.indexOf(v);
   }
+}
+
+/** The first place in the ascending vals whose value is not below v (vals.length when none is). */
+export function lowerBound(vals: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = vals.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (vals[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export type Answer = number | string;
@@ -65,7 +71,8 @@ export interface TrieNode<Q extends Query, E, L> {
   leaf?: { value: L };
   /**
    * Where a walk lands from here, by the state's content id, after the reads whose answers depend
-   * on content alone (see the cluster model's walks): the next read that depends on more, or a leaf.
+   * on content alone (decide-memo.ts, property-memo.ts): the next read that depends on more, or a
+   * leaf.
    */
   jump?: Map<number, TrieNode<Q, E, L>>;
 }

@@ -1,5 +1,5 @@
 // Field-level read tracking over frozen JSON objects, for memoizing a computation by the parts of
-// its inputs it actually reads (memo.ts, cluster-model.ts). Each input object is handed out behind
+// its inputs it actually reads (memo.ts, decide-memo.ts). Each input object is handed out behind
 // a proxy; every read of an own field (or of its absence) and every `in` test is reported with the
 // path it was made at. A listing of an object's keys (a clone, a spread, JSON) is reported as a
 // read of the whole subtree, below which only the fields `always` names are still reported (the
