@@ -188,23 +188,27 @@ function livenessViolation<S>(
   describe: (s: S) => string | undefined,
 ): Violation | undefined {
   const unmet = nodes.map((n) => goal.unmet(n.state));
-  const sys = (n: Node<S>) => n.edges.filter((e) => !e.env);
+  // System steps of each node, taken once (the analysis below looks at them several times).
+  const sysEdges = nodes.map((n) => n.edges.filter((e) => !e.env));
   // Where a run may stop: nothing but faults can happen.
   const stops = nodes.map((n, i) => i).filter((i) => nodes[i]!.edges.every((e) => e.fault) && unmet[i]!.length > 0);
   if (stops.length) {
     const i = stops.sort((a, b) => nodes[a]!.depth - nodes[b]!.depth)[0]!;
     return { property: goal.name, kind: 'liveness', messages: ['the system stops short of the goal:', ...unmet[i]!], trace: pathTo(i) };
   }
-  for (const comp of sccs(nodes.length, (i) => sys(nodes[i]!).map((e) => e.to))) {
+  const succ = sysEdges.map((es) => es.map((e) => e.to));
+  for (const comp of sccs(nodes.length, (i) => succ[i]!)) {
+    // A single state without a step back to itself holds no cycle.
+    if (comp.length === 1 && !succ[comp[0]!]!.includes(comp[0]!)) continue;
     const inside = new Set(comp);
-    const internal = comp.flatMap((i) => sys(nodes[i]!).filter((e) => inside.has(e.to)).map((e) => ({ from: i, ...e })));
+    const internal = comp.flatMap((i) => sysEdges[i]!.filter((e) => inside.has(e.to)).map((e) => ({ from: i, ...e })));
     if (internal.length === 0) continue;
     const bad = comp.filter((i) => unmet[i]!.length > 0);
     if (bad.length === 0) continue;
     // Labels enabled everywhere in the component must be taken inside it.
     let always: Set<string> | undefined;
     for (const i of comp) {
-      const here = new Set(sys(nodes[i]!).map((e) => e.label));
+      const here = new Set(sysEdges[i]!.map((e) => e.label));
       always = always ? new Set([...always].filter((l) => here.has(l))) : here;
     }
     const taken = new Set(internal.map((e) => e.label));

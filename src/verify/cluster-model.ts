@@ -21,88 +21,58 @@
 // renumbering applied to resourceVersions in in-flight actions; one no longer live can never match
 // again and becomes "stale"), the in-flight lists, the flags. The uid counter is left out: states
 // equal but for which uids future objects will get behave alike.
-import { createHash } from 'node:crypto';
+//
+// The scopes (what is set up, the one change, the controllers, the properties) are in scopes.ts.
+//
+// Speed: every step's work is memoized by what it read, in a trie whose edges are the answers a
+// run got (memo.ts); the first run of each is the real code, recorded.
+//  - rows.ts: rows are interned (a key, a value, a revision: one shared object with small integer
+//    ids), so a state is an array of them, its content one integer (its content id) and its
+//    canonical form a short string of integers; actions.ts likewise keys in-flight actions by
+//    their template (their JSON without the revisions they name);
+//  - write-memo.ts: a write through the REST layer (state-api.ts), by its store calls (which row,
+//    which head) and uid draws;
+//  - decide-memo.ts: a reconcile, by its view calls (which rows came back) and the fields of those
+//    rows it read (tracking.ts), pods field by field and other objects whole (they are cloned anyway);
+//  - property-memo.ts: a property (and the scheduler's decision), by the resources it lists, while
+//    it never looks at a revision (the values are handed to it without, behind a tripwire);
+//  - here: the keys controllers reconcile and the kubelets' work, by content id alone.
+// Revisions are answered by order type (equal to one met before, or between two), never by value:
+// the memo assumes, as the canonical form does, that the API and the controllers only compare,
+// copy and increment revisions (memo.ts). Reads of content alone give the same answers for every
+// state of that content, so walks jump over them by content id. `verifyMemo` runs the real code
+// (nextSlow) beside every step and property and throws at the first difference; a test runs it
+// over the smaller scopes and the mutants.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { R, type ResourceRef } from '../model/api.js';
-import { rfc3339, type Instant, type KubeObject } from '../model/object.js';
+import { deepEqual, rfc3339, type Instant, type KubeObject } from '../model/object.js';
 import { Registry } from '../model/registry.js';
-import { StatusError } from '../model/status.js';
-import { compareKeys } from '../store/keys.js';
-import { LogStore, type LogEntry, type LogRow, type RevisionLog } from '../store/log.js';
-import type { ListOptions, ListResult, ObjectStore, Watch, WatchHandlers } from '../store/types.js';
-import { freeze } from '../store/fanout.js';
-import { createRest } from '../apiserver/server.js';
-import { LocalClient } from '../apiserver/local-client.js';
 import type { Action, Controller, Decision, Located } from '../controllers/runtime.js';
 import { SnapshotView } from '../controllers/snapshot.js';
 import { storedResources } from '../controllers/manager.js';
 import { deploymentController } from '../controllers/deployment.js';
 import { replicaSetController } from '../controllers/replicaset.js';
-import { statefulSetController, isRunningAndReady } from '../controllers/statefulset.js';
+import { statefulSetController } from '../controllers/statefulset.js';
 import { garbageCollector } from '../controllers/gc.js';
 import { ClusterSnapshot } from '../scheduler/snapshot.js';
 import { podInfoOf } from '../scheduler/podinfo.js';
 import { schedulePod } from '../scheduler/schedule.js';
 import type { Model, Step } from './checker.js';
-import { MapState, type ClusterState, type GoalProperty, type StateProperty, type StepProperty } from './invariants/state.js';
-import { rollingUpdate, rolloutsComplete, statefulSetIdentity, statefulSetOrdering } from './invariants/workloads.js';
-import { nodeCapacity } from './invariants/capacity.js';
-import { finalizers } from './invariants/finalizers.js';
-import { foregroundDeletion, noOrphans } from './invariants/gc.js';
+import type { ClusterState } from './invariants/state.js';
+import { statefulSetOrdering } from './invariants/workloads.js';
 import { eagerDeployment, nonBlockingGc, unorderedStatefulSet, type MutantName } from './mutants/index.js';
+import { codesToString, Interner, lowerBound, pushInt } from './memo.js';
+import { ActionTable, describe } from './actions.js';
+import { RowTable, type Row } from './rows.js';
+import { ns, type Scope } from './scopes.js';
+import { StateApi, type StateLog } from './state-api.js';
+import { WriteMemo, type WriteRequest, type WriteResult } from './write-memo.js';
+import { DecideMemo } from './decide-memo.js';
+import { PropertyMemo } from './property-memo.js';
+
+export { foregroundScope, rolloutScope, SCOPES, statefulSetScope, type Scope } from './scopes.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
-
-// ---- a store whose log is a state, forked for every step ----------------------------------------
-
-/** The latest row of every key; commits are recorded so a step's writes become the next state. */
-class StateLog implements RevisionLog {
-  constructor(readonly rows: Map<string, LogRow>, private rev: number) {}
-  head(): number {
-    return this.rev;
-  }
-  compacted(): number {
-    return 0;
-  }
-  commit(rows: LogRow[]): void {
-    for (const r of rows) {
-      if (r.deleted) this.rows.delete(r.key);
-      else this.rows.set(r.key, r);
-      this.rev = r.revision;
-    }
-  }
-  private live(prefix: string, after: string | undefined): LogRow[] {
-    return [...this.rows.values()].filter((r) => r.key.startsWith(prefix) && (after === undefined || compareKeys(r.key, after) > 0)).sort((a, b) => compareKeys(a.key, b.key));
-  }
-  range(prefix: string, after: string | undefined, _revision: number, limit: number): LogRow[] {
-    const l = this.live(prefix, after);
-    return limit > 0 ? l.slice(0, limit) : l;
-  }
-  count(prefix: string, after: string | undefined): number {
-    return this.live(prefix, after).length;
-  }
-  since(): LogEntry[] {
-    return [];
-  }
-  compact(): void {}
-  close(): void {}
-}
-
-/** One REST instance over whichever state's store is current. */
-class SwitchStore implements ObjectStore {
-  target!: LogStore;
-  revision(): Promise<number> { return this.target.revision(); }
-  compactedRevision(): Promise<number> { return this.target.compactedRevision(); }
-  create(key: string, obj: KubeObject): Promise<KubeObject> { return this.target.create(key, obj); }
-  get(key: string): Promise<KubeObject | undefined> { return this.target.get(key); }
-  list(prefix: string, opts?: ListOptions): Promise<ListResult> { return this.target.list(prefix, opts); }
-  count(prefix: string): Promise<number> { return this.target.count(prefix); }
-  update(key: string, obj: KubeObject, expectedRevision?: number): Promise<KubeObject> { return this.target.update(key, obj, expectedRevision); }
-  delete(key: string, expectedRevision?: number): Promise<KubeObject> { return this.target.delete(key, expectedRevision); }
-  watch(prefix: string, from: number, handlers: WatchHandlers): Watch { return this.target.watch(prefix, from, handlers); }
-  compact(revision: number): Promise<void> { return this.target.compact(revision); }
-  close(): Promise<void> { return this.target.close(); }
-}
 
 // ---- states ----------------------------------------------------------------------------------
 
@@ -112,7 +82,8 @@ interface InFlight {
 }
 
 export interface ClusterModelState {
-  rows: Map<string, LogRow>;
+  /** The live rows in the order a Map by key keeps them: a write keeps a key's place, a new key goes last. */
+  rows: readonly Row[];
   head: number;
   uid: number;
   inflight: Record<string, InFlight | undefined>;
@@ -122,137 +93,60 @@ export interface ClusterModelState {
   decisionViolations?: string[];
 }
 
-export interface Scope {
-  name: string;
-  nodes: number;
-  /** What a user created before the checker starts; controllers then settle it. */
-  setup: { resource: ResourceRef; object: KubeObject }[];
-  /** The one change of desired state the checker may make at any point. */
-  change?: { label: string; apply(c: LocalClient): Promise<unknown> };
-  controllers: string[];
-  /** Faults allowed along any path. */
-  faultBudget: number;
-  invariants: StateProperty[];
-  stepProperties: StepProperty[];
-  goal: GoalProperty;
+/** How often each memo ran the real code (a miss, with the time it took) or answered from what it stored. */
+export interface MemoStats {
+  decideHits: number;
+  decideRuns: number;
+  writeRuns: number;
+  propertyRuns: number;
+  decideMs: number;
+  writeMs: number;
+  propertyMs: number;
 }
 
-const ns = 'default';
-const podSpec = { containers: [{ name: 'app', image: 'app:1', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] };
-
-export function rolloutScope(replicas = 3, nodes = 2): Scope {
-  return {
-    name: `rollout (${nodes} nodes, ${replicas} replicas, one rollout)`,
-    nodes,
-    setup: [{
-      resource: R.deployments,
-      object: {
-        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns },
-        spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: podSpec } },
-      },
-    }],
-    change: {
-      label: 'env: roll out app:2',
-      apply: (c) => c.patch(R.deployments, ns, 'web', 'application/merge-patch+json', { spec: { template: { spec: { containers: [{ ...podSpec.containers[0], image: 'app:2' }] } } } }),
-    },
-    controllers: ['deployment', 'replicaset'],
-    faultBudget: 1,
-    invariants: [rollingUpdate, nodeCapacity],
-    stepProperties: [finalizers],
-    goal: rolloutsComplete,
-  };
+interface KubeletWork {
+  kid: number;
+  deleting: boolean;
+  label: string;
 }
-
-const statefulSetReady: GoalProperty = {
-  kind: 'goal',
-  name: 'statefulset-ready',
-  cite: 'seed 003 §3 (the set reaches its replicas, in order)',
-  unmet: (s) => s.list('statefulsets').flatMap((set) => {
-    const want = (set.spec as { replicas?: number }).replicas ?? 1;
-    const ready = s.list('pods').filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === set.metadata.uid) && isRunningAndReady(p as never)).length;
-    return ready === want ? [] : [`statefulset ${set.metadata.name}: ${ready} of ${want} Running and Ready`];
-  }),
-};
-
-export function statefulSetScope(replicas = 3, nodes = 2): Scope {
-  return {
-    name: `statefulset (${nodes} nodes, ${replicas} replicas, OrderedReady)`,
-    nodes,
-    setup: [],
-    change: {
-      label: 'env: create statefulset db',
-      apply: (c) => c.create(R.statefulsets, ns, {
-        apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: ns },
-        spec: { replicas, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: podSpec } },
-      }),
-    },
-    controllers: ['statefulset'],
-    faultBudget: 1,
-    invariants: [statefulSetIdentity, nodeCapacity],
-    stepProperties: [finalizers],
-    goal: statefulSetReady,
-  };
-}
-
-const ownerGone: GoalProperty = {
-  kind: 'goal',
-  name: 'foreground-complete',
-  cite: 'seed 003 §A5 (a foreground deletion ends with the owner and its dependents gone)',
-  unmet: (s) => [...s.list('replicasets').map((o) => `replicaset ${o.metadata.name} still there`), ...noOrphans.unmet(s)],
-};
-
-export function foregroundScope(replicas = 2, nodes = 2): Scope {
-  return {
-    name: `foreground deletion (${nodes} nodes, a ReplicaSet of ${replicas})`,
-    nodes,
-    setup: [{
-      resource: R.replicasets,
-      object: {
-        apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs', namespace: ns },
-        spec: { replicas, selector: { matchLabels: { app: 'rs' } }, template: { metadata: { labels: { app: 'rs' } }, spec: podSpec } },
-      },
-    }],
-    change: { label: 'env: delete replicaset rs (Foreground)', apply: (c) => c.delete(R.replicasets, ns, 'rs', { propagationPolicy: 'Foreground' }) },
-    controllers: ['garbage-collector', 'replicaset'],
-    faultBudget: 1,
-    invariants: [nodeCapacity],
-    stepProperties: [foregroundDeletion, finalizers],
-    goal: ownerGone,
-  };
-}
-
-export const SCOPES: Record<string, (replicas?: number, nodes?: number) => Scope> = {
-  rollout: rolloutScope,
-  statefulset: statefulSetScope,
-  foreground: foregroundScope,
-};
 
 // ---- the model -------------------------------------------------------------------------------
+
+export interface ClusterModelOptions {
+  /**
+   * Run the real code beside every memoized step and property and throw on any difference: an
+   * exhaustive check of the memoization over a whole scope (as slow as no memoization).
+   */
+  verifyMemo?: boolean;
+}
 
 export class ClusterModel implements Model<ClusterModelState> {
   readonly name: string;
   readonly invariants: Model<ClusterModelState>['invariants'];
   readonly steps: NonNullable<Model<ClusterModelState>['steps']>;
   readonly goal: NonNullable<Model<ClusterModelState>['goal']>;
-  private readonly store = new SwitchStore();
-  private readonly client: LocalClient;
   private readonly registry = new Registry();
   private readonly resources: ResourceRef[];
   private readonly refs = new Map<string, ResourceRef>();
   private readonly controllers: Controller<unknown>[] = [];
   private readonly real = new Map<string, Controller<unknown>>();
   private readonly nodeNames: string[] = [];
-  private uid = 0;
+  private readonly controllerNames: string[];
   private readonly now: Instant = T0;
   private settling = false;
+  private readonly verifyMemo: boolean;
+  readonly stats: MemoStats = { decideHits: 0, decideRuns: 0, writeRuns: 0, propertyRuns: 0, decideMs: 0, writeMs: 0, propertyMs: 0 };
+  // The states' rows and actions interned, the real API over a state, and the memos of the steps.
+  private readonly table: RowTable;
+  private readonly actions = new ActionTable();
+  private readonly api: StateApi;
+  private readonly writes: WriteMemo;
+  private readonly decisions: DecideMemo;
+  private readonly properties: PropertyMemo;
 
-  constructor(readonly scope: Scope, mutant?: MutantName) {
+  constructor(readonly scope: Scope, mutant?: MutantName, opts: ClusterModelOptions = {}) {
     this.name = `${scope.name}${mutant ? ` with mutant ${mutant}` : ''}`;
-    const { rest } = createRest(this.store, {
-      clock: { now: () => this.now },
-      ids: { uid: () => `uid-${String(++this.uid).padStart(4, '0')}`, nameSuffix: () => (++this.uid).toString(36).padStart(5, 'x') },
-    });
-    this.client = new LocalClient(rest);
+    this.verifyMemo = !!opts.verifyMemo;
     this.resources = storedResources(this.registry).map((r) => r.resource).filter((r) => r.resource !== 'events');
     for (const r of this.resources) this.refs.set(`/${r.group || 'core'}/${r.resource}/`, r);
     const all: Record<string, () => Controller<unknown>> = {
@@ -270,97 +164,42 @@ export class ClusterModel implements Model<ClusterModelState> {
       if (mutant === 'nonblocking-gc' && name === 'garbage-collector') c = nonBlockingGc(real as never) as Controller<unknown>;
       this.controllers.push(c);
     }
+    this.controllerNames = [...scope.controllers].sort();
     for (let i = 0; i < scope.nodes; i++) this.nodeNames.push(`node-${i}`);
-    this.invariants = scope.invariants.map((p) => ({ name: p.name, check: (s: ClusterModelState) => p.check(this.clusterState(s)) }));
+    this.table = new RowTable(this.refs, this.now);
+    this.api = new StateApi(this.table, this.now);
+    this.writes = new WriteMemo(this.table, this.actions, this.api, scope.change, this.stats);
+    this.decisions = new DecideMemo(this.table, this.actions, this.now, this.real, this.stats);
+    this.properties = new PropertyMemo(this.table, this.now, this.verifyMemo, this.stats);
+    this.invariants = scope.invariants.map((p) => ({ name: p.name, check: (s: ClusterModelState) => this.properties.ofState(`invariant ${p.name}`, (c) => p.check(c), s) }));
     this.steps = [
-      ...scope.stepProperties.map((p) => ({ name: p.name, check: (a: ClusterModelState, b: ClusterModelState) => p.check(this.clusterState(a), this.clusterState(b)) })),
+      ...scope.stepProperties.map((p) => ({ name: p.name, check: (a: ClusterModelState, b: ClusterModelState) => this.properties.ofStep(p.name, (x, y) => p.check(x, y), a, b) })),
       { name: statefulSetOrdering.name, check: (_a: ClusterModelState, b: ClusterModelState) => b.decisionViolations ?? [] },
     ];
-    this.goal = { name: scope.goal.name, unmet: (s) => scope.goal.unmet(this.clusterState(s)) };
+    this.goal = { name: scope.goal.name, unmet: (s) => this.properties.ofState(`goal ${scope.goal.name}`, (c) => scope.goal.unmet(c), s) };
   }
 
-  // ---- the API over a state --------------------------------------------------------------------
-
-  /** Rows are shared by every state that holds them, so each is parsed once. */
-  private readonly parsedRows = new WeakMap<LogRow, KubeObject>();
-
-  private rowObject(row: LogRow): KubeObject {
-    let o = this.parsedRows.get(row);
-    if (!o) {
-      o = JSON.parse(row.value) as KubeObject;
-      o.metadata.resourceVersion = String(row.revision);
-      this.parsedRows.set(row, freeze(o));
-    }
-    return o;
+  private afterLog(s: ClusterModelState, log: StateLog, change: Partial<ClusterModelState>): ClusterModelState {
+    return { rows: this.table.rowsOf(log), head: log.head(), uid: this.api.uid, inflight: s.inflight, done: s.done, faults: s.faults, ...change };
   }
 
-  private load(s: ClusterModelState): StateLog {
-    const log = new StateLog(new Map(s.rows), s.head);
-    this.store.target = new LogStore(log, { parsed: (row) => this.rowObject(row) });
-    this.uid = s.uid;
-    return log;
-  }
-
-  private after(s: ClusterModelState, log: StateLog, change: Partial<ClusterModelState>): ClusterModelState {
-    return { rows: log.rows, head: log.head(), uid: this.uid, inflight: s.inflight, done: s.done, faults: s.faults, ...change };
-  }
-
-  private objects(s: ClusterModelState): Located[] {
-    const out: Located[] = [];
-    for (const row of s.rows.values()) {
-      const i = row.key.indexOf('/', row.key.indexOf('/', 1) + 1);
-      const resource = this.refs.get(row.key.slice(0, i + 1));
-      if (!resource) continue;
-      out.push({ resource, object: this.rowObject(row) });
-    }
-    return out;
-  }
-
-  private readonly stateCache = new WeakMap<ClusterModelState, { objects: Located[]; cluster: ClusterState }>();
-
-  private parsed(s: ClusterModelState): { objects: Located[]; cluster: ClusterState } {
-    let p = this.stateCache.get(s);
-    if (!p) {
-      const objects = this.objects(s);
-      p = { objects, cluster: new MapState(this.now, objects) };
-      this.stateCache.set(s, p);
-    }
-    return p;
+  private afterWrite(s: ClusterModelState, w: WriteResult, change: Partial<ClusterModelState>): ClusterModelState {
+    return { rows: w.rows, head: w.head, uid: w.uid, inflight: s.inflight, done: s.done, faults: s.faults, ...change };
   }
 
   clusterState(s: ClusterModelState): ClusterState {
-    return this.parsed(s).cluster;
-  }
-
-  private async apply(a: Action): Promise<void> {
-    switch (a.kind) {
-      case 'create':
-        await this.client.create(a.resource, a.namespace, a.object);
-        return;
-      case 'update':
-        await this.client.update(a.resource, a.namespace, a.object, a.subresource ? { subresource: a.subresource } : {});
-        return;
-      case 'patch':
-        await this.client.patch(a.resource, a.namespace, a.name, a.patchType, a.patch, a.subresource ? { subresource: a.subresource } : {});
-        return;
-      case 'delete':
-        try {
-          await this.client.delete(a.resource, a.namespace, a.name, a.options);
-        } catch (e) {
-          if (!StatusError.is(e, 'NotFound')) throw e;
-        }
-    }
+    return this.table.parsed(s.rows).cluster;
   }
 
   // ---- Model -----------------------------------------------------------------------------------
 
   async init(): Promise<ClusterModelState[]> {
-    const empty: ClusterModelState = { rows: new Map(), head: 0, uid: 0, inflight: {}, done: [], faults: 0 };
-    const log = this.load(empty);
-    await this.client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    for (const name of this.nodeNames) await this.client.create(R.nodes, undefined, nodeObject(name, this.now));
-    for (const x of this.scope.setup) await this.client.create(x.resource, x.object.metadata.namespace, x.object);
-    let s = this.after(empty, log, {});
+    const empty: ClusterModelState = { rows: [], head: 0, uid: 0, inflight: {}, done: [], faults: 0 };
+    const log = this.api.load(empty);
+    await this.api.client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    for (const name of this.nodeNames) await this.api.client.create(R.nodes, undefined, nodeObject(name, this.now));
+    for (const x of this.scope.setup) await this.api.client.create(x.resource, x.object.metadata.namespace, x.object);
+    let s = this.afterLog(empty, log, {});
     // Settle the setup with the real controllers (taking enabled steps in turn), so the exploration
     // starts from a cluster that has reached its desired state.
     this.settling = true;
@@ -376,9 +215,202 @@ export class ClusterModel implements Model<ClusterModelState> {
     return [{ ...s, decisionViolations: [] }];
   }
 
-  async next(s: ClusterModelState): Promise<Step<ClusterModelState>[]> {
+  next(s: ClusterModelState): Step<ClusterModelState>[] | Promise<Step<ClusterModelState>[]> {
+    if (this.verifyMemo) return this.verifiedNext(s);
+    const steps = this.collect(s);
+    return Array.isArray(steps) ? steps : this.filled(s, steps);
+  }
+
+  /** Records what the memo misses, one computation at a time (they share the store), then walks again. */
+  private async filled(s: ClusterModelState, miss: () => Promise<void>): Promise<Step<ClusterModelState>[]> {
+    for (;;) {
+      const t0 = performance.now();
+      await miss();
+      this.stats.writeMs += performance.now() - t0;
+      const steps = this.collect(s);
+      if (Array.isArray(steps)) return steps;
+      miss = steps;
+    }
+  }
+
+  /** Every step from s out of the memo, or the first write the memo cannot answer yet. */
+  private collect(s: ClusterModelState): Step<ClusterModelState>[] | (() => Promise<void>) {
     const out: Step<ClusterModelState>[] = [];
-    const { objects } = this.parsed(s);
+    for (const c of this.settling ? this.real.values() : this.controllers) {
+      const f = s.inflight[c.name];
+      if (f) {
+        const a = f.actions[0]!;
+        const req: WriteRequest = { t: 'act', action: a };
+        const w = this.writes.walk(s, req);
+        if (!w) return () => this.writes.record(s, req);
+        const rest = f.actions.slice(1);
+        const labels = this.actions.labels(c.name, a);
+        out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, { inflight: { ...s.inflight, [c.name]: w.ok && rest.length ? { key: f.key, actions: rest } : undefined } }) });
+        if (s.faults < this.scope.faultBudget) {
+          out.push({ label: labels.crash, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
+          out.push({ label: labels.fail, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
+        }
+        continue;
+      }
+      for (const key of this.keys(c, s)) {
+        const d = this.decisions.decide(c, key, s);
+        if (!d.actions.length) continue;
+        out.push({ label: d.label, next: { ...s, inflight: { ...s.inflight, [c.name]: { key, actions: d.actions } }, decisionViolations: d.violations } });
+      }
+    }
+    for (const b of this.properties.bindings(s)) {
+      const req: WriteRequest = { t: 'bind', ns: b.ns, name: b.name, node: b.node };
+      const w = this.writes.walk(s, req);
+      if (!w) return () => this.writes.record(s, req);
+      if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w, {}) });
+    }
+    for (const k of this.kubeletWork(s)) {
+      const req: WriteRequest = { t: 'kubelet', kid: k.kid, deleting: k.deleting };
+      const w = this.writes.walk(s, req);
+      if (!w) return () => this.writes.record(s, req);
+      if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w, {}) });
+    }
+    const change = this.scope.change;
+    if (change && !s.done.includes(change.label)) {
+      const req: WriteRequest = { t: 'env' };
+      const w = this.writes.walk(s, req);
+      if (!w) return () => this.writes.record(s, req);
+      if (!w.ok) throw new Error(`cluster model: ${change.label} was refused`);
+      out.push({ label: change.label, env: true, next: this.afterWrite(s, w, { done: [...s.done, change.label] }) });
+    }
+    return out;
+  }
+
+  private static readonly primary: Record<string, string> = { deployment: 'deployments', replicaset: 'replicasets', statefulset: 'statefulsets' };
+
+  private keysSlow(c: Controller<unknown>, objects: Located[]): string[] {
+    if (c.name === 'garbage-collector') return objects.map((o) => o.object.metadata.uid!).sort();
+    return objects.filter((o) => o.resource.resource === ClusterModel.primary[c.name]).map((o) => `${o.object.metadata.namespace}/${o.object.metadata.name}`).sort();
+  }
+
+  /** The keys a controller reconciles: names and uids are content, so the keys go by content id. */
+  private readonly keyMemo = new Map<string, Map<number, string[]>>();
+
+  private keys(c: Controller<unknown>, s: ClusterModelState): string[] {
+    let m = this.keyMemo.get(c.name);
+    if (!m) this.keyMemo.set(c.name, (m = new Map()));
+    const k = this.table.csid(s.rows);
+    let keys = m.get(k);
+    if (!keys) {
+      const objects: Located[] = [];
+      for (const r of s.rows) {
+        const resource = this.table.resource(r.kid);
+        if (resource) objects.push({ resource, object: this.table.content(r.cid) });
+      }
+      m.set(k, (keys = this.keysSlow(c, objects)));
+    }
+    return keys;
+  }
+
+  private readonly kubeletMemo = new Map<number, KubeletWork[]>();
+
+  /** The pods a kubelet has work for: bound here and not yet Ready, or being deleted (content alone decides). */
+  private kubeletWork(s: ClusterModelState): KubeletWork[] {
+    const k = this.table.csid(s.rows);
+    let work = this.kubeletMemo.get(k);
+    if (!work) {
+      work = [];
+      for (const r of s.rows) {
+        if (this.table.resource(r.kid)?.resource !== 'pods') continue;
+        const p = this.table.content(r.cid) as KubeObject & Pod;
+        const node = p.spec?.nodeName;
+        if (!node || !this.nodeNames.includes(node)) continue;
+        const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+        if (!p.metadata.deletionTimestamp && (ready || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')) continue;
+        const deleting = !!p.metadata.deletionTimestamp;
+        work.push({ kid: r.kid, deleting, label: `kubelet: ${deleting ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}` });
+      }
+      this.kubeletMemo.set(k, work);
+    }
+    return work;
+  }
+
+  // ---- canonical form --------------------------------------------------------------------------
+
+  private readonly keyStrings = new Interner<string>();
+  private readonly doneIds = new Interner<string>();
+
+  /**
+   * Rows in key order, each as its content id and the rank of its revision (the part a rows array
+   * fixes, worked out once for it); each in-flight list as
+   * its controller, key, and actions (template id and the ranks of the revisions they name, 0 for
+   * one no live row has); the done flags and the fault count. Counts first, so it parses one way.
+   */
+  hash(s: ClusterModelState): string {
+    const d = this.table.derived(s.rows);
+    let c = d.canonical;
+    if (!c) {
+      const rows = s.rows;
+      const n = rows.length;
+      const revs = new Array<number>(n);
+      for (let i = 0; i < n; i++) revs[i] = rows[i]!.revision;
+      revs.sort((a, b) => a - b);
+      const order = rows.slice();
+      for (let i = 1; i < n; i++) {
+        const r = order[i]!;
+        const k = this.table.rankOfKey(r.kid);
+        let j = i - 1;
+        while (j >= 0 && this.table.rankOfKey(order[j]!.kid) > k) {
+          order[j + 1] = order[j]!;
+          j--;
+        }
+        order[j + 1] = r;
+      }
+      const codes: number[] = [];
+      pushInt(codes, n);
+      for (const r of order) {
+        pushInt(codes, r.rc);
+        pushInt(codes, rankIn(revs, r.revision));
+      }
+      d.canonical = c = { prefix: codesToString(codes), revs };
+    }
+    const revs = c.revs;
+    const codes: number[] = [];
+    let flights = 0;
+    for (const name of this.controllerNames) if (s.inflight[name]) flights++;
+    pushInt(codes, flights);
+    for (let ci = 0; ci < this.controllerNames.length; ci++) {
+      const f = s.inflight[this.controllerNames[ci]!];
+      if (!f) continue;
+      pushInt(codes, ci);
+      pushInt(codes, this.keyStrings.id(f.key));
+      pushInt(codes, f.actions.length);
+      for (const a of f.actions) {
+        const { tpl, nums } = this.actions.info(a);
+        pushInt(codes, tpl);
+        pushInt(codes, nums.length);
+        for (const v of nums) pushInt(codes, rankIn(revs, v));
+      }
+    }
+    pushInt(codes, s.done.length);
+    for (const x of s.done) pushInt(codes, this.doneIds.id(x));
+    pushInt(codes, s.faults);
+    return c.prefix + codesToString(codes);
+  }
+
+  describe(s: ClusterModelState): string {
+    const { cluster } = this.table.parsed(s.rows);
+    const pods = cluster.list('pods').map((p) => {
+      const st = p.status as Pod['status'];
+      const ready = st?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      const img = (p.spec as Pod['spec'])?.containers?.[0]?.image;
+      return `${p.metadata.name}[${img}${p.metadata.deletionTimestamp ? ',deleting' : ready ? ',ready' : (p.spec as Pod['spec'])?.nodeName ? ',bound' : ''}]`;
+    });
+    const sets = [...cluster.list('replicasets'), ...cluster.list('statefulsets'), ...cluster.list('deployments')].map((o) => `${o.kind}/${o.metadata.name}=${(o.spec as { replicas?: number })?.replicas}${o.metadata.deletionTimestamp ? '(deleting)' : ''}`);
+    return `${sets.join(' ')} | pods: ${pods.join(' ') || 'none'}`;
+  }
+
+  // ---- the real code's steps, and the memo checked against them ---------------------------------
+
+  /** The steps as the real code takes them, every write through the REST layer (what the memo must give back). */
+  private async nextSlow(s: ClusterModelState): Promise<Step<ClusterModelState>[]> {
+    const out: Step<ClusterModelState>[] = [];
+    const { objects } = this.table.parsed(s.rows);
     const view = new SnapshotView(objects, String(s.head));
     const keep = (a: Action) => !(a.kind === 'create' && a.bestEffort);
     for (const c of this.settling ? this.real.values() : this.controllers) {
@@ -386,21 +418,21 @@ export class ClusterModel implements Model<ClusterModelState> {
       if (f) {
         const a = f.actions[0]!;
         const rest = f.actions.slice(1);
-        const log = this.load(s);
+        const log = this.api.load(s);
         let ok = true;
         try {
-          await this.apply(a);
+          await this.api.apply(a);
         } catch {
           ok = false;
         }
-        out.push({ label: `${c.name}: ${describe(a)}${ok ? '' : ' (refused)'}`, next: this.after(s, log, { inflight: { ...s.inflight, [c.name]: ok && rest.length ? { key: f.key, actions: rest } : undefined } }) });
+        out.push({ label: `${c.name}: ${describe(a)}${ok ? '' : ' (refused)'}`, next: this.afterLog(s, log, { inflight: { ...s.inflight, [c.name]: ok && rest.length ? { key: f.key, actions: rest } : undefined } }) });
         if (s.faults < this.scope.faultBudget) {
           out.push({ label: `fault: ${c.name} crashes`, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
           out.push({ label: `fault: ${c.name}: ${describe(a)} fails`, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
         }
         continue;
       }
-      for (const key of this.keys(c, objects)) {
+      for (const key of this.keysSlow(c, objects)) {
         const obs = c.observe(key, view);
         const d: Decision = c.reconcile(obs, this.now);
         const actions = d.actions.filter(keep);
@@ -418,10 +450,10 @@ export class ClusterModel implements Model<ClusterModelState> {
       if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
       const r = schedulePod(podInfoOf(p), snap);
       if (r.kind !== 'scheduled') continue;
-      const log = this.load(s);
+      const log = this.api.load(s);
       try {
-        await this.client.create(R.pods, p.metadata.namespace, { apiVersion: 'v1', kind: 'Binding', metadata: { name: p.metadata.name, namespace: p.metadata.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: r.node } } as KubeObject, { subresource: 'binding' });
-        out.push({ label: `scheduler binds ${p.metadata.name} to ${r.node}`, next: this.after(s, log, {}) });
+        await this.api.bind(p.metadata.namespace!, p.metadata.name!, r.node);
+        out.push({ label: `scheduler binds ${p.metadata.name} to ${r.node}`, next: this.afterLog(s, log, {}) });
       } catch {
         // A pod that cannot be bound now is retried later; no step.
       }
@@ -433,105 +465,47 @@ export class ClusterModel implements Model<ClusterModelState> {
       if (!node || !this.nodeNames.includes(node)) continue;
       const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
       if (!p.metadata.deletionTimestamp && (ready || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')) continue;
-      const log = this.load(s);
+      const log = this.api.load(s);
       try {
-        if (p.metadata.deletionTimestamp) await this.client.delete(R.pods, p.metadata.namespace, p.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid! } });
-        else await this.client.update(R.pods, p.metadata.namespace, { ...p, status: runningStatus(p, this.now) } as KubeObject, { subresource: 'status' });
-        out.push({ label: `kubelet: ${p.metadata.deletionTimestamp ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}`, next: this.after(s, log, {}) });
+        await this.api.kubelet(p);
+        out.push({ label: `kubelet: ${p.metadata.deletionTimestamp ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}`, next: this.afterLog(s, log, {}) });
       } catch {
         // Refused (the pod changed meanwhile): the kubelet looks again later.
       }
     }
     const change = this.scope.change;
     if (change && !s.done.includes(change.label)) {
-      const log = this.load(s);
-      await change.apply(this.client);
-      out.push({ label: change.label, env: true, next: this.after(s, log, { done: [...s.done, change.label] }) });
+      const log = this.api.load(s);
+      await change.apply(this.api.client);
+      out.push({ label: change.label, env: true, next: this.afterLog(s, log, { done: [...s.done, change.label] }) });
     }
     return out;
   }
 
-  private keys(c: Controller<unknown>, objects: Located[]): string[] {
-    const primary: Record<string, string> = { deployment: 'deployments', replicaset: 'replicasets', statefulset: 'statefulsets' };
-    if (c.name === 'garbage-collector') return objects.map((o) => o.object.metadata.uid!).sort();
-    return objects.filter((o) => o.resource.resource === primary[c.name]).map((o) => `${o.object.metadata.namespace}/${o.object.metadata.name}`).sort();
-  }
-
-  hash(s: ClusterModelState): string {
-    const rows = [...s.rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const rank = new Map([...rows].sort((a, b) => a.revision - b.revision).map((r, i) => [String(r.revision), String(i + 1)]));
-    const parts = rows.map((r) => `${r.key}@${rank.get(String(r.revision))}=${this.rowDigest(r)}`);
-    for (const c of Object.keys(s.inflight).sort()) {
-      const f = s.inflight[c];
-      if (!f) continue;
-      const acts = f.actions.map((a) => {
-        const { digest, revisions } = this.actionDigest(a);
-        return `${digest}[${revisions.map((rv) => rank.get(rv) ?? 'stale').join(',')}]`;
-      });
-      parts.push(`${c} ${f.key}: ${acts.join(' ')}`);
-    }
-    parts.push(`done=${s.done.join(',')};faults=${s.faults}`);
-    return parts.join('\n');
-  }
-
-  /**
-   * A row's value by its digest, taken once per row: the canonical form stays short, so states
-   * are compared and kept by a few hundred bytes rather than every object's JSON.
-   */
-  private readonly digests = new WeakMap<LogRow, string>();
-
-  /** An action as the digest of its JSON with the resourceVersions it names taken out (they are renumbered per state). */
-  private readonly actionDigests = new WeakMap<Action, { digest: string; revisions: string[] }>();
-
-  private actionDigest(a: Action): { digest: string; revisions: string[] } {
-    let d = this.actionDigests.get(a);
-    if (!d) {
-      const { onError: _, ...plain } = a;
-      const revisions: string[] = [];
-      const json = JSON.stringify(plain).replace(/"resourceVersion":"(\d+)"/g, (_m, rv: string) => {
-        revisions.push(rv);
-        return '"resourceVersion":?';
-      });
-      this.actionDigests.set(a, (d = { digest: createHash('sha256').update(json).digest('base64'), revisions }));
-    }
-    return d;
-  }
-
-  private rowDigest(r: LogRow): string {
-    let d = this.digests.get(r);
-    if (d === undefined) this.digests.set(r, (d = createHash('sha256').update(r.value).digest('base64')));
-    return d;
-  }
-
-  describe(s: ClusterModelState): string {
-    const { cluster } = this.parsed(s);
-    const pods = cluster.list('pods').map((p) => {
-      const st = p.status as Pod['status'];
-      const ready = st?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-      const img = (p.spec as Pod['spec'])?.containers?.[0]?.image;
-      return `${p.metadata.name}[${img}${p.metadata.deletionTimestamp ? ',deleting' : ready ? ',ready' : (p.spec as Pod['spec'])?.nodeName ? ',bound' : ''}]`;
+  /** The memo's steps beside the real code's, which must agree in every label, flag and successor. */
+  private async verifiedNext(s: ClusterModelState): Promise<Step<ClusterModelState>[]> {
+    const fast = this.collect(s);
+    const steps = Array.isArray(fast) ? fast : await this.filled(s, fast);
+    const slow = await this.nextSlow(s);
+    const where = (i: number) => `step ${i} of ${this.describe(s)}`;
+    if (steps.length !== slow.length) throw new Error(`cluster model: the memo gives ${steps.length} steps where the real code takes ${slow.length}: ${steps.map((x) => x.label).join(' / ')} vs ${slow.map((x) => x.label).join(' / ')}`);
+    steps.forEach((x, i) => {
+      const y = slow[i]!;
+      if (x.label !== y.label || !!x.env !== !!y.env || !!x.fault !== !!y.fault) throw new Error(`cluster model: ${where(i)}: ${x.label} vs ${y.label}`);
+      const a = x.next;
+      const b = y.next;
+      if (a.head !== b.head || a.uid !== b.uid || a.faults !== b.faults || !deepEqual(a.done, b.done) || !deepEqual(a.decisionViolations, b.decisionViolations)) throw new Error(`cluster model: ${where(i)} (${x.label}): counters or flags differ`);
+      if (a.rows.length !== b.rows.length || a.rows.some((r, j) => r !== b.rows[j])) throw new Error(`cluster model: ${where(i)} (${x.label}): rows differ`);
+      for (const c of this.controllerNames) {
+        const fa = a.inflight[c];
+        const fb = b.inflight[c];
+        const json = (f: InFlight | undefined) => f && JSON.stringify({ key: f.key, actions: f.actions.map(({ onError: _, ...plain }) => plain) });
+        if (json(fa) !== json(fb)) throw new Error(`cluster model: ${where(i)} (${x.label}): in-flight actions of ${c} differ`);
+      }
     });
-    const sets = [...cluster.list('replicasets'), ...cluster.list('statefulsets'), ...cluster.list('deployments')].map((o) => `${o.kind}/${o.metadata.name}=${(o.spec as { replicas?: number })?.replicas}${o.metadata.deletionTimestamp ? '(deleting)' : ''}`);
-    return `${sets.join(' ')} | pods: ${pods.join(' ') || 'none'}`;
+    return steps;
   }
 }
-
-function describe(a: Action): string {
-  const spec = (o: KubeObject) => (o.spec as { replicas?: number } | undefined)?.replicas;
-  switch (a.kind) {
-    case 'create':
-      return `create ${a.resource.resource}/${a.object.metadata.name ?? a.object.metadata.generateName}${spec(a.object) !== undefined ? ` replicas=${spec(a.object)}` : ''}`;
-    case 'update':
-      return a.subresource ? `update ${a.resource.resource}/${a.object.metadata.name}/${a.subresource}` : `update ${a.resource.resource}/${a.object.metadata.name}${spec(a.object) !== undefined ? ` replicas=${spec(a.object)}` : ''}`;
-    case 'patch': {
-      const r = (a.patch as { spec?: { replicas?: number } } | undefined)?.spec?.replicas;
-      return `patch ${a.resource.resource}/${a.name}${a.subresource ? `/${a.subresource}` : ''}${r !== undefined ? ` replicas=${r}` : ''}`;
-    }
-    case 'delete':
-      return `delete ${a.resource.resource}/${a.name}`;
-  }
-}
-
 
 function nodeObject(name: string, now: Instant): KubeObject {
   const capacity = { cpu: '1', memory: '1Gi', pods: '110' };
@@ -541,18 +515,8 @@ function nodeObject(name: string, now: Instant): KubeObject {
   };
 }
 
-function runningStatus(p: KubeObject & Pod, now: Instant): Pod['status'] {
-  const t = rfc3339(now);
-  return {
-    ...p.status,
-    phase: 'Running',
-    startTime: t,
-    conditions: [
-      { type: 'PodScheduled', status: 'True', lastTransitionTime: t },
-      { type: 'Initialized', status: 'True', lastTransitionTime: t },
-      { type: 'ContainersReady', status: 'True', lastTransitionTime: t },
-      { type: 'Ready', status: 'True', lastTransitionTime: t },
-    ],
-    containerStatuses: (p.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image!, imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: t } } })),
-  };
+/** 1 + v's place in the ascending revs, or 0 when v is none of them. */
+function rankIn(revs: readonly number[], v: number): number {
+  const lo = lowerBound(revs, v);
+  return lo < revs.length && revs[lo] === v ? lo + 1 : 0;
 }

@@ -1,0 +1,421 @@
+// Controllers' observe+reconcile, memoized by what they read (memo.ts, tracking.ts). A reconcile
+// runs once over a view that records every call (answered by which rows came back, by key id),
+// with every object it hands out tracked field by field: pods a field or two at a time, other
+// objects whole at their first read (they are cloned anyway). Revisions (a row's, the view's
+// version) are answered by order type; everything else is content, so a walk jumps over a run of
+// content-only reads by the state's content id. The leaf keeps the decision with its actions' revisions as places among the
+// revisions the run met, and gives each walk its own values back.
+import type { ResourceRef } from '../model/api.js';
+import { deepEqual, type Instant, type KubeObject } from '../model/object.js';
+import type { Action, ClusterView, Controller, Decision, Located } from '../controllers/runtime.js';
+import { SnapshotView } from '../controllers/snapshot.js';
+import type { ActionTable } from './actions.js';
+import type { ClusterModelState, MemoStats } from './cluster-model.js';
+import { statefulSetOrdering } from './invariants/workloads.js';
+import type { Row, RowTable } from './rows.js';
+import { Tracker, type At } from './tracking.js';
+import { codesToString, insert, Interner, pushInt, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
+
+type ViewMethod = 'get' | 'list' | 'byUid' | 'dependentsOf' | 'controlledBy' | 'uncontrolled' | 'podsOnNode' | 'resourceVersion';
+
+/**
+ * The reads of a reconcile: view calls, answered by which rows came back (their keys: what is in
+ * them is read field by field); a field of a row's object (its value, or that it is absent; the
+ * revision by order type); an `in` test; a whole subtree (its keys were listed: a clone, a spread;
+ * the answer is its content, without the revision, which is read on its own when it is read).
+ */
+type ViewQuery = (
+  | { id: string; t: 'view'; m: ViewMethod; args: unknown[]; byContent: Map<number, Answer> }
+  | { id: string; t: 'field'; kid: number; path: readonly string[]; p: string; rv: boolean }
+  | { id: string; t: 'has'; kid: number; path: readonly string[]; p: string }
+  | { id: string; t: 'whole'; kid: number; path: readonly string[] }
+) & {
+  /** Its answer depends on the state's content alone, not on any revision. */
+  content: boolean;
+};
+
+/** A reconcile's decision as stored: each action with its revisions as places among the revisions the run met. */
+interface DecideLeaf {
+  actions: { action: Action; at: number[]; nums: number[] }[];
+  violations: string[];
+  label: string;
+  /** The decision for each set of revision values met, made once. */
+  made: Map<string, Decided>;
+  /** The decision, when its actions name no revision. */
+  plain?: Decided;
+}
+
+/** A reconcile's outcome: the actions that go in flight (best-effort creates left out), what it violated, its step's label. */
+export interface Decided {
+  actions: Action[];
+  violations: string[];
+  label: string;
+}
+
+/** A view whose every call goes through `through` (which runs it, and records it and its answer). */
+class RecordingView implements ClusterView {
+  constructor(private readonly inner: SnapshotView, private readonly through: (call: { m: ViewMethod; args: unknown[]; run: () => unknown }) => unknown) {}
+  private call<T>(m: ViewMethod, args: unknown[]): T {
+    return this.through({ m, args, run: () => (this.inner[m] as (...a: unknown[]) => unknown).apply(this.inner, args) }) as T;
+  }
+  get(r: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.call('get', [r, namespace, name]);
+  }
+  list(r: ResourceRef, namespace?: string): KubeObject[] {
+    return this.call('list', [r, namespace]);
+  }
+  byUid(uid: string): Located | undefined {
+    return this.call('byUid', [uid]);
+  }
+  dependentsOf(uid: string): Located[] {
+    return this.call('dependentsOf', [uid]);
+  }
+  controlledBy(uid: string, r: ResourceRef): KubeObject[] {
+    return this.call('controlledBy', [uid, r]);
+  }
+  uncontrolled(r: ResourceRef, namespace: string): KubeObject[] {
+    return this.call('uncontrolled', [r, namespace]);
+  }
+  podsOnNode(nodeName: string): KubeObject[] {
+    return this.call('podsOnNode', [nodeName]);
+  }
+  resourceVersion(r: ResourceRef): string {
+    return this.call('resourceVersion', [r]);
+  }
+}
+
+export class DecideMemo {
+  constructor(
+    private readonly table: RowTable,
+    private readonly actions: ActionTable,
+    private readonly now: Instant,
+    /** The controllers unmutated, by name: the statefulset's ordering is judged on its real observation. */
+    private readonly real: ReadonlyMap<string, Controller<unknown>>,
+    private readonly stats: MemoStats,
+  ) {}
+
+  private readonly decideRoots = new Map<Controller<unknown>, Map<string, TrieNode<ViewQuery, never, DecideLeaf>>>();
+  private readonly viewQueries = new Map<string, ViewQuery>();
+
+  private decideRoot(c: Controller<unknown>, key: string): TrieNode<ViewQuery, never, DecideLeaf> {
+    let m = this.decideRoots.get(c);
+    if (!m) this.decideRoots.set(c, (m = new Map()));
+    let n = m.get(key);
+    if (!n) m.set(key, (n = {}));
+    return n;
+  }
+
+  /** Object arguments (resource refs) by their JSON, taken once per object. */
+  private readonly argIds = new WeakMap<object, string>();
+
+  private viewQuery(m: ViewMethod, args: unknown[]): ViewQuery {
+    let id: string = m;
+    for (const a of args) {
+      if (typeof a === 'object' && a !== null) {
+        let j = this.argIds.get(a);
+        if (j === undefined) this.argIds.set(a, (j = JSON.stringify(a)));
+        id += `\u0001o${j}`;
+      } else id += typeof a === 'string' ? `\u0001s${a}` : `\u0001${String(a)}`;
+    }
+    let q = this.viewQueries.get(id);
+    if (!q) this.viewQueries.set(id, (q = { id, t: 'view', m, args, byContent: new Map(), content: m !== 'resourceVersion' }));
+    return q;
+  }
+
+  private fieldQuery(t: 'field' | 'has' | 'whole', kid: number, at: At<Row>, p = ''): ViewQuery {
+    const mk = `${t}${p}`;
+    const known = at.memo.get(mk) as ViewQuery | undefined;
+    if (known) return known;
+    const id = `${t}\u0001${kid}\u0001${at.key}\u0001${p}`;
+    let q = this.viewQueries.get(id);
+    if (!q) {
+      const path = [...at.path];
+      const rv = path.length === 1 && path[0] === 'metadata' && p === 'resourceVersion';
+      q = t === 'whole' ? { id, t, kid, path, content: true } : t === 'has' ? { id, t, kid, path, p, content: true } : { id, t, kid, path, p, rv, content: !rv };
+      this.viewQueries.set(id, q);
+    }
+    at.memo.set(mk, q);
+    return q;
+  }
+
+  /** A view call's answer (but resourceVersion's): which rows came back, by key id (what is in them is read as fields). */
+  private viewAnswer(m: ViewMethod, x: unknown, kidOf: (o: KubeObject) => number): Answer {
+    switch (m) {
+      case 'get':
+        return x ? kidOf(x as KubeObject) : -1;
+      case 'byUid':
+        return x ? kidOf((x as Located).object) : -1;
+      case 'dependentsOf': {
+        const codes: number[] = [];
+        for (const l of x as Located[]) pushInt(codes, kidOf(l.object));
+        return codesToString(codes);
+      }
+      default: {
+        const codes: number[] = [];
+        for (const o of x as KubeObject[]) pushInt(codes, kidOf(o));
+        return codesToString(codes);
+      }
+    }
+  }
+
+  /** A field read's answer: primitives by value, objects and arrays by kind, absence (own false) apart from an inherited value. */
+  private static fieldAnswer(value: unknown, own: boolean): Answer {
+    if (!own) return value === undefined ? 'U' : 'I';
+    switch (typeof value) {
+      case 'string':
+        return `s${value}`;
+      case 'number':
+        return Object.is(value, -0) ? 'z' : value;
+      case 'boolean':
+        return value ? 'T' : 'F';
+      case 'object':
+        return value === null ? 'N' : Array.isArray(value) ? 'A' : 'O';
+      default:
+        return `x${typeof value}`;
+    }
+  }
+
+  /** The value at path in a row's object, without its revision. */
+  private static at(o: unknown, path: readonly string[]): unknown {
+    for (const k of path) {
+      if (typeof o !== 'object' || o === null) return undefined;
+      o = (o as Record<string, unknown>)[k];
+    }
+    return o;
+  }
+
+  private readonly subtrees = new Interner<string>();
+  private readonly subtreeIds = new Map<string, number>();
+
+  /** A whole subtree's answer: the id of its content (a row's stored value has no resourceVersion). */
+  private wholeAnswer(cid: number, path: readonly string[]): number {
+    const k = `${cid}\u0001${path.join('\u0000')}`;
+    let id = this.subtreeIds.get(k);
+    if (id === undefined) this.subtreeIds.set(k, (id = this.subtrees.id(JSON.stringify(DecideMemo.at(this.table.content(cid), path)) ?? 'undefined')));
+    return id;
+  }
+
+  /** A view over the values (without revisions) of a content id's rows, and which key each is: content alone. */
+  private readonly walkViews = new Map<number, { view: SnapshotView; kidOf: Map<KubeObject, number> }>();
+
+  private walkView(s: ClusterModelState): { view: SnapshotView; kidOf: Map<KubeObject, number> } {
+    const k = this.table.csid(s.rows);
+    let w = this.walkViews.get(k);
+    if (!w) {
+      const located: Located[] = [];
+      const kidOf = new Map<KubeObject, number>();
+      for (const r of s.rows) {
+        const resource = this.table.resource(r.kid);
+        if (!resource) continue;
+        const object = this.table.content(r.cid);
+        if (kidOf.has(object)) throw new Error('cluster model: two rows of one state hold the same value');
+        kidOf.set(object, r.kid);
+        located.push({ resource, object });
+      }
+      // The version it reports is never used as such: a walk answers resourceVersion() with the head.
+      this.walkViews.set(k, (w = { view: new SnapshotView(located, '1'), kidOf }));
+    }
+    return w;
+  }
+
+  /** The answer a read gets from s (the coder's sequence is the order of the reads). */
+  private decideAnswer(q: ViewQuery, s: ClusterModelState, coder: RevCoder): Answer {
+    if (q.t === 'view') {
+      const k = this.table.csid(s.rows);
+      if (q.m === 'resourceVersion') {
+        // Whether the view holds anything of the resource is content; the version is the head.
+        let none = q.byContent.get(k);
+        if (none === undefined) q.byContent.set(k, (none = this.walkView(s).view.resourceVersion(q.args[0] as ResourceRef) === '0' ? 1 : 0));
+        return none ? -1 : coder.code(s.head);
+      }
+      let a = q.byContent.get(k);
+      if (a === undefined) {
+        const w = this.walkView(s);
+        const x = (w.view[q.m] as (...args: unknown[]) => unknown).apply(w.view, q.args);
+        q.byContent.set(k, (a = this.viewAnswer(q.m, x, (o) => w.kidOf.get(o)!)));
+      }
+      return a;
+    }
+    let row: Row | undefined;
+    for (const r of s.rows) if (r.kid === q.kid) row = r;
+    if (!row) return -2;
+    switch (q.t) {
+      case 'field': {
+        if (q.rv) return coder.code(row.revision);
+        const v = DecideMemo.at(this.table.content(row.cid), q.path);
+        if (typeof v !== 'object' || v === null) return -2;
+        const own = Object.prototype.hasOwnProperty.call(v, q.p);
+        return DecideMemo.fieldAnswer((v as Record<string, unknown>)[q.p], own);
+      }
+      case 'has': {
+        if (q.path.length === 1 && q.path[0] === 'metadata' && q.p === 'resourceVersion') return 1;
+        const v = DecideMemo.at(this.table.content(row.cid), q.path);
+        return typeof v === 'object' && v !== null && q.p in v ? 1 : 0;
+      }
+      case 'whole':
+        return this.wholeAnswer(row.cid, q.path);
+    }
+  }
+
+  /** The coder of walks (a walk runs to its end before the next starts). */
+  private readonly decideCoder = new RevCoder();
+
+  private walkDecide(root: TrieNode<ViewQuery, never, DecideLeaf>, s: ClusterModelState): Decided | undefined {
+    const coder = this.decideCoder.reset();
+    let node = root;
+    for (;;) {
+      if (node.leaf) return this.made(node.leaf.value, coder);
+      const q = node.q;
+      if (!q) return undefined;
+      if (q.content) {
+        // Reads of content alone go the same way for every state of this content: taken once, then jumped.
+        const k = this.table.csid(s.rows);
+        let to = node.jump?.get(k);
+        if (!to) {
+          let n: TrieNode<ViewQuery, never, DecideLeaf> | undefined = node;
+          while (n.q?.content) {
+            n = n.kids!.get(this.decideAnswer(n.q, s, coder));
+            if (!n) return undefined;
+          }
+          if (!n.q && !n.leaf) return undefined;
+          (node.jump ??= new Map()).set(k, (to = n));
+        }
+        node = to;
+        continue;
+      }
+      const next = node.kids!.get(this.decideAnswer(q, s, coder));
+      if (!next) return undefined;
+      node = next;
+    }
+  }
+
+  /** The decision of a leaf with the walk's revisions in its actions. */
+  private made(leaf: DecideLeaf, coder: RevCoder): Decided {
+    if (leaf.plain) return leaf.plain;
+    const vals = leaf.actions.map((x) => x.at.map((i) => coder.vals[i]!));
+    const k = vals.map((v) => v.join(',')).join(';');
+    let d = leaf.made.get(k);
+    if (!d) {
+      const actions = leaf.actions.map((x, j) => this.actions.withRevisions(x.action, x.nums, vals[j]!));
+      leaf.made.set(k, (d = { actions, violations: leaf.violations, label: leaf.label }));
+    }
+    return d;
+  }
+
+  /** What c decides reconciling key in s: from the memo, or run for real and recorded. */
+  decide(c: Controller<unknown>, key: string, s: ClusterModelState): Decided {
+    const root = this.decideRoot(c, key);
+    const hit = this.walkDecide(root, s);
+    if (hit) this.stats.decideHits++;
+    else this.stats.decideRuns++;
+    if (hit) return hit;
+    const t0 = performance.now();
+    const d = this.recordDecide(c, key, s, root);
+    this.stats.decideMs += performance.now() - t0;
+    return d;
+  }
+
+  /**
+   * Runs observe and reconcile for real over a view that records every call (answered by which rows
+   * it returned), with every returned object tracked field by field (tracking.ts).
+   */
+  private recordDecide(c: Controller<unknown>, key: string, s: ClusterModelState, root: TrieNode<ViewQuery, never, DecideLeaf>): Decided {
+    const coder = new RevCoder();
+    const reads: Read<ViewQuery, never>[] = [];
+    // A read made again in the same run gets the same answer: recorded once.
+    const asked = new Set<ViewQuery>();
+    const fresh = (q: ViewQuery) => !asked.has(q) && !!asked.add(q);
+    const tracker: Tracker<Row> = new Tracker<Row>({
+      field: (at, p, value, own) => {
+        const q = this.fieldQuery('field', at.root.kid, at, p);
+        if (fresh(q)) reads.push({ q, a: q.t === 'field' && q.rv ? coder.code(at.root.revision) : DecideMemo.fieldAnswer(value, own) });
+      },
+      has: (at, p, result) => {
+        const q = this.fieldQuery('has', at.root.kid, at, p);
+        const rv = at.path.length === 1 && at.path[0] === 'metadata' && p === 'resourceVersion';
+        if (fresh(q)) reads.push({ q, a: rv || result ? 1 : 0 });
+      },
+      whole: (at) => {
+        const q = this.fieldQuery('whole', at.root.kid, at);
+        if (fresh(q)) reads.push({ q, a: this.wholeAnswer(at.root.cid, at.path) });
+      },
+      always: (at, p) => at.path.length === 1 && at.path[0] === 'metadata' && p === 'resourceVersion',
+      keep: (at, p) => at.path.length === 0 && p === 'metadata',
+    });
+    // The content's view answers (as a walk's would); the rows it names go to the run as their
+    // real objects (with revisions) behind proxies, made as they are first handed out (one per
+    // object, and per Located, for the run).
+    const w = this.walkView(s);
+    const rowAt = new Map<number, Row>();
+    for (const r of s.rows) rowAt.set(r.kid, r);
+    const proxies = new Map<object, unknown>();
+    const proxy = (o: KubeObject): KubeObject => {
+      let p = proxies.get(o) as KubeObject | undefined;
+      if (!p) {
+        const row = rowAt.get(w.kidOf.get(o)!)!;
+        // Pods are read a field or two at a time (is it active, ready); other objects are cloned.
+        proxies.set(o, (p = tracker.track(row, this.table.rowObject(row), this.table.resource(row.kid)!.resource !== 'pods') as KubeObject));
+      }
+      return p;
+    };
+    const located = (l: Located): Located => {
+      let p = proxies.get(l) as Located | undefined;
+      if (!p) proxies.set(l, (p = { resource: l.resource, object: proxy(l.object) }));
+      return p;
+    };
+    const view = new RecordingView(w.view, (call) => {
+      const x = call.run();
+      if (tracker.live) {
+        const q = this.viewQuery(call.m, call.args);
+        if (fresh(q)) reads.push({ q, a: call.m === 'resourceVersion' ? (x === '0' ? -1 : coder.code(s.head)) : this.viewAnswer(call.m, x, (o) => w.kidOf.get(o)!) });
+      }
+      switch (call.m) {
+        case 'resourceVersion':
+          // The view's version is the state's head (the content's view stands in "1" for it).
+          return x === '0' ? '0' : String(s.head);
+        case 'get':
+          return x && proxy(x as KubeObject);
+        case 'byUid':
+          return x && located(x as Located);
+        case 'dependentsOf':
+          return (x as Located[]).map(located);
+        default:
+          return (x as KubeObject[]).map(proxy);
+      }
+    });
+    let actions: Action[];
+    let violations: string[];
+    try {
+      const d: Decision = c.reconcile(c.observe(key, view), this.now);
+      actions = d.actions.filter((a) => !(a.kind === 'create' && a.bestEffort));
+      violations = c.name === 'statefulset' ? statefulSetOrdering.check(this.real.get(c.name)!.observe(key, view), { actions }) : [];
+      // The actions are the run's output: what they hold of the observed objects is read here,
+      // as they are printed, and counts as read by the run.
+      for (const a of actions) JSON.stringify(a);
+    } finally {
+      tracker.live = false;
+    }
+    // Kept without the proxies: the real objects they stand for.
+    actions = actions.map((a) => tracker.unwrap(a) as Action);
+    violations = [...violations];
+    const label = `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`;
+    const leaf: DecideLeaf = {
+      actions: actions.map((action) => {
+        const { nums } = this.actions.info(action);
+        const at = nums.map((n) => coder.indexOf(n));
+        if (at.some((i) => i < 0)) throw new Error(`cluster model: ${c.name} wrote a resourceVersion it never read`);
+        return { action, at, nums };
+      }),
+      violations,
+      label,
+      made: new Map(),
+    };
+    if (leaf.actions.every((x) => x.at.length === 0)) leaf.plain = { actions, violations, label };
+    insert(root, reads, leaf, () => true);
+    const again = this.walkDecide(root, s);
+    if (!again || again.label !== label || again.actions.length !== actions.length || again.actions.some((a, i) => a !== actions[i]) || !deepEqual(again.violations, violations)) {
+      throw new Error(`cluster model: the memo of ${c.name} reconciling ${key} does not give back the run it recorded`);
+    }
+    return again;
+  }
+}

@@ -1,0 +1,205 @@
+// Properties (and the scheduler's placement), memoized by the resources they list (memo.ts). A
+// property is a function of the cluster state's lists; it runs over the values without revisions
+// behind a tripwire, each listing recorded and answered by the content id of the resource's rows,
+// so every read is of content and a walk's leaf is kept by the states' content ids. One that looks
+// at a revision is kept as such and always run over the real objects instead.
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { deepEqual, type Instant, type KubeObject } from '../model/object.js';
+import { ClusterSnapshot } from '../scheduler/snapshot.js';
+import { podInfoOf } from '../scheduler/podinfo.js';
+import { schedulePod } from '../scheduler/schedule.js';
+import type { ClusterModelState, MemoStats } from './cluster-model.js';
+import type { ClusterState } from './invariants/state.js';
+import type { RowTable } from './rows.js';
+import { codesToString, insert, Interner, pushInt, tripwire, type Read, type TrieNode } from './memo.js';
+
+interface Binding {
+  ns: string;
+  name: string;
+  node: string;
+  label: string;
+}
+
+/** A content id's values by resource behind the revision tripwire, with content ids (properties' reads). */
+interface Lists {
+  objects: Map<string, KubeObject[]>;
+  ids: Map<string, number>;
+  names: number;
+}
+
+/** A property's read: the objects of one resource, or which resources there are (undefined), of the state before (0) or after (1) a step. */
+interface ListQuery {
+  id: string;
+  side: number;
+  resource: string | undefined;
+}
+
+const TRIPPED = Symbol('tripped');
+
+export class PropertyMemo {
+  constructor(
+    private readonly table: RowTable,
+    private readonly now: Instant,
+    /** Run every property over the real objects too, and throw where the memo differs. */
+    private readonly verifyMemo: boolean,
+    private readonly stats: MemoStats,
+  ) {}
+
+  /** Each value's object behind the revision tripwire (memo.ts), made once. */
+  private readonly watched: KubeObject[] = [];
+  private tripped = false;
+  private readonly buckets = new Interner<string>();
+  private readonly propRoots = new Map<string, TrieNode<ListQuery, never, unknown>>();
+  /** A step property's leaves by the content ids of the states before and after. */
+  private readonly stepJumps = new Map<TrieNode<ListQuery, never, unknown>, Map<number, Map<number, TrieNode<ListQuery, never, unknown>>>>();
+  private readonly listQueries = new Map<string, ListQuery>();
+
+  /** The state's objects by resource, tripwired, each resource with the content id of its rows. */
+  private readonly listsOf = new Map<number, Lists>();
+
+  private lists(s: ClusterModelState): Lists {
+    const k = this.table.csid(s.rows);
+    let d = this.listsOf.get(k);
+    if (!d) {
+      const objects = new Map<string, KubeObject[]>();
+      const codes = new Map<string, number[]>();
+      for (const r of s.rows) {
+        const resource = this.table.resource(r.kid)?.resource;
+        if (resource === undefined) continue;
+        let l = objects.get(resource);
+        if (!l) {
+          objects.set(resource, (l = []));
+          codes.set(resource, []);
+        }
+        l.push((this.watched[r.cid] ??= tripwire(this.table.content(r.cid), () => (this.tripped = true))));
+        pushInt(codes.get(resource)!, r.rc);
+      }
+      const ids = new Map<string, number>();
+      for (const [resource, c] of codes) ids.set(resource, this.buckets.id(codesToString(c)));
+      this.listsOf.set(k, (d = { objects, ids, names: this.buckets.id(`\u0001${[...objects.keys()].join('\u0001')}`) }));
+    }
+    return d;
+  }
+
+  private listQuery(side: number, resource: string | undefined): ListQuery {
+    const id = `${side}\u0001${resource ?? ''}`;
+    let q = this.listQueries.get(id);
+    if (!q) this.listQueries.set(id, (q = { id, side, resource }));
+    return q;
+  }
+
+  /** What a listing gets: the content id of the resource's rows (-1: none), or of the list of resources. */
+  private listAnswer(q: ListQuery, s: ClusterModelState): number {
+    const l = this.lists(s);
+    return q.resource === undefined ? l.names : (l.ids.get(q.resource) ?? -1);
+  }
+
+  /**
+   * f over the states (the one a property judges, or both ends of a step), memoized by the
+   * resources it lists, each answered by the content id of its objects in order. It runs over the
+   * values without revisions behind the tripwire: one that looks at a revision is kept as such and
+   * always run over the real objects (`real`) instead.
+   */
+  private byLists<T>(name: string, states: ClusterModelState[], f: (cs: ClusterState[]) => T, real: () => T): T {
+    let root = this.propRoots.get(name);
+    if (!root) this.propRoots.set(name, (root = {}));
+    // Every read here is of content: the leaf a walk reaches is kept by the states' content ids.
+    const k0 = this.table.csid(states[0]!.rows);
+    let jumps = root.jump;
+    if (states.length > 1) {
+      const j = (this.stepJumps.get(root) ?? this.stepJumps.set(root, new Map()).get(root)!);
+      jumps = j.get(k0) ?? j.set(k0, new Map()).get(k0)!;
+    }
+    const k = states.length > 1 ? this.table.csid(states[1]!.rows) : k0;
+    const known = jumps?.get(k);
+    if (known?.leaf) return known.leaf.value === TRIPPED ? real() : (known.leaf.value as T);
+    let node = root;
+    for (;;) {
+      if (node.leaf) {
+        if (states.length > 1) jumps!.set(k, node);
+        else (root.jump ??= new Map()).set(k, node);
+        return node.leaf.value === TRIPPED ? real() : (node.leaf.value as T);
+      }
+      const q = node.q;
+      if (!q) break;
+      const next = node.kids!.get(this.listAnswer(q, states[q.side]!));
+      if (!next) break;
+      node = next;
+    }
+    this.stats.propertyRuns++;
+    const reads: Read<ListQuery, never>[] = [];
+    const asked = new Set<ListQuery>();
+    const read = (q: ListQuery, s: ClusterModelState) => {
+      if (asked.has(q)) return;
+      asked.add(q);
+      reads.push({ q, a: this.listAnswer(q, s) });
+    };
+    const views: ClusterState[] = states.map((s, side) => ({
+      now: this.now,
+      list: (resource: string) => {
+        read(this.listQuery(side, resource), s);
+        return this.lists(s).objects.get(resource) ?? [];
+      },
+      resources: () => {
+        read(this.listQuery(side, undefined), s);
+        return [...this.lists(s).objects.keys()];
+      },
+    }));
+    const r = this.untripped(() => f(views));
+    insert(root, reads, r, () => true);
+    return r === TRIPPED ? real() : r;
+  }
+
+  /** f's result, or TRIPPED when it looked at a revision (an error it threw then is its reading of the missing value). */
+  private untripped<T>(f: () => T): T | typeof TRIPPED {
+    const t0 = performance.now();
+    this.tripped = false;
+    try {
+      const r = f();
+      return this.tripped ? TRIPPED : r;
+    } catch (e) {
+      if (this.tripped) return TRIPPED;
+      throw e;
+    } finally {
+      this.stats.propertyMs += performance.now() - t0;
+    }
+  }
+
+  /** A state property's verdict on s (an invariant, the goal). */
+  ofState(name: string, check: (c: ClusterState) => string[], s: ClusterModelState): string[] {
+    const r = this.byLists(name, [s], ([c]) => check(c!), () => check(this.clusterState(s)));
+    if (this.verifyMemo && !deepEqual(r, check(this.clusterState(s)))) throw new Error(`cluster model: the memo of ${name} differs from its run`);
+    return r;
+  }
+
+  /** A step property's verdict on the step from a to b. */
+  ofStep(name: string, check: (a: ClusterState, b: ClusterState) => string[], a: ClusterModelState, b: ClusterModelState): string[] {
+    const r = this.byLists(`step ${name}`, [a, b], ([x, y]) => check(x!, y!), () => check(this.clusterState(a), this.clusterState(b)));
+    if (this.verifyMemo && !deepEqual(r, check(this.clusterState(a), this.clusterState(b)))) throw new Error(`cluster model: the memo of ${name} differs from its run`);
+    return r;
+  }
+
+  /** Each unbound pod the scheduler places, decided over the bound ones (memoized as a property is). */
+  bindings(s: ClusterModelState): Binding[] {
+    return this.byLists('scheduler', [s], ([c]) => scheduleAll(c!), () => scheduleAll(this.clusterState(s)));
+  }
+
+  private clusterState(s: ClusterModelState): ClusterState {
+    return this.table.parsed(s.rows).cluster;
+  }
+}
+
+/** Every unbound pod the scheduler would place, each decided over the pods already bound. */
+function scheduleAll(s: ClusterState): Binding[] {
+  const snap = new ClusterSnapshot();
+  for (const object of s.list('nodes')) snap.setNode(object as never);
+  const pods = s.list('pods') as (KubeObject & Pod)[];
+  for (const p of pods) if (p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') snap.addPod(podInfoOf(p));
+  const out: Binding[] = [];
+  for (const p of pods) {
+    if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
+    const r = schedulePod(podInfoOf(p), snap);
+    if (r.kind === 'scheduled') out.push({ ns: p.metadata.namespace!, name: p.metadata.name!, node: r.node, label: `scheduler binds ${p.metadata.name} to ${r.node}` });
+  }
+  return out;
+}

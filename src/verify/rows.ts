@@ -1,0 +1,167 @@
+// The cluster model's rows, interned (cluster-model.ts): one shared object per key, value, revision
+// and previous revision, with small integer ids, so a state is an array of them and what depends
+// on its content alone can be keyed by one integer (its content id).
+import type { ResourceRef } from '../model/api.js';
+import type { Instant, KubeObject } from '../model/object.js';
+import type { LogRow } from '../store/log.js';
+import { freeze } from '../store/fanout.js';
+import type { Located } from '../controllers/runtime.js';
+import { MapState, type ClusterState } from './invariants/state.js';
+import { codesToString, Interner, pushInt } from './memo.js';
+import type { StateLog } from './state-api.js';
+
+/** A live row, interned: one object per key, value, revision and previous revision. */
+export interface Row extends LogRow {
+  /** The key's id. */
+  readonly kid: number;
+  /** The value's id. */
+  readonly cid: number;
+  /** The id of the (key, value) pair: the row's content, whatever its revision. */
+  readonly rc: number;
+}
+
+/**
+ * What a state's rows give every step, worked out once. It hangs on the rows array, which the steps
+ * that write nothing (a reconcile, a fault) share with the state they leave.
+ */
+export interface Derived {
+  /** The content id: the (key, value) ids of the rows in order, interned. */
+  csid?: number;
+  parsed?: { objects: Located[]; cluster: ClusterState };
+  /** The canonical form's rows part, and the revisions in order (for ranking). */
+  canonical?: { prefix: string; revs: number[] };
+}
+
+const DERIVED = Symbol('derived');
+
+export class RowTable {
+  private readonly keyIds = new Interner<string>();
+  /** Each key's resource (undefined: not an API resource the model shows), by key id. */
+  private readonly keyRes: (ResourceRef | undefined)[] = [];
+  /** Each key's place in key order, by key id (recomputed when keys are added). */
+  private keyRank: number[] = [];
+  private keyRanked = 0;
+  private readonly valueIds = new Interner<string>();
+  private readonly rcIds = new Map<number, number>();
+  private readonly rowIds = new Map<number, Map<number, Row>>();
+  private readonly csids = new Interner<string>();
+
+  /** refs: the resources the model shows, by their keys' prefix (`/group/resource/`). */
+  constructor(private readonly refs: ReadonlyMap<string, ResourceRef>, private readonly now: Instant) {}
+
+  kidOf(key: string): number {
+    const n = this.keyIds.size;
+    const kid = this.keyIds.id(key);
+    if (kid === n) {
+      const i = key.indexOf('/', key.indexOf('/', 1) + 1);
+      this.keyRes[kid] = this.refs.get(key.slice(0, i + 1));
+    }
+    return kid;
+  }
+
+  key(kid: number): string {
+    return this.keyIds.values[kid]!;
+  }
+
+  /** The key's resource (undefined: not an API resource the model shows). */
+  resource(kid: number): ResourceRef | undefined {
+    return this.keyRes[kid];
+  }
+
+  cidOf(value: string): number {
+    return this.valueIds.id(value);
+  }
+
+  readonly intern = (kid: number, cid: number, revision: number, prevRevision: number): Row => {
+    const ck = kid * 0x4000000 + cid;
+    let rc = this.rcIds.get(ck);
+    if (rc === undefined) this.rcIds.set(ck, (rc = this.rcIds.size));
+    if (revision >= 0x4000000) throw new Error('cluster model: revisions beyond 2^26 are not interned');
+    let byRev = this.rowIds.get(rc);
+    if (!byRev) this.rowIds.set(rc, (byRev = new Map()));
+    const k = revision * 0x4000000 + prevRevision;
+    let r = byRev.get(k);
+    if (!r) {
+      r = { revision, key: this.keyIds.values[kid]!, deleted: false, prevRevision, value: this.valueIds.values[cid]!, kid, cid, rc };
+      byRev.set(k, r);
+    }
+    return r;
+  };
+
+  internLogRow(r: LogRow): Row {
+    if ('rc' in r) return r as Row;
+    if (r.deleted) throw new Error('cluster model: a deleted row is not live');
+    return this.intern(this.kidOf(r.key), this.valueIds.id(r.value), r.revision, r.prevRevision);
+  }
+
+  rowsOf(log: StateLog): Row[] {
+    return [...log.rows.values()].map((r) => this.internLogRow(r));
+  }
+
+  /** Rows are shared by every state that holds them, so each is parsed once. */
+  private readonly parsedRows = new WeakMap<LogRow, KubeObject>();
+
+  rowObject(row: Row): KubeObject {
+    let o = this.parsedRows.get(row);
+    if (!o) {
+      // The value's parse with the revision stamped on, as the store reads a row back (nested
+      // parts are frozen and shared with every row of the same value).
+      const c = this.content(row.cid);
+      o = freeze({ ...c, metadata: { ...c.metadata, resourceVersion: String(row.revision) } });
+      this.parsedRows.set(row, o);
+    }
+    return o;
+  }
+
+  /** A value as an object without its revision: what depends on content alone reads this. */
+  private readonly contents: KubeObject[] = [];
+
+  content(cid: number): KubeObject {
+    return (this.contents[cid] ??= freeze(JSON.parse(this.valueIds.values[cid]!) as KubeObject));
+  }
+
+  private objects(rows: readonly Row[]): Located[] {
+    const out: Located[] = [];
+    for (const row of rows) {
+      const resource = this.keyRes[row.kid];
+      if (!resource) continue;
+      out.push({ resource, object: this.rowObject(row) });
+    }
+    return out;
+  }
+
+  derived(rows: readonly Row[]): Derived {
+    const r = rows as readonly Row[] & { [DERIVED]?: Derived };
+    return (r[DERIVED] ??= {});
+  }
+
+  csid(rows: readonly Row[]): number {
+    const d = this.derived(rows);
+    if (d.csid === undefined) {
+      const codes: number[] = [];
+      for (const r of rows) pushInt(codes, r.rc);
+      d.csid = this.csids.id(codesToString(codes));
+    }
+    return d.csid;
+  }
+
+  /** The rows' objects (with revisions) and the cluster state the properties judge. */
+  parsed(rows: readonly Row[]): { objects: Located[]; cluster: ClusterState } {
+    const d = this.derived(rows);
+    if (!d.parsed) {
+      const objects = this.objects(rows);
+      d.parsed = { objects, cluster: new MapState(this.now, objects) };
+    }
+    return d.parsed;
+  }
+
+  rankOfKey(kid: number): number {
+    if (this.keyRanked !== this.keyIds.size) {
+      const order = this.keyIds.values.map((k, i) => ({ k, i })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+      this.keyRank = new Array<number>(order.length);
+      order.forEach((x, r) => (this.keyRank[x.i] = r));
+      this.keyRanked = this.keyIds.size;
+    }
+    return this.keyRank[kid]!;
+  }
+}
