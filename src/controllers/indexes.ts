@@ -80,6 +80,32 @@ export class ObjectIndexes {
     if (node) unbucket(this.nodePods, node, uid);
   }
 
+  /**
+   * An update that keeps the object's place in every index (the same owners, controller,
+   * namespace and node), as most updates do (status writes): its entries are replaced where they
+   * are, cheaper than removing and adding them. False, with nothing changed, when a place differs.
+   */
+  protected replaceIndexed(resource: ResourceRef, old: KubeObject, o: KubeObject): boolean {
+    const uid = o.metadata.uid!;
+    if (old.metadata.uid !== uid || old.metadata.namespace !== o.metadata.namespace) return false;
+    const refs = o.metadata.ownerReferences ?? [];
+    const oldRefs = old.metadata.ownerReferences ?? [];
+    if (refs.length !== oldRefs.length) return false;
+    for (let i = 0; i < refs.length; i++) if (refs[i]!.uid !== oldRefs[i]!.uid || !refs[i]!.controller !== !oldRefs[i]!.controller) return false;
+    const pods = isPods(resource);
+    const node = pods ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined;
+    if (pods && (old.spec as { nodeName?: string } | undefined)?.nodeName !== node) return false;
+    const located = { resource, object: o };
+    this.uids.set(uid, located);
+    for (const ref of refs) this.owners.get(ref.uid)!.set(uid, located);
+    const gr = groupResourceKey(resource);
+    const c = controllerUid(o);
+    if (c !== undefined) this.controlled.get(c)!.get(gr)!.set(uid, o);
+    else this.orphans.get(gr)!.get(o.metadata.namespace ?? '')!.set(uid, o);
+    if (node) this.nodePods.get(node)!.set(uid, o);
+    return true;
+  }
+
   byUid(uid: string): Located | undefined {
     return this.uids.get(uid);
   }

@@ -27,11 +27,14 @@ export class SimCache extends ObjectIndexes implements ClusterView {
     const m = bucket(this.items, gr, () => new Map<string, KubeObject>());
     const k = objKey(ev.object);
     const old = m.get(k);
-    if (old) this.unindexObject(ev.resource, old);
-    if (ev.type === 'delete') m.delete(k);
+    if (old && ev.type !== 'delete' && this.replaceIndexed(ev.resource, old, ev.object)) m.set(k, ev.object);
     else {
-      m.set(k, ev.object);
-      this.indexObject(ev.resource, ev.object);
+      if (old) this.unindexObject(ev.resource, old);
+      if (ev.type === 'delete') m.delete(k);
+      else {
+        m.set(k, ev.object);
+        this.indexObject(ev.resource, ev.object);
+      }
     }
     if (revision !== undefined) this.versions.set(gr, String(revision));
     return old;

@@ -13,6 +13,7 @@
 //     nodeFailures: [{ node: sim-node-2, at: 40s, until: 3m }]
 //     partitions: [{ node: sim-node-1, at: 30s, until: 50s }]
 //     clockSkew: { controller-manager: 300ms, sim-node-0: -2s }
+//   costs: { apiWriteMs: 0.2, reconcileMs: 0.2, jitter: 0.5 }   # virtual ms per piece of work (SimCosts; defaults: Berth's real server)
 //   workload:
 //     - at: 0s
 //       apply: { apiVersion: apps/v1, kind: Deployment, metadata: {...}, spec: {...} }
@@ -23,9 +24,20 @@
 import { parse } from 'yaml';
 import type { KubeObject } from '../model/object.js';
 import type { SimTiming } from './kubelet.js';
-import type { Faults, Scenario, WorkItem } from './simulator.js';
+import { defaultCosts, type Faults, type Scenario, type SimCosts, type WorkItem } from './simulator.js';
 
 export class ScenarioError extends Error {}
+
+/** `costs: { apiWriteMs: 0.2, reconcileMs: 1, jitter: 0 }`: virtual ms per piece of work (sim/simulator.ts SimCosts). */
+function costs(v: unknown): Partial<SimCosts> {
+  const out: Partial<SimCosts> = {};
+  for (const [k, x] of Object.entries(obj(v, 'costs'))) {
+    if (!(k in defaultCosts)) throw new ScenarioError(`costs.${k}: unknown (known: ${Object.keys(defaultCosts).join(', ')})`);
+    if (typeof x !== 'number' || !(x >= 0) || (k === 'jitter' && x > 1)) throw new ScenarioError(`costs.${k}: want a number of ms${k === 'jitter' ? ' (jitter: a fraction between 0 and 1)' : ''}`);
+    out[k as keyof SimCosts] = x;
+  }
+  return out;
+}
 
 /** 1500, "1.5s", "500ms", "2m", "1h" → ms. */
 export function duration(v: unknown, where: string): number {
@@ -141,6 +153,7 @@ export function parseScenario(text: string): Scenario {
     properties: props,
     until: duration(d.until ?? '10m', 'until'),
     ...(d.stepMs !== undefined ? { stepMs: duration(d.stepMs, 'stepMs') } : {}),
+    ...(d.costs !== undefined ? { costs: costs(d.costs) } : {}),
     ...(d.checkEvery !== undefined ? { checkEvery: Number(d.checkEvery) } : {}),
     ...(d.events !== undefined ? { events: !!d.events } : {}),
   };

@@ -79,8 +79,10 @@ export interface Scenario {
   properties: string[];
   /** Virtual time to run, ms. */
   until: number;
-  /** Virtual time each actor's move takes, ms (default 1). */
+  /** Virtual time added after every move, ms, on top of what the work costs (default 0; before costs existed, 1). */
   stepMs?: number;
+  /** What the actors' work costs in virtual time (defaults: defaultCosts). */
+  costs?: Partial<SimCosts>;
   /** Check state and step properties every this many moves (default 1; goals at the end). */
   checkEvery?: number;
   /** Write Kubernetes Events (default true; large runs may leave them out). */
@@ -89,6 +91,53 @@ export interface Scenario {
   /** End the run at the first idle moment after the last workload change and fault at which every goal holds. */
   stopWhenConverged?: boolean;
 }
+
+/**
+ * What work costs in virtual time, ms, so that virtual time is what a cluster would take and a
+ * controller's queue fills while it is busy (one reconcile then covers many events, as upstream).
+ * The defaults follow Berth's real server on a 2-core machine: bench/cluster.ts runs ~1,100 pods/s
+ * end to end at about five writes a pod (create, binding, status, the ReplicaSet's status, events),
+ * so ~0.2 ms of server time a write; a scheduling cycle takes ~0.7 µs per node it examines (a
+ * profile of the simulator on 10,000 nodes; bench/scheduler.ts makes 7,000-17,000 decisions/s on
+ * 1,000); the ReplicaSet controller's sync takes ~2 µs per pod it reads.
+ */
+export interface SimCosts {
+  /** The API server's time per write. There is one server: every process's writes queue for it. */
+  apiWriteMs: number;
+  /** A request's round trip on top of the server's time (the writer waits for the answer). */
+  requestMs: number;
+  /** One reconcile of a controller key (observe and decide), plus perObjectMs per object observed. */
+  reconcileMs: number;
+  /** Per object a reconcile's observation holds (a ReplicaSet's sync reads all of its pods). */
+  perObjectMs: number;
+  /** One scheduling cycle, plus perNodeMs per node it examines; the binding then goes to the server without holding the scheduler up. */
+  scheduleMs: number;
+  /** Per node a scheduling cycle filters and scores (upstream samples ~5% of a large cluster's nodes). */
+  perNodeMs: number;
+  /** One pod sync or heartbeat decision of a simulated kubelet (every node works in parallel). */
+  kubeletSyncMs: number;
+  /** Each cost is drawn from the seed, uniform in mean × [1 - jitter, 1 + jitter]. */
+  jitter: number;
+}
+
+export const defaultCosts: SimCosts = {
+  apiWriteMs: 0.2,
+  requestMs: 0.5,
+  reconcileMs: 0.2,
+  perObjectMs: 0.002,
+  scheduleMs: 0.05,
+  perNodeMs: 0.0007,
+  kubeletSyncMs: 0.1,
+  jitter: 0.5,
+};
+
+/**
+ * Keys a controller reconciles at once. The real runner has 5 (upstream's --concurrent-*-syncs);
+ * the simulator keeps one, as it always has: with 5, the garbage collector's workers act on each
+ * other's stale caches (a second Foreground delete of a pod another worker just deleted, which
+ * the API answers by adding foregroundDeletion to a deleting pod: the finalizers property fails).
+ */
+const CONTROLLER_WORKERS = 1;
 
 export interface TraceSink {
   line(s: string): void;
@@ -103,8 +152,17 @@ interface EventLog {
 
 type Handler = (ev: CacheEvent) => void;
 
-interface Activity {
-  name: string;
+/**
+ * Something that moves on its own: a watch stream delivering to a process, a controller's worker,
+ * the scheduler. It is busy until freeAt (its last move's cost); at any instant the seeded
+ * generator picks among the actors that are free and can move.
+ */
+interface Actor {
+  readonly name: string;
+  freeAt: number;
+  /** In the set of actors that may move now (woken); checked again with canRun when picked. */
+  inReady: boolean;
+  canRun(): boolean;
   run(): Promise<void> | void;
 }
 
@@ -114,6 +172,8 @@ class Proc {
   readonly handlers = new Map<string, Handler[]>();
   down = false;
   epoch = 0;
+  /** Workers waiting to see their own writes in this process's cache. */
+  readonly blocked = new Set<Lane>();
   constructor(readonly name: string, readonly watched: ResourceRef[]) {}
 
   on(r: ResourceRef, h: Handler): void {
@@ -143,18 +203,64 @@ function describeAction(a: Action): string {
   }
 }
 
-/** A controller under the runner's rules: a deduplicating FIFO of keys, one key at a time, actions in order. */
-class Worker {
-  readonly queue = new Set<string>();
-  pending: Action[] = [];
+/**
+ * One of a controller's workers: it takes a key, reconciles it, and carries the actions out in
+ * order. A controller has CONTROLLER_WORKERS of them sharing one queue; the kubelets have one per
+ * node, each with its own queue (nodes work in parallel, each node's status manager in turn).
+ */
+class Lane implements Actor {
   key?: string;
+  pending: Action[] = [];
+  /** How many of the pending actions the server has already carried out (written at the next move). */
+  issued = 0;
   requeueAfter?: number;
   failed = false;
-  readonly failures = new Map<string, number>();
   /** Read-your-writes: resource → revision the cache must reach before the next reconcile. */
   wait = new Map<string, number>();
   waitDeadline = 0;
-  constructor(readonly c: Controller<unknown>, readonly proc: Proc, readonly now: (key: string) => Instant) {}
+  /** The deadline a wake-up timer is set for (one per deadline). */
+  wakeAt = 0;
+  freeAt = -Infinity;
+  inReady = false;
+  constructor(readonly w: Worker, readonly node: string | undefined, readonly queue: Set<string>, readonly run: () => Promise<void>) {}
+
+  get name(): string {
+    return this.w.c.name;
+  }
+
+  /** The first queued key no other worker holds (upstream's queue hands a key to one worker at a time). */
+  nextKey(): string | undefined {
+    for (const k of this.queue) if (!this.w.processing.has(k)) return k;
+    return undefined;
+  }
+
+  canRun(): boolean {
+    if (this.w.proc.down) return false;
+    if (this.pending.length) return true;
+    return this.nextKey() !== undefined && !this.w.sim.waiting(this);
+  }
+}
+
+/** A controller under the runner's rules: a deduplicating FIFO of keys, one key at a time per worker, actions in order. */
+class Worker {
+  /** The queue the pool's lanes share (per-node lanes have their own). */
+  readonly queue = new Set<string>();
+  readonly processing = new Set<string>();
+  readonly pool: Lane[] = [];
+  readonly byNode = new Map<string, Lane>();
+  readonly failures = new Map<string, number>();
+  constructor(
+    readonly sim: Simulation,
+    readonly c: Controller<unknown>,
+    readonly proc: Proc,
+    readonly now: (key: string) => Instant,
+    /** For the kubelets: the node whose lane a key goes to (from the object that caused it, else the cache). */
+    readonly nodeOf?: (key: string, cause?: KubeObject) => string | undefined,
+  ) {}
+
+  lanes(): Lane[] {
+    return this.nodeOf ? [...this.byNode.values()] : this.pool;
+  }
 }
 
 export interface SimResult {
@@ -190,6 +296,19 @@ export class Simulation {
   private readonly workers: Worker[] = [];
   private readonly timers: { at: number; seq: number; fire: () => Promise<void> | void }[] = [];
   private timerSeq = 0;
+  /** Actors that may move now (picked at random), and busy ones in a heap on (freeAt, seq). */
+  private readonly ready: Actor[] = [];
+  private readonly busy: { at: number; seq: number; actor: Actor }[] = [];
+  private busySeq = 0;
+  /** The watch streams by group/resource: one delivering actor per process that watches it. */
+  private readonly streams = new Map<string, Actor[]>();
+  private schedActor?: Actor;
+  readonly costs: SimCosts;
+  /** When the API server will have carried out every write sent so far. */
+  private apiFree = 0;
+  /** The revision and time the goals were last judged at (judging reads every object). */
+  private goalRevision = -1;
+  private goalJudgedAt = -Infinity;
   private uid = 0;
   private readonly hash = createHash('sha256');
   private readonly stopped = new Set<string>();
@@ -197,7 +316,8 @@ export class Simulation {
   /** The simulated nodes' runtimes and pod workers, on the virtual clock. */
   private readonly simPods = new SimPodWorkers(() => this.t);
   readonly specs = new Map<string, SimNodeSpec>();
-  private readonly sched: { snap: ClusterSnapshot; queue: Set<string>; unschedulable: Set<string>; startIndex: number; failures: Map<string, number> };
+  /** The scheduler's books; `binding`: pods assumed onto a node whose binding is still on its way (not scheduled again meanwhile). */
+  private readonly sched: { snap: ClusterSnapshot; queue: Set<string>; unschedulable: Set<string>; binding: Set<string>; startIndex: number; failures: Map<string, number> };
   private readonly violations: string[] = [];
   private convergedAt?: number;
   private lastGoalsMet = false;
@@ -205,6 +325,7 @@ export class Simulation {
 
   constructor(readonly scenario: Scenario, readonly seed: number, private readonly sink: TraceSink, private readonly props: SimProperties) {
     this.rng = new Prng(seed);
+    this.costs = { ...defaultCosts, ...scenario.costs };
     const { rest } = createRest(this.store, {
       clock: { now: () => this.t },
       ids: { uid: () => `uid-${String(++this.uid).padStart(6, '0')}`, nameSuffix: () => (++this.uid).toString(36).padStart(5, 'x') },
@@ -212,7 +333,7 @@ export class Simulation {
     this.client = new LocalClient(rest);
     for (const { resource } of storedResources(this.registry)) this.refs.set(`/${resource.group || 'core'}/${resource.resource}/`, resource);
     this.store.watch('/', 0, { event: (ev) => this.onStore(ev), error: () => undefined });
-    this.sched = { snap: new ClusterSnapshot(), queue: new Set(), unschedulable: new Set(), startIndex: 0, failures: new Map() };
+    this.sched = { snap: new ClusterSnapshot(), queue: new Set(), unschedulable: new Set(), binding: new Set(), startIndex: 0, failures: new Map() };
     const c = scenario.cluster;
     const timing = { ...defaultTiming, ...c.timing };
     for (let i = 0; i < c.nodes; i++) {
@@ -243,6 +364,7 @@ export class Simulation {
     let log = this.logs.get(k);
     if (!log) this.logs.set(k, (log = { resource, base: 0, events: [] }));
     log.events.push({ ev: ce, revision: ev.revision });
+    for (const a of this.streams.get(k) ?? []) this.wake(a);
   }
 
   /** Drops events every process has received. */
@@ -274,6 +396,22 @@ export class Simulation {
   private proc(name: string, watched: ResourceRef[]): Proc {
     const p = new Proc(name, watched);
     this.procs.set(name, p);
+    for (const r of watched) {
+      const k = groupResourceKey(r);
+      const stream: Actor = {
+        name: `deliver ${k} to ${name}`,
+        freeAt: -Infinity,
+        inReady: false,
+        canRun: () => {
+          const log = this.logs.get(k);
+          return !p.down && !!log && (p.cursors.get(k) ?? 0) < log.base + log.events.length;
+        },
+        run: () => this.deliver(p, r),
+      };
+      let l = this.streams.get(k);
+      if (!l) this.streams.set(k, (l = []));
+      l.push(stream);
+    }
     return p;
   }
 
@@ -294,17 +432,37 @@ export class Simulation {
     return this.scenario.faults.clockSkew?.[who] ?? 0;
   }
 
-  private addWorker(p: Proc, c: Controller<unknown>, now: (key: string) => Instant): Worker {
-    const w = new Worker(c, p, now);
+  private addWorker(p: Proc, c: Controller<unknown>, now: (key: string) => Instant, nodeOf?: (key: string, cause?: KubeObject) => string | undefined): Worker {
+    const w = new Worker(this, c, p, now, nodeOf);
+    if (!nodeOf) for (let i = 0; i < CONTROLLER_WORKERS; i++) w.pool.push(this.lane(w, undefined, w.queue));
     for (const spec of c.watches) {
       p.on(spec.resource, (ev) => {
         if (ev.type === 'update' && ev.old && spec.changed && !spec.changed(ev.object, ev.old)) return;
-        for (const k of spec.keys(ev.object, p.cache)) w.queue.add(k);
-        if (ev.old) for (const k of spec.keys(ev.old, p.cache)) w.queue.add(k);
+        for (const k of spec.keys(ev.object, p.cache)) this.enqueue(w, k, ev.object);
+        if (ev.old) for (const k of spec.keys(ev.old, p.cache)) this.enqueue(w, k, ev.old);
       });
     }
     this.workers.push(w);
     return w;
+  }
+
+  private lane(w: Worker, node: string | undefined, queue: Set<string>): Lane {
+    const l: Lane = new Lane(w, node, queue, () => this.stepLane(l));
+    return l;
+  }
+
+  /** Queues a key for a controller (a kubelet key on its node's lane) and wakes who can take it. */
+  private enqueue(w: Worker, key: string, cause?: KubeObject, node?: string): void {
+    if (!w.nodeOf) {
+      w.queue.add(key);
+      for (const l of w.pool) this.wake(l);
+      return;
+    }
+    const n = node ?? w.nodeOf(key, cause) ?? '';
+    let l = w.byNode.get(n);
+    if (!l) w.byNode.set(n, (l = this.lane(w, n || undefined, new Set())));
+    l.queue.add(key);
+    this.wake(l);
   }
 
   private setUp(): void {
@@ -319,21 +477,32 @@ export class Simulation {
     for (const c of controllers) this.addWorker(kcm, c, () => this.t + this.skew('controller-manager'));
 
     const sched = this.proc('scheduler', [R.nodes, R.pods]);
+    const actor: Actor = {
+      name: 'scheduler', freeAt: -Infinity, inReady: false,
+      canRun: () => !sched.down && this.sched.queue.size > 0,
+      run: () => this.schedule(actor),
+    };
+    this.schedActor = actor;
     sched.on(R.pods, (ev) => this.schedOnPod(ev));
     sched.on(R.nodes, (ev) => {
       if (ev.type === 'delete') this.sched.snap.removeNode(ev.object.metadata.name!);
       else this.sched.snap.setNode(ev.object as never);
-      for (const k of this.sched.unschedulable) this.sched.queue.add(k);
-      this.sched.unschedulable.clear();
+      this.retryUnschedulable();
     });
 
     const kubelets = this.proc('kubelets', [R.namespaces, R.nodes, R.leases, R.pods]);
     const nodeNow = (node: string | undefined) => this.t + (node ? this.skew(node) : 0);
-    this.addWorker(kubelets, this.kubeletNodes(), (key) => nodeNow(key));
-    this.addWorker(kubelets, this.kubeletPods(), (key) => {
+    const podNode = (key: string) => {
       const { namespace, name } = splitKey(key);
-      return nodeNow((kubelets.cache.get(R.pods, namespace, name)?.spec as { nodeName?: string } | undefined)?.nodeName);
-    });
+      return (kubelets.cache.get(R.pods, namespace, name)?.spec as { nodeName?: string } | undefined)?.nodeName;
+    };
+    this.addWorker(kubelets, this.kubeletNodes(), (key) => nodeNow(key), (key) => key);
+    // A pod's key goes to its node's lane: from the pod or node whose event queued it, else the cache.
+    const causeNode = (key: string, cause?: KubeObject) =>
+      !cause ? podNode(key)
+      : !cause.metadata.namespace ? cause.metadata.name // a Node
+      : (cause.spec as { nodeName?: string } | undefined)?.nodeName ?? podNode(key);
+    this.addWorker(kubelets, this.kubeletPods(), (key) => nodeNow(podNode(key)), causeNode);
     for (const p of this.procs.values()) this.relistAll(p);
   }
 
@@ -391,10 +560,7 @@ export class Simulation {
     if (ev.type === 'delete' || finished) {
       s.queue.delete(key);
       s.unschedulable.delete(key);
-      if (s.snap.removePod(key)) {
-        for (const k of s.unschedulable) s.queue.add(k);
-        s.unschedulable.clear();
-      }
+      if (s.snap.removePod(key)) this.retryUnschedulable();
       return;
     }
     if (pod.spec?.nodeName) {
@@ -404,45 +570,89 @@ export class Simulation {
       return;
     }
     if ((pod.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME) !== DEFAULT_SCHEDULER_NAME || pod.metadata.deletionTimestamp) return;
-    if (!s.unschedulable.has(key)) s.queue.add(key);
+    if (!s.unschedulable.has(key) && !s.binding.has(key)) this.schedQueue(key);
   }
 
-  private async schedule(): Promise<void> {
+  private schedQueue(key: string): void {
+    this.sched.queue.add(key);
+    if (this.schedActor) this.wake(this.schedActor);
+  }
+
+  private retryUnschedulable(): void {
+    for (const k of this.sched.unschedulable) this.schedQueue(k);
+    this.sched.unschedulable.clear();
+  }
+
+  /**
+   * One scheduling cycle. The scheduler is busy for the cycle's cost; the status patch or the
+   * binding it decides on goes to the server and lands when the server has done it, while the
+   * scheduler goes on with the next pod (upstream binds asynchronously).
+   */
+  private schedule(actor: Actor): void {
     const s = this.sched;
     const p = this.procs.get('scheduler')!;
     const key = s.queue.values().next().value as string;
     s.queue.delete(key);
     const { namespace, name } = splitKey(key);
     const pod = p.cache.get(R.pods, namespace, name) as (KubeObject & Pod) | undefined;
-    if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) return;
+    if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp || s.binding.has(key)) return;
     const r = schedulePod(podInfoOf(pod), s.snap, { startIndex: s.startIndex });
     s.startIndex = r.nextStartIndex;
+    const examined = r.kind === 'scheduled' ? r.evaluatedNodes : s.snap.nodes.length;
+    actor.freeAt = this.t + this.cost(this.costs.scheduleMs + this.costs.perNodeMs * examined);
     if (r.kind === 'unschedulable') {
       s.unschedulable.add(key);
       const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
       this.say('scheduler', `${key} unschedulable: ${r.message}`);
       if (cond?.status === 'False' && cond.message === r.message) return;
-      await this.write('scheduler', undefined, {
+      const t = this.t;
+      this.sendLater(actor.freeAt, () => this.write('scheduler', undefined, {
         kind: 'patch', resource: R.pods, namespace: namespace!, name, patchType: 'application/strategic-merge-patch+json', subresource: 'status',
-        patch: { status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: r.message, lastProbeTime: null, lastTransitionTime: rfc3339(this.t) }] } },
-      });
+        patch: { status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: r.message, lastProbeTime: null, lastTransitionTime: rfc3339(t) }] } },
+      }));
       return;
     }
     // Assumed onto the node at once, so the next decision sees it (upstream's assume).
     s.snap.addPod(podInfoOf({ ...pod, spec: { ...pod.spec!, nodeName: r.node } } as never));
-    const ok = await this.write('scheduler', undefined, {
-      kind: 'create', resource: R.pods, namespace: namespace!,
-      object: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: r.node } } as KubeObject,
-    }, 'binding');
-    if (!ok) {
-      s.snap.removePod(key);
-      const n = (s.failures.get(key) ?? 0) + 1;
-      s.failures.set(key, n);
-      const epoch = p.epoch;
-      this.at(this.t + backoff(n), () => {
-        if (p.epoch === epoch) s.queue.add(key);
-      });
-    } else s.failures.delete(key);
+    const epoch = p.epoch;
+    s.binding.add(key);
+    this.sendLater(actor.freeAt, async () => {
+      const ok = await this.write('scheduler', undefined, {
+        kind: 'create', resource: R.pods, namespace: namespace!,
+        object: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: r.node } } as KubeObject,
+      }, 'binding');
+      if (p.epoch !== epoch) return; // the scheduler crashed meanwhile: its books are new
+      s.binding.delete(key);
+      if (!ok) {
+        s.snap.removePod(key);
+        const n = (s.failures.get(key) ?? 0) + 1;
+        s.failures.set(key, n);
+        this.at(this.t + backoff(n), () => {
+          if (p.epoch === epoch) this.schedQueue(key);
+        });
+      } else s.failures.delete(key);
+    });
+  }
+
+  // ---- virtual time -----------------------------------------------------------------------------
+
+  /** A cost drawn around its mean (the seed's jitter). */
+  private cost(mean: number): number {
+    const j = this.costs.jitter;
+    return mean > 0 && j > 0 ? mean * (1 - j + 2 * j * this.rng.float()) : mean;
+  }
+
+  /** Sends `n` writes to the API server at `from`; returns when the server has carried out the last. */
+  private serve(from: number, n = 1): number {
+    this.apiFree = Math.max(from, this.apiFree) + this.cost(n * this.costs.apiWriteMs);
+    return this.apiFree;
+  }
+
+  /** A write sent at `from` that the sender does not wait for: it lands when the server has done it. */
+  private sendLater(from: number, write: () => Promise<unknown>): void {
+    this.at(this.serve(from), async () => {
+      await write();
+    });
   }
 
   // ---- writes -----------------------------------------------------------------------------------
@@ -484,83 +694,69 @@ export class Simulation {
   // ---- timers -----------------------------------------------------------------------------------
 
   private at(when: number, fire: () => Promise<void> | void): void {
-    const item = { at: when, seq: this.timerSeq++, fire };
-    // A binary heap on (at, seq).
-    const h = this.timers;
-    h.push(item);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (before(h[p]!, h[i]!)) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
-      i = p;
-    }
-  }
-
-  private popTimer(): (typeof this.timers)[number] | undefined {
-    const h = this.timers;
-    if (!h.length) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
-      }
-    }
-    return top;
+    heapPush(this.timers, { at: when, seq: this.timerSeq++, fire });
   }
 
   // ---- actors -----------------------------------------------------------------------------------
 
-  private nodeOfKey(w: Worker, key: string): string | undefined {
-    if (w.c.name === 'kubelet-node') return key;
-    if (w.c.name === 'kubelet-pods') {
-      const { namespace, name } = splitKey(key);
-      return (w.proc.cache.get(R.pods, namespace, name)?.spec as { nodeName?: string } | undefined)?.nodeName;
-    }
-    return undefined;
-  }
-
-  private waiting(w: Worker): boolean {
-    if (!w.wait.size) return false;
-    if (this.t >= w.waitDeadline) {
-      w.wait.clear();
+  /** Read-your-writes: whether the lane's process has yet to see the lane's last writes (then it waits to be woken). */
+  waiting(l: Lane): boolean {
+    if (!l.wait.size) return false;
+    if (this.t >= l.waitDeadline) {
+      l.wait.clear();
       return false;
     }
-    for (const [k, rev] of w.wait) {
+    const p = l.w.proc;
+    for (const [k, rev] of l.wait) {
       const log = this.logs.get(k);
-      const cur = w.proc.cursors.get(k) ?? 0;
+      const cur = p.cursors.get(k) ?? 0;
       const next = log && cur < log.base + log.events.length ? log.events[cur - log.base]! : undefined;
-      if (next && next.revision <= rev) return true;
-      w.wait.delete(k);
+      if (next && next.revision <= rev) {
+        // woken by the next delivery to this process, or at the deadline
+        p.blocked.add(l);
+        if (l.wakeAt !== l.waitDeadline) {
+          l.wakeAt = l.waitDeadline;
+          this.at(l.waitDeadline, () => this.wake(l));
+        }
+        return true;
+      }
+      l.wait.delete(k);
     }
     return false;
   }
 
-  private async stepWorker(w: Worker): Promise<void> {
+  /**
+   * A worker's move: reconcile the next key (busy for the reconcile's cost), send the next batch
+   * of its actions to the server (busy until the server has done them and answered), or land the
+   * writes the server has done, in order (a failure stops the rest, as in the runner).
+   */
+  private async stepLane(l: Lane): Promise<void> {
+    const w = l.w;
     const who = `${w.proc.name}/${w.c.name}`;
-    if (w.pending.length) {
-      const a = w.pending.shift()!;
-      const node = this.nodeOfKey(w, w.key!);
-      const ok = await this.write(who, node, a);
-      if (!ok && !(a.kind === 'create' && a.bestEffort)) {
-        w.pending = [];
-        w.failed = true;
-      } else if (ok) w.wait.set(groupResourceKey(a.resource), this.revision);
-      if (!w.pending.length) this.finish(w);
+    if (l.pending.length) {
+      if (!l.issued) {
+        this.issue(l);
+        return;
+      }
+      const n = l.issued;
+      l.issued = 0;
+      for (let i = 0; i < n; i++) {
+        const a = l.pending.shift()!;
+        const ok = await this.write(who, l.node, a);
+        if (!ok && !(a.kind === 'create' && a.bestEffort)) {
+          l.pending = [];
+          l.failed = true;
+          break;
+        } else if (ok) l.wait.set(groupResourceKey(a.resource), this.revision);
+      }
+      if (l.pending.length) this.issue(l);
+      else this.finish(l);
       return;
     }
-    const key = w.queue.values().next().value as string;
-    w.queue.delete(key);
+    const key = l.nextKey();
+    if (key === undefined) return;
+    l.queue.delete(key);
+    w.processing.add(key);
     const obs = w.c.observe(key, w.proc.cache);
     const d = w.c.reconcile(obs, w.now(key));
     for (const p of this.props.decision) {
@@ -568,50 +764,75 @@ export class Simulation {
       for (const v of p.check(obs, d)) this.violation(p.name, `${who} ${key}: ${v}`);
     }
     const events = this.scenario.events ?? true;
-    w.pending = d.actions.filter((a) => events || !(a.kind === 'create' && a.bestEffort));
-    w.key = key;
-    w.requeueAfter = d.requeueAfterMs;
-    w.failed = false;
-    w.waitDeadline = this.t + 5000;
-    if (w.pending.length) this.say(who, `reconcile ${key}: ${w.pending.length} action${w.pending.length === 1 ? '' : 's'}`);
-    else this.finish(w);
+    l.pending = d.actions.filter((a) => events || !(a.kind === 'create' && a.bestEffort));
+    l.key = key;
+    l.requeueAfter = d.requeueAfterMs;
+    l.failed = false;
+    l.waitDeadline = this.t + 5000;
+    const c = this.costs;
+    l.freeAt = this.t + this.cost((w.nodeOf ? c.kubeletSyncMs : c.reconcileMs) + c.perObjectMs * observedObjects(obs));
+    if (l.pending.length) this.say(who, `reconcile ${key}: ${l.pending.length} action${l.pending.length === 1 ? '' : 's'}`);
+    else this.finish(l);
   }
 
-  private finish(w: Worker): void {
-    const key = w.key!;
+  /** Sends the lane's next action, or its next batch (upstream's slow start sends a batch at once), to the server. */
+  private issue(l: Lane): void {
+    let n = 1;
+    const b = l.pending[0]!.batch;
+    if (b !== undefined) while (n < l.pending.length && l.pending[n]!.batch === b) n++;
+    l.issued = n;
+    l.freeAt = this.serve(this.t, n) + this.cost(this.costs.requestMs);
+  }
+
+  private finish(l: Lane): void {
+    const w = l.w;
+    const key = l.key!;
+    l.key = undefined;
+    w.processing.delete(key);
+    // The key may have been queued again meanwhile: another worker may take it now.
+    if (!w.nodeOf && w.queue.has(key)) for (const o of w.pool) this.wake(o);
     const p = w.proc;
     const epoch = p.epoch;
     const requeue = (after: number) => this.at(this.t + after, () => {
-      if (p.epoch === epoch) w.queue.add(key);
+      if (p.epoch === epoch) this.enqueue(w, key, undefined, l.node);
     });
-    if (w.failed) {
+    if (l.failed) {
       const n = (w.failures.get(key) ?? 0) + 1;
       w.failures.set(key, n);
       requeue(backoff(n));
       return;
     }
     w.failures.delete(key);
-    if (w.requeueAfter !== undefined) requeue(w.requeueAfter);
+    if (l.requeueAfter !== undefined) requeue(l.requeueAfter);
   }
 
-  private activities(): Activity[] {
-    const acts: Activity[] = [];
-    for (const p of this.procs.values()) {
-      if (p.down) continue;
-      for (const r of p.watched) {
-        const k = groupResourceKey(r);
-        const log = this.logs.get(k);
-        const cur = p.cursors.get(k) ?? 0;
-        if (log && cur < log.base + log.events.length) acts.push({ name: `deliver ${k} to ${p.name}`, run: () => this.deliver(p, r) });
-      }
+  // ---- choosing who moves -----------------------------------------------------------------------
+
+  /** An actor that may have something to do now joins the ready set (a busy one is woken when free). */
+  private wake(a: Actor): void {
+    if (a.inReady || a.freeAt > this.t) return;
+    a.inReady = true;
+    this.ready.push(a);
+  }
+
+  /** A random ready actor that can move (those that cannot leave the set until woken again). */
+  private pick(): Actor | undefined {
+    const r = this.ready;
+    while (r.length) {
+      const i = this.rng.int(r.length);
+      const a = r[i]!;
+      r[i] = r[r.length - 1]!;
+      r.pop();
+      a.inReady = false;
+      if (a.freeAt <= this.t && a.canRun()) return a;
     }
-    for (const w of this.workers) {
-      if (w.proc.down) continue;
-      if (w.pending.length || (w.queue.size && !this.waiting(w))) acts.push({ name: w.c.name, run: () => this.stepWorker(w) });
-    }
-    const sp = this.procs.get('scheduler');
-    if (sp && !sp.down && this.sched.queue.size) acts.push({ name: 'scheduler', run: () => this.schedule() });
-    return acts;
+    return undefined;
+  }
+
+  /** After a move: a busy actor waits in the heap; a free one stays ready while it has work. */
+  private settle(a: Actor): void {
+    if (a.freeAt > this.t) heapPush(this.busy, { at: a.freeAt, seq: this.busySeq++, actor: a });
+    else if (a.canRun()) this.wake(a);
   }
 
   private deliver(p: Proc, r: ResourceRef): void {
@@ -627,6 +848,10 @@ export class Simulation {
     p.cursors.set(k, cur + 1);
     p.cache.apply(ev, revision);
     p.emit(ev);
+    if (p.blocked.size) {
+      for (const l of p.blocked) this.wake(l);
+      p.blocked.clear();
+    }
     if (this.verbose) this.say(p.name, `<- ${ev.type} ${r.resource} ${keyOf(ev.object)} rv ${revision}`);
   }
 
@@ -640,12 +865,19 @@ export class Simulation {
     p.epoch++;
     p.cache = new SimCache();
     p.cursors.clear();
+    p.blocked.clear();
     for (const w of this.workers) {
       if (w.proc !== p) continue;
       w.queue.clear();
-      w.pending = [];
-      w.wait.clear();
+      w.processing.clear();
       w.failures.clear();
+      for (const l of w.lanes()) {
+        l.queue.clear();
+        l.pending = [];
+        l.issued = 0;
+        l.key = undefined;
+        l.wait.clear();
+      }
     }
     // the kubelets forget their back-off books and calls under way; the nodes' containers run on
     if (name === 'kubelets') this.simPods.forgetWorkers();
@@ -653,6 +885,7 @@ export class Simulation {
       this.sched.snap = new ClusterSnapshot();
       this.sched.queue.clear();
       this.sched.unschedulable.clear();
+      this.sched.binding.clear();
     }
     this.at(this.t + restartAfter, () => {
       p.down = false;
@@ -676,9 +909,9 @@ export class Simulation {
             set.delete(x.node);
             this.say(x.node, 'is back');
             // The kubelet looks at its node and pods again.
-            const w = this.workers.filter((w2) => w2.c.name.startsWith('kubelet'));
-            w[0]?.queue.add(x.node);
-            for (const pod of this.procs.get('kubelets')!.cache.podsOnNode(x.node)) w[1]?.queue.add(keyOf(pod));
+            const [nodes, pods] = this.workers.filter((w2) => w2.c.name.startsWith('kubelet'));
+            if (nodes) this.enqueue(nodes, x.node, undefined, x.node);
+            for (const pod of this.procs.get('kubelets')!.cache.podsOnNode(x.node)) if (pods) this.enqueue(pods, keyOf(pod), undefined, x.node);
           });
         }
       }
@@ -696,6 +929,7 @@ export class Simulation {
   private scheduleWorkload(): void {
     for (const item of this.scenario.workload) {
       this.at(SIM_EPOCH + item.at, async () => {
+        this.serve(this.t);
         if ('apply' in item) {
           const o = item.apply;
           const r = this.resourceOfKind(o.apiVersion!, o.kind!);
@@ -713,6 +947,18 @@ export class Simulation {
     }
   }
 
+  /**
+   * The store's history is compacted every 5 s of virtual time to where it stood 5 s before (as
+   * kube-apiserver has etcd do, more often): nothing in the simulation reads old revisions, and
+   * the history of a large run would otherwise hold every version of every object (GBs).
+   */
+  private compactHistory(mark: number): void {
+    this.at(this.t + 5_000, async () => {
+      if (mark) await this.store.compact(mark);
+      if (this.timers.length) this.compactHistory(this.revision);
+    });
+  }
+
   // ---- properties -------------------------------------------------------------------------------
 
   private violation(name: string, msg: string): void {
@@ -726,6 +972,26 @@ export class Simulation {
     for (const p of this.props.state) for (const v of p.check(now)) this.violation(p.name, v);
     if (this.prevState) for (const p of this.props.step) for (const v of p.check(this.prevState, now)) this.violation(p.name, v);
     this.prevState = now;
+  }
+
+  private goalsHeld = false;
+
+  /**
+   * Whether every goal holds. Judging reads every object, so it is judged again only once the API
+   * has changed, or a second of virtual time has passed (a goal may read time: minReadySeconds);
+   * and, so that it costs the same per virtual second at any size, at most once per 1 ms of
+   * virtual time per thousand objects (a 300,000-pod cluster: every 0.3 s).
+   */
+  private goalsMet(): boolean {
+    const since = this.t - this.goalJudgedAt;
+    if (this.revision === this.goalRevision && since < 1000) return this.goalsHeld;
+    let objects = 0;
+    for (const r of this.refs.values()) objects += this.truth.count(r);
+    if (since < Math.min(1000, objects / 1000)) return this.goalsHeld;
+    this.goalRevision = this.revision;
+    this.goalJudgedAt = this.t;
+    this.goalsHeld = this.goalsUnmet().length === 0;
+    return this.goalsHeld;
   }
 
   private goalsUnmet(): string[] {
@@ -743,34 +1009,37 @@ export class Simulation {
     this.setUp();
     this.scheduleFaults();
     this.scheduleWorkload();
+    this.compactHistory(0);
     const end = SIM_EPOCH + sc.until;
-    const stepMs = sc.stepMs ?? 1;
+    const stepMs = sc.stepMs ?? 0;
     const checkEvery = sc.checkEvery ?? 1;
     const maxSteps = sc.maxSteps ?? 10_000_000;
     const lastWork = SIM_EPOCH + Math.max(0, ...sc.workload.map((w) => w.at), ...(sc.faults.nodeFailures ?? []).map((f) => f.until ?? f.at), ...(sc.faults.partitions ?? []).map((f) => f.until ?? f.at), ...(sc.faults.crashes ?? []).map((c) => c.at + c.restartAfter));
     const checking = this.props.state.length + this.props.step.length > 0;
     while (this.steps < maxSteps) {
-      while (this.timers.length && this.timers[0]!.at <= this.t) await this.popTimer()!.fire();
-      const acts = this.activities();
-      if (!acts.length) {
-        // Idle: where the goals are judged (the system has nothing left to do right now).
-        if (this.t >= lastWork && this.props.goal.length) {
-          const met = this.goalsUnmet().length === 0;
+      while (this.timers.length && this.timers[0]!.at <= this.t) await heapPop(this.timers)!.fire();
+      while (this.busy.length && this.busy[0]!.at <= this.t) this.wake(heapPop(this.busy)!.actor);
+      const a = this.pick();
+      if (!a) {
+        // Quiet (no one can move and no one is busy): where the goals are judged.
+        if (!this.busy.length && this.t >= lastWork && this.props.goal.length) {
+          const met = this.goalsMet();
           if (met && !this.lastGoalsMet) this.convergedAt = this.t;
           this.lastGoalsMet = met;
           if (met && sc.stopWhenConverged) break;
         }
-        const next = this.timers[0];
-        if (!next || next.at > end) break;
-        this.t = next.at;
+        // On to the next instant something happens: a timer, or a busy actor becoming free.
+        const next = Math.min(this.timers[0]?.at ?? Infinity, this.busy[0]?.at ?? Infinity);
+        if (next === Infinity || next > end) break;
+        this.t = Math.max(this.t, next);
         continue;
       }
-      const a = acts[this.rng.int(acts.length)]!;
       await a.run();
+      this.settle(a);
       this.steps++;
       if (checking && this.steps % checkEvery === 0) this.checkState();
       if (this.steps % 4096 === 0) this.trimLogs();
-      if (this.lastGoalsMet && this.props.goal.length && this.steps % 64 === 0 && this.goalsUnmet().length) this.lastGoalsMet = false;
+      if (this.lastGoalsMet && this.props.goal.length && this.steps % 64 === 0 && !this.goalsMet()) this.lastGoalsMet = false;
       this.t += stepMs;
       if (this.t > end) break;
     }
@@ -800,6 +1069,53 @@ export class Simulation {
 
 function before(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+/** A binary heap on (at, seq): the timers and the busy actors. */
+function heapPush<T extends { at: number; seq: number }>(h: T[], item: T): void {
+  h.push(item);
+  let i = h.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (before(h[p]!, h[i]!)) break;
+    [h[p], h[i]] = [h[i]!, h[p]!];
+    i = p;
+  }
+}
+
+function heapPop<T extends { at: number; seq: number }>(h: T[]): T | undefined {
+  if (!h.length) return undefined;
+  const top = h[0]!;
+  const last = h.pop()!;
+  if (h.length) {
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && before(h[l]!, h[m]!)) m = l;
+      if (r < h.length && before(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[m], h[i]] = [h[i]!, h[m]!];
+      i = m;
+    }
+  }
+  return top;
+}
+
+/**
+ * How many objects an observation holds, for its reconcile's cost: the lengths of its lists, and
+ * of lists in its maps (a Deployment's pods by ReplicaSet), one level down.
+ */
+function observedObjects(obs: unknown): number {
+  if (typeof obs !== 'object' || obs === null) return 0;
+  let n = 0;
+  for (const v of Object.values(obs)) {
+    if (Array.isArray(v)) n += v.length;
+    else if (typeof v === 'object' && v !== null && !('metadata' in v)) for (const x of Object.values(v)) if (Array.isArray(x)) n += x.length;
+  }
+  return n;
 }
 
 /** The workqueue's per-item exponential back-off: 5 ms doubling, at most 1000 s. */

@@ -6,7 +6,9 @@ import { LogStore, type LogEntry, type LogRow, type RevisionLog } from './log.js
 class MemoryLog implements RevisionLog {
   private rows: LogRow[] = []; // revision order
   private readonly byKey = new Map<string, LogRow[]>(); // each key's rows, revision order
-  private keys: string[] = []; // the keys of byKey in key order
+  private keys: string[] = []; // the keys of byKey in key order, but for those in `added`
+  /** Keys new since `keys` was last sorted: merged in when a read needs key order (an insertion each would move every key). */
+  private added: string[] = [];
   private headRevision = 0;
   private compactedRevision = 0;
 
@@ -27,7 +29,7 @@ class MemoryLog implements RevisionLog {
       if (byKey) byKey.push(mine);
       else {
         this.byKey.set(row.key, [mine]);
-        this.keys.splice(this.lowerBound(row.key), 0, row.key);
+        this.added.push(row.key);
       }
       this.rows.push(mine);
       this.headRevision = row.revision;
@@ -73,6 +75,7 @@ class MemoryLog implements RevisionLog {
       else this.byKey.set(key, rows.slice(keepFrom));
     }
     if (dropped.size > 0) this.rows = this.rows.filter((r) => !dropped.has(r));
+    this.sortKeys();
     if (this.keys.length !== this.byKey.size) this.keys = this.keys.filter((k) => this.byKey.has(k));
     this.compactedRevision = revision;
   }
@@ -82,6 +85,7 @@ class MemoryLog implements RevisionLog {
   /** The live row of each key under prefix (above `after`) at revision, in key order. */
   private *visible(prefix: string, after: string | undefined, revision: number): Generator<LogRow> {
     const start = after !== undefined && compareKeys(after, prefix) >= 0 ? after : prefix;
+    this.sortKeys();
     for (let i = this.lowerBound(start); i < this.keys.length; i++) {
       const key = this.keys[i]!;
       if (key === after) continue;
@@ -90,6 +94,22 @@ class MemoryLog implements RevisionLog {
       const row = rows[this.firstAbove(rows, revision) - 1];
       if (row && !row.deleted) yield row;
     }
+  }
+
+  /** Merges the keys added since the last read in key order into `keys`. */
+  private sortKeys(): void {
+    if (!this.added.length) return;
+    const add = this.added.sort(compareKeys);
+    this.added = [];
+    const old = this.keys;
+    const out: string[] = new Array(old.length + add.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < old.length && j < add.length) out[k++] = compareKeys(old[i]!, add[j]!) <= 0 ? old[i++]! : add[j++]!;
+    while (i < old.length) out[k++] = old[i++]!;
+    while (j < add.length) out[k++] = add[j++]!;
+    this.keys = out;
   }
 
   /** Index of the first key not below key. */

@@ -95,3 +95,37 @@ test('the generator is a pure function of its seed', () => {
   assert.deepEqual(Array.from({ length: 5 }, () => b.u32()), xs);
   assert.notDeepEqual(Array.from({ length: 5 }, () => new Prng(43).u32()), xs);
 });
+
+test('work takes virtual time: every write queues for the one API server', async () => {
+  // 20 pods, each created, bound and given three statuses: at 10 ms of server time a write the
+  // rollout cannot finish in less than 20 × 5 × 10 ms = 1 s after it starts.
+  const text = (costs: string) => `
+name: costs
+cluster: { nodes: 4 }
+until: 60s
+properties: [rollout-complete]
+${costs}
+workload:
+  - at: 1s
+    apply:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: { name: web, namespace: default }
+      spec:
+        replicas: 20
+        selector: { matchLabels: { app: web } }
+        template:
+          metadata: { labels: { app: web } }
+          spec: { containers: [{ name: c, image: x }] }
+`;
+  const slow = await run(text('costs: { apiWriteMs: 10, jitter: 0 }'), 1);
+  const usual = await run(text(''), 1);
+  assert.deepEqual(slow.r.unmetGoals, []);
+  assert.deepEqual(usual.r.unmetGoals, []);
+  // From the workload at 1 s: the default delays (0.5 s start, 1 s ready), and the writes. The
+  // slow server's second of writes overlaps the pods' delays only in part.
+  assert.ok(usual.r.convergedAtMs! - 1000 < 1500 + 200, `usual costs: converged at ${usual.r.convergedAtMs}`);
+  assert.ok(slow.r.convergedAtMs! - usual.r.convergedAtMs! >= 700, `slow server: converged at ${slow.r.convergedAtMs}, usually at ${usual.r.convergedAtMs}`);
+  assert.throws(() => parseScenario('costs: { apiWriteMS: 1 }'), /costs.apiWriteMS: unknown/);
+  assert.throws(() => parseScenario('costs: { jitter: 2 }'), /costs.jitter/);
+});
