@@ -446,6 +446,7 @@ export class Rest {
       if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
         throw errors.conflict(groupResource(t), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`);
       }
+      if (strategy.gracefulDeletionPending(t, cur, opts.gracePeriodSeconds)) return { object: cur, pending: true };
       const next = deepClone(cur);
       const finalizers = propagationFinalizers(next.metadata.finalizers ?? [], opts);
       if (finalizers.length) next.metadata.finalizers = finalizers;

@@ -93,6 +93,18 @@ export function prepareForStatusUpdate(t: ResourceType, obj: KubeObject, old: Ku
 }
 
 /**
+ * A DELETE of an object already terminating under a grace period that the request does not
+ * shorten changes nothing, its finalizers included (BeforeDelete: "graceful deletion is
+ * pending"). Only pods delete gracefully; a negative period counts as 1 s.
+ */
+export function gracefulDeletionPending(t: ResourceType, obj: KubeObject, requested: number | undefined): boolean {
+  const m = obj.metadata;
+  if (key(t) !== '/Pod' || !m.deletionTimestamp || m.deletionGracePeriodSeconds === undefined || m.deletionGracePeriodSeconds === null) return false;
+  if (requested === undefined) return true;
+  return (requested < 0 ? 1 : requested) >= m.deletionGracePeriodSeconds;
+}
+
+/**
  * The grace period a DELETE gets, or 0 for immediate removal. Pods delete gracefully only once
  * bound to a node and not yet terminal (pkg/registry/core/pod/strategy.go CheckGracefulDelete).
  */

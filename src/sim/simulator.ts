@@ -132,12 +132,11 @@ export const defaultCosts: SimCosts = {
 };
 
 /**
- * Keys a controller reconciles at once. The real runner has 5 (upstream's --concurrent-*-syncs);
- * the simulator keeps one, as it always has: with 5, the garbage collector's workers act on each
- * other's stale caches (a second Foreground delete of a pod another worker just deleted, which
- * the API answers by adding foregroundDeletion to a deleting pod: the finalizers property fails).
+ * Keys a controller reconciles at once: the real runner's 5 (upstream's --concurrent-*-syncs).
+ * With several workers the garbage collector's act on each other's stale caches, and a second
+ * Foreground delete of a terminating pod reaches the API, which (as upstream's) leaves it alone.
  */
-const CONTROLLER_WORKERS = 1;
+const CONTROLLER_WORKERS = 5;
 
 export interface TraceSink {
   line(s: string): void;

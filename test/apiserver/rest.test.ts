@@ -238,6 +238,17 @@ test('pods: graceful deletion once bound, binding, and immediate deletion when u
   assert.equal(del.body.metadata.deletionGracePeriodSeconds, 30);
   assert.equal(del.body.metadata.deletionTimestamp, '2026-11-22T10:00:30Z');
   assert.equal((await h.call('GET', `${NS}/pods/p1`)).status, 200, 'still there during its grace period');
+  // Graceful deletion is pending: a second delete that does not shorten the period changes
+  // nothing, not even the finalizers a propagation policy would add.
+  for (const q of ['?propagationPolicy=Foreground', '?gracePeriodSeconds=30&propagationPolicy=Orphan']) {
+    const pending = await h.call('DELETE', `${NS}/pods/p1${q}`);
+    assert.equal(pending.status, 200, pending.text);
+    assert.equal(pending.body.metadata.finalizers, undefined, q);
+    assert.equal(pending.body.metadata.resourceVersion, del.body.metadata.resourceVersion, q);
+  }
+  const shorter = await h.call('DELETE', `${NS}/pods/p1?gracePeriodSeconds=10`);
+  assert.equal(shorter.body.metadata.deletionGracePeriodSeconds, 10);
+  assert.equal(shorter.body.metadata.deletionTimestamp, '2026-11-22T10:00:10Z');
   const force = await h.call('DELETE', `${NS}/pods/p1?gracePeriodSeconds=0`);
   assert.equal(force.status, 200);
   assert.equal((await h.call('GET', `${NS}/pods/p1`)).status, 404);
