@@ -3,6 +3,7 @@
 // 10 s by default); pods found unschedulable wait until the cluster changes in a way that may help
 // (a node added or updated, a pod deleted), or at most five minutes. Time comes from the clock it
 // is given.
+import { Heap } from '../model/heap.js';
 import type { PodInfo } from './podinfo.js';
 
 export interface QueueOptions {
@@ -19,50 +20,6 @@ interface Entry {
   attempts: number;
   /** When the last attempt started. */
   lastAttempt: number;
-}
-
-/** A binary heap ordered by a less-than function. */
-class Heap<T> {
-  private readonly items: T[] = [];
-  constructor(private readonly less: (a: T, b: T) => boolean) {}
-  get size() {
-    return this.items.length;
-  }
-  peek(): T | undefined {
-    return this.items[0];
-  }
-  push(v: T): void {
-    const a = this.items;
-    a.push(v);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  pop(): T | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 export class SchedulingQueue {

@@ -36,6 +36,7 @@ import { Prng } from './prng.js';
 import { defaultTiming, NODE_LEASE_NAMESPACE, reconcileSimNode, type SimNodeSpec, type SimTiming } from './kubelet.js';
 import { SimPodWorkers } from './pods.js';
 import { nodeIPOf, podCIDROf } from './nodes.js';
+import { Heap } from '../model/heap.js';
 
 export const SIM_EPOCH = Date.parse('2026-01-01T00:00:00Z');
 
@@ -293,11 +294,11 @@ export class Simulation {
   private readonly refs = new Map<string, ResourceRef>();
   private readonly procs = new Map<string, Proc>();
   private readonly workers: Worker[] = [];
-  private readonly timers: { at: number; seq: number; fire: () => Promise<void> | void }[] = [];
+  private readonly timers = new Heap<{ at: number; seq: number; fire: () => Promise<void> | void }>(before);
   private timerSeq = 0;
   /** Actors that may move now (picked at random), and busy ones in a heap on (freeAt, seq). */
   private readonly ready: Actor[] = [];
-  private readonly busy: { at: number; seq: number; actor: Actor }[] = [];
+  private readonly busy = new Heap<{ at: number; seq: number; actor: Actor }>(before);
   private busySeq = 0;
   /** The watch streams by group/resource: one delivering actor per process that watches it. */
   private readonly streams = new Map<string, Actor[]>();
@@ -693,7 +694,7 @@ export class Simulation {
   // ---- timers -----------------------------------------------------------------------------------
 
   private at(when: number, fire: () => Promise<void> | void): void {
-    heapPush(this.timers, { at: when, seq: this.timerSeq++, fire });
+    this.timers.push({ at: when, seq: this.timerSeq++, fire });
   }
 
   // ---- actors -----------------------------------------------------------------------------------
@@ -830,7 +831,7 @@ export class Simulation {
 
   /** After a move: a busy actor waits in the heap; a free one stays ready while it has work. */
   private settle(a: Actor): void {
-    if (a.freeAt > this.t) heapPush(this.busy, { at: a.freeAt, seq: this.busySeq++, actor: a });
+    if (a.freeAt > this.t) this.busy.push({ at: a.freeAt, seq: this.busySeq++, actor: a });
     else if (a.canRun()) this.wake(a);
   }
 
@@ -954,7 +955,7 @@ export class Simulation {
   private compactHistory(mark: number): void {
     this.at(this.t + 5_000, async () => {
       if (mark) await this.store.compact(mark);
-      if (this.timers.length) this.compactHistory(this.revision);
+      if (this.timers.size) this.compactHistory(this.revision);
     });
   }
 
@@ -1016,19 +1017,19 @@ export class Simulation {
     const lastWork = SIM_EPOCH + Math.max(0, ...sc.workload.map((w) => w.at), ...(sc.faults.nodeFailures ?? []).map((f) => f.until ?? f.at), ...(sc.faults.partitions ?? []).map((f) => f.until ?? f.at), ...(sc.faults.crashes ?? []).map((c) => c.at + c.restartAfter));
     const checking = this.props.state.length + this.props.step.length > 0;
     while (this.steps < maxSteps) {
-      while (this.timers.length && this.timers[0]!.at <= this.t) await heapPop(this.timers)!.fire();
-      while (this.busy.length && this.busy[0]!.at <= this.t) this.wake(heapPop(this.busy)!.actor);
+      while (this.timers.size && this.timers.peek()!.at <= this.t) await this.timers.pop()!.fire();
+      while (this.busy.size && this.busy.peek()!.at <= this.t) this.wake(this.busy.pop()!.actor);
       const a = this.pick();
       if (!a) {
         // Quiet (no one can move and no one is busy): where the goals are judged.
-        if (!this.busy.length && this.t >= lastWork && this.props.goal.length) {
+        if (!this.busy.size && this.t >= lastWork && this.props.goal.length) {
           const met = this.goalsMet();
           if (met && !this.lastGoalsMet) this.convergedAt = this.t;
           this.lastGoalsMet = met;
           if (met && sc.stopWhenConverged) break;
         }
         // On to the next instant something happens: a timer, or a busy actor becoming free.
-        const next = Math.min(this.timers[0]?.at ?? Infinity, this.busy[0]?.at ?? Infinity);
+        const next = Math.min(this.timers.peek()?.at ?? Infinity, this.busy.peek()?.at ?? Infinity);
         if (next === Infinity || next > end) break;
         this.t = Math.max(this.t, next);
         continue;
@@ -1066,41 +1067,9 @@ export class Simulation {
   }
 }
 
+/** (at, seq) order: the timers and the busy actors, earliest first, ties by arrival. */
 function before(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
-/** A binary heap on (at, seq): the timers and the busy actors. */
-function heapPush<T extends { at: number; seq: number }>(h: T[], item: T): void {
-  h.push(item);
-  let i = h.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (before(h[p]!, h[i]!)) break;
-    [h[p], h[i]] = [h[i]!, h[p]!];
-    i = p;
-  }
-}
-
-function heapPop<T extends { at: number; seq: number }>(h: T[]): T | undefined {
-  if (!h.length) return undefined;
-  const top = h[0]!;
-  const last = h.pop()!;
-  if (h.length) {
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && before(h[l]!, h[m]!)) m = l;
-      if (r < h.length && before(h[r]!, h[m]!)) m = r;
-      if (m === i) break;
-      [h[m], h[i]] = [h[i]!, h[m]!];
-      i = m;
-    }
-  }
-  return top;
 }
 
 /**
