@@ -7,11 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import { Simulation } from '../src/sim/simulator.js';
 import { rolloutsComplete } from '../src/verify/invariants/workloads.js';
+import { berthNodeArgs } from './lib.js';
 
-// A larger young generation: the simulation makes many short-lived objects (a quarter less wall
-// time with 64 MB semi-spaces than with Node's default). Re-run under it unless asked otherwise.
+// Run under bin/berth's Node flags, as `berth sim run` does (its larger young generation matters
+// here: the simulation makes many short-lived objects), unless asked for others.
 if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
-  const r = spawnSync(process.execPath, ['--max-semi-space-size=64', ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [...berthNodeArgs(), ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 
