@@ -305,6 +305,19 @@ export class DecideMemo {
   /** What c decides reconciling key in s: from the memo, or run for real and recorded. */
   decide(c: Controller<unknown>, key: string, s: ClusterModelState): Decided {
     const root = this.decideRoot(c, key);
+    // A reconcile reads the rows and the head alone, which a shared rows array fixes (RowTable.shared).
+    const derived = this.table.derived(s.rows);
+    const known = derived.decided?.get(root) as Decided | undefined;
+    if (known) {
+      this.stats.decideHits++;
+      return known;
+    }
+    const d = this.decideWalked(c, key, s, root);
+    (derived.decided ??= new Map()).set(root, d);
+    return d;
+  }
+
+  private decideWalked(c: Controller<unknown>, key: string, s: ClusterModelState, root: TrieNode<ViewQuery, never, DecideLeaf>): Decided {
     const hit = this.walkDecide(root, s);
     if (hit) this.stats.decideHits++;
     else this.stats.decideRuns++;
@@ -349,18 +362,22 @@ export class DecideMemo {
     const rowAt = new Map<number, Row>();
     for (const r of s.rows) rowAt.set(r.kid, r);
     const proxies = new Map<object, unknown>();
-    const proxy = (o: KubeObject): KubeObject => {
+    const proxy = (o: KubeObject, lazy = false): KubeObject => {
       let p = proxies.get(o) as KubeObject | undefined;
       if (!p) {
         const row = rowAt.get(w.kidOf.get(o)!)!;
-        // Pods are read a field or two at a time (is it active, ready); other objects are cloned.
-        proxies.set(o, (p = tracker.track(row, this.table.rowObject(row), this.table.resource(row.kid)!.resource !== 'pods') as KubeObject));
+        const real = this.table.rowObject(row);
+        // Pods are read a field or two at a time (is it active, ready); other objects are cloned,
+        // so they are read whole as they are handed out, but for those found by uid (an owner, a
+        // dependent), which a garbage collector often passes over unread: read whole when first touched.
+        const pod = this.table.resource(row.kid)!.resource === 'pods';
+        proxies.set(o, (p = (pod || lazy ? tracker.track(row, real, !pod) : tracker.trackWhole(row, real)) as KubeObject));
       }
       return p;
     };
     const located = (l: Located): Located => {
       let p = proxies.get(l) as Located | undefined;
-      if (!p) proxies.set(l, (p = { resource: l.resource, object: proxy(l.object) }));
+      if (!p) proxies.set(l, (p = { resource: l.resource, object: proxy(l.object, true) }));
       return p;
     };
     const view = new RecordingView(w.view, (call) => {
@@ -380,7 +397,7 @@ export class DecideMemo {
         case 'dependentsOf':
           return (x as Located[]).map(located);
         default:
-          return (x as KubeObject[]).map(proxy);
+          return (x as KubeObject[]).map((o) => proxy(o));
       }
     });
     let actions: Action[];

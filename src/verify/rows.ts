@@ -18,11 +18,14 @@ export interface Row extends LogRow {
   readonly cid: number;
   /** The id of the (key, value) pair: the row's content, whatever its revision. */
   readonly rc: number;
+  /** The row's own id (one per key, value, revision and previous revision). */
+  readonly id: number;
 }
 
 /**
  * What a state's rows give every step, worked out once. It hangs on the rows array, which the steps
- * that write nothing (a reconcile, a fault) share with the state they leave.
+ * that write nothing (a reconcile, a fault) share with the state they leave, and which states with
+ * the same rows at the same head share (RowTable.shared).
  */
 export interface Derived {
   /** The content id: the (key, value) ids of the rows in order, interned. */
@@ -30,6 +33,8 @@ export interface Derived {
   parsed?: { objects: Located[]; cluster: ClusterState };
   /** The canonical form's rows part, and the revisions in order (for ranking). */
   canonical?: { prefix: string; revs: number[] };
+  /** Reconciles' outcomes over these rows (at the head they were shared at), by their memo's root (decide-memo.ts). */
+  decided?: Map<object, unknown>;
 }
 
 const DERIVED = Symbol('derived');
@@ -45,6 +50,9 @@ export class RowTable {
   private readonly rcIds = new Map<number, number>();
   private readonly rowIds = new Map<number, Map<number, Row>>();
   private readonly csids = new Interner<string>();
+  private rowCount = 0;
+  /** Rows arrays by their rows and head: states with the same ones share one array, and so what is derived from it. */
+  private readonly rowsArrays = new Map<string, readonly Row[]>();
 
   /** refs: the resources the model shows, by their keys' prefix (`/group/resource/`). */
   constructor(private readonly refs: ReadonlyMap<string, ResourceRef>, private readonly now: Instant) {}
@@ -82,7 +90,7 @@ export class RowTable {
     const k = revision * 0x4000000 + prevRevision;
     let r = byRev.get(k);
     if (!r) {
-      r = { revision, key: this.keyIds.values[kid]!, deleted: false, prevRevision, value: this.valueIds.values[cid]!, kid, cid, rc };
+      r = { revision, key: this.keyIds.values[kid]!, deleted: false, prevRevision, value: this.valueIds.values[cid]!, kid, cid, rc, id: this.rowCount++ };
       byRev.set(k, r);
     }
     return r;
@@ -94,8 +102,23 @@ export class RowTable {
     return this.intern(this.kidOf(r.key), this.valueIds.id(r.value), r.revision, r.prevRevision);
   }
 
-  rowsOf(log: StateLog): Row[] {
-    return [...log.rows.values()].map((r) => this.internLogRow(r));
+  rowsOf(log: StateLog): readonly Row[] {
+    return this.shared([...log.rows.values()].map((r) => this.internLogRow(r)), log.head());
+  }
+
+  /**
+   * The one array of these rows (in this order) at this head: a state's steps that depend on its
+   * rows and head alone are then worked out once for all the states that hold them (Derived).
+   */
+  shared(rows: Row[], head: number): readonly Row[] {
+    const codes: number[] = [];
+    pushInt(codes, head);
+    for (const r of rows) pushInt(codes, r.id);
+    const k = codesToString(codes);
+    const known = this.rowsArrays.get(k);
+    if (known) return known;
+    this.rowsArrays.set(k, rows);
+    return rows;
   }
 
   /** Rows are shared by every state that holds them, so each is parsed once. */

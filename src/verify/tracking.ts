@@ -61,6 +61,22 @@ export class Tracker<R> {
     return this.wrap({ root, path: [], key: '', memo: new Map(), real: value, kids: new Map(), parent: undefined, whole: false, wholeFirst: whole });
   }
 
+  /**
+   * An object read whole as it is handed out (for objects as good as always cloned: reporting the
+   * read at hand-out rather than at first touch only records one read more, of an object that may
+   * go unread). Nothing at its top needs a trap then, so it is a plain frozen copy, fast to spread
+   * and clone; only the children `keep` names stay tracked (the paths to `always` fields).
+   */
+  trackWhole(root: R, value: Record<string, unknown>): object {
+    const n: Tracked<R> = { root, path: [], key: '', memo: new Map(), real: value, kids: new Map(), parent: undefined, whole: true };
+    if (this.live && this.quiet === 0) this.sink.whole(n);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) out[k] = this.sink.keep(n, k) ? this.child(n, k, value[k]) : value[k];
+    Object.freeze(out);
+    this.nodes.set(out, n);
+    return out;
+  }
+
   /** The root a proxy was handed out for (undefined: not a tracked root). */
   rootOf(x: unknown): R | undefined {
     const n = typeof x === 'object' && x !== null ? this.nodes.get(x) : undefined;

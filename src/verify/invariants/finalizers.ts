@@ -13,15 +13,17 @@ export function finalizerViolations(before: ClusterState, after: ClusterState): 
   const now = byUid(after, resources);
   for (const [uid, { resource, object: o }] of byUid(before, resources)) {
     const n = now.get(uid);
-    const what = `${resource} ${nameOf(o)}`;
+    // Named only for a violation: the model checker judges every step with this.
+    const what = () => `${resource} ${nameOf(o)}`;
+    const deleting = o.metadata.deletionTimestamp;
     if (!n) {
-      if (fins(o).length > 0 && !o.metadata.deletionTimestamp) out.push(`${what} disappeared with finalizers [${fins(o).join(', ')}] and no deletionTimestamp`);
+      if (fins(o).length > 0 && !deleting) out.push(`${what()} disappeared with finalizers [${fins(o).join(', ')}] and no deletionTimestamp`);
       continue;
     }
-    if (o.metadata.deletionTimestamp && !n.object.metadata.deletionTimestamp) out.push(`${what}: deletionTimestamp was cleared`);
-    if (o.metadata.deletionTimestamp) {
+    if (deleting && !n.object.metadata.deletionTimestamp) out.push(`${what()}: deletionTimestamp was cleared`);
+    if (deleting) {
       const added = fins(n.object).filter((f) => !fins(o).includes(f));
-      if (added.length) out.push(`${what}: finalizers [${added.join(', ')}] added while being deleted`);
+      if (added.length) out.push(`${what()}: finalizers [${added.join(', ')}] added while being deleted`);
     }
   }
   return out;

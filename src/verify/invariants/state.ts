@@ -93,7 +93,13 @@ export type Property = StateProperty | StepProperty | DecisionProperty | GoalPro
 /** Objects across resources by uid (the identity that survives updates, not a recreation). */
 export function byUid(s: ClusterState, resources: Iterable<string>): Map<string, { resource: string; object: KubeObject }> {
   const m = new Map<string, { resource: string; object: KubeObject }>();
-  for (const x of allObjects(s, resources)) if (x.object.metadata.uid) m.set(x.object.metadata.uid, x);
+  // Plain loops rather than allObjects' generator: the model checker judges every step with this.
+  for (const resource of resources) {
+    for (const object of s.list(resource)) {
+      const uid = object.metadata.uid;
+      if (uid) m.set(uid, { resource, object });
+    }
+  }
   return m;
 }
 
