@@ -86,7 +86,8 @@ export interface ClusterModelState {
   rows: readonly Row[];
   head: number;
   uid: number;
-  inflight: Record<string, InFlight | undefined>;
+  /** Each controller's in-flight list, by the controller's place among the scope's controllers sorted by name. */
+  inflight: readonly (InFlight | undefined)[];
   done: string[];
   faults: number;
   /** Violations found in the decision that led here (judged on the step, not part of the state). */
@@ -132,6 +133,8 @@ export class ClusterModel implements Model<ClusterModelState> {
   private readonly real = new Map<string, Controller<unknown>>();
   private readonly nodeNames: string[] = [];
   private readonly controllerNames: string[];
+  /** Each controller's place in a state's in-flight lists. */
+  private readonly slots = new Map<string, number>();
   private readonly now: Instant = T0;
   private settling = false;
   private readonly verifyMemo: boolean;
@@ -165,26 +168,42 @@ export class ClusterModel implements Model<ClusterModelState> {
       this.controllers.push(c);
     }
     this.controllerNames = [...scope.controllers].sort();
+    this.controllerNames.forEach((name, i) => this.slots.set(name, i));
     for (let i = 0; i < scope.nodes; i++) this.nodeNames.push(`node-${i}`);
     this.table = new RowTable(this.refs, this.now);
     this.api = new StateApi(this.table, this.now);
     this.writes = new WriteMemo(this.table, this.actions, this.api, scope.change, this.stats);
     this.decisions = new DecideMemo(this.table, this.actions, this.now, this.real, this.stats);
     this.properties = new PropertyMemo(this.table, this.now, this.verifyMemo, this.stats);
-    this.invariants = scope.invariants.map((p) => ({ name: p.name, check: (s: ClusterModelState) => this.properties.ofState(`invariant ${p.name}`, (c) => p.check(c), s) }));
+    this.invariants = scope.invariants.map((p) => {
+      const root = this.properties.root(`invariant ${p.name}`);
+      const check = (c: ClusterState) => p.check(c);
+      return { name: p.name, check: (s: ClusterModelState) => this.properties.ofState(root, check, s) };
+    });
     this.steps = [
-      ...scope.stepProperties.map((p) => ({ name: p.name, check: (a: ClusterModelState, b: ClusterModelState) => this.properties.ofStep(p.name, (x, y) => p.check(x, y), a, b) })),
+      ...scope.stepProperties.map((p) => {
+        const root = this.properties.root(`step ${p.name}`);
+        const check = (x: ClusterState, y: ClusterState) => p.check(x, y);
+        return { name: p.name, check: (a: ClusterModelState, b: ClusterModelState) => this.properties.ofStep(root, check, a, b) };
+      }),
       { name: statefulSetOrdering.name, check: (_a: ClusterModelState, b: ClusterModelState) => b.decisionViolations ?? [] },
     ];
-    this.goal = { name: scope.goal.name, unmet: (s) => this.properties.ofState(`goal ${scope.goal.name}`, (c) => scope.goal.unmet(c), s) };
+    const goal = this.properties.root(`goal ${scope.goal.name}`);
+    const unmet = (c: ClusterState) => scope.goal.unmet(c);
+    this.goal = { name: scope.goal.name, unmet: (s) => this.properties.ofState(goal, unmet, s) };
   }
 
-  private afterLog(s: ClusterModelState, log: StateLog, change: Partial<ClusterModelState>): ClusterModelState {
-    return { rows: this.table.rowsOf(log), head: log.head(), uid: this.api.uid, inflight: s.inflight, done: s.done, faults: s.faults, ...change };
+  private afterLog(s: ClusterModelState, log: StateLog, inflight = s.inflight, done = s.done): ClusterModelState {
+    return state(this.table.rowsOf(log), log.head(), this.api.uid, inflight, done, s.faults, undefined);
   }
 
-  private afterWrite(s: ClusterModelState, w: WriteResult, change: Partial<ClusterModelState>): ClusterModelState {
-    return { rows: w.rows, head: w.head, uid: w.uid, inflight: s.inflight, done: s.done, faults: s.faults, ...change };
+  private afterWrite(s: ClusterModelState, w: WriteResult, inflight = s.inflight, done = s.done): ClusterModelState {
+    return state(w.rows, w.head, w.uid, inflight, done, s.faults, undefined);
+  }
+
+  /** s after controller i's in-flight list is lost (a crash, a failed write): a fault. */
+  private lost(s: ClusterModelState, i: number): ClusterModelState {
+    return state(s.rows, s.head, s.uid, withFlight(s.inflight, i, undefined), s.done, s.faults + 1, s.decisionViolations);
   }
 
   clusterState(s: ClusterModelState): ClusterState {
@@ -194,12 +213,12 @@ export class ClusterModel implements Model<ClusterModelState> {
   // ---- Model -----------------------------------------------------------------------------------
 
   async init(): Promise<ClusterModelState[]> {
-    const empty: ClusterModelState = { rows: [], head: 0, uid: 0, inflight: {}, done: [], faults: 0 };
+    const empty = state([], 0, 0, this.controllerNames.map(() => undefined), [], 0, undefined);
     const log = this.api.load(empty);
     await this.api.client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (const name of this.nodeNames) await this.api.client.create(R.nodes, undefined, nodeObject(name, this.now));
     for (const x of this.scope.setup) await this.api.client.create(x.resource, x.object.metadata.namespace, x.object);
-    let s = this.afterLog(empty, log, {});
+    let s = this.afterLog(empty, log);
     // Settle the setup with the real controllers (taking enabled steps in turn), so the exploration
     // starts from a cluster that has reached its desired state.
     this.settling = true;
@@ -212,7 +231,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     } finally {
       this.settling = false;
     }
-    return [{ ...s, decisionViolations: [] }];
+    return [state(s.rows, s.head, s.uid, s.inflight, s.done, s.faults, [])];
   }
 
   next(s: ClusterModelState): Step<ClusterModelState>[] | Promise<Step<ClusterModelState>[]> {
@@ -237,38 +256,39 @@ export class ClusterModel implements Model<ClusterModelState> {
   private collect(s: ClusterModelState): Step<ClusterModelState>[] | (() => Promise<void>) {
     const out: Step<ClusterModelState>[] = [];
     for (const c of this.settling ? this.real.values() : this.controllers) {
-      const f = s.inflight[c.name];
+      const i = this.slots.get(c.name)!;
+      const f = s.inflight[i];
       if (f) {
         const a = f.actions[0]!;
         const req: WriteRequest = { t: 'act', action: a };
         const w = this.writes.walk(s, req);
         if (!w) return () => this.writes.record(s, req);
-        const rest = f.actions.slice(1);
         const labels = this.actions.labels(c.name, a);
-        out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, { inflight: { ...s.inflight, [c.name]: w.ok && rest.length ? { key: f.key, actions: rest } : undefined } }) });
+        out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, withFlight(s.inflight, i, w.ok ? this.rest(f) : undefined)) });
         if (s.faults < this.scope.faultBudget) {
-          out.push({ label: labels.crash, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
-          out.push({ label: labels.fail, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
+          const lost = this.lost(s, i);
+          out.push({ label: labels.crash, env: true, fault: true, next: lost });
+          out.push({ label: labels.fail, env: true, fault: true, next: lost });
         }
         continue;
       }
       for (const key of this.keys(c, s)) {
         const d = this.decisions.decide(c, key, s);
         if (!d.actions.length) continue;
-        out.push({ label: d.label, next: { ...s, inflight: { ...s.inflight, [c.name]: { key, actions: d.actions } }, decisionViolations: d.violations } });
+        out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations) });
       }
     }
     for (const b of this.properties.bindings(s)) {
       const req: WriteRequest = { t: 'bind', ns: b.ns, name: b.name, node: b.node };
       const w = this.writes.walk(s, req);
       if (!w) return () => this.writes.record(s, req);
-      if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w, {}) });
+      if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w) });
     }
     for (const k of this.kubeletWork(s)) {
       const req: WriteRequest = { t: 'kubelet', kid: k.kid, deleting: k.deleting };
       const w = this.writes.walk(s, req);
       if (!w) return () => this.writes.record(s, req);
-      if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w, {}) });
+      if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w) });
     }
     const change = this.scope.change;
     if (change && !s.done.includes(change.label)) {
@@ -276,7 +296,7 @@ export class ClusterModel implements Model<ClusterModelState> {
       const w = this.writes.walk(s, req);
       if (!w) return () => this.writes.record(s, req);
       if (!w.ok) throw new Error(`cluster model: ${change.label} was refused`);
-      out.push({ label: change.label, env: true, next: this.afterWrite(s, w, { done: [...s.done, change.label] }) });
+      out.push({ label: change.label, env: true, next: this.afterWrite(s, w, s.inflight, [...s.done, change.label]) });
     }
     return out;
   }
@@ -330,6 +350,27 @@ export class ClusterModel implements Model<ClusterModelState> {
     return work;
   }
 
+  /** An in-flight list, one object per list of actions (the actions' list, once made, is shared). */
+  private readonly flights = new WeakMap<readonly Action[], Map<string, InFlight>>();
+
+  private flight(key: string, actions: Action[]): InFlight {
+    let m = this.flights.get(actions);
+    if (!m) this.flights.set(actions, (m = new Map()));
+    let f = m.get(key);
+    if (!f) m.set(key, (f = { key, actions }));
+    return f;
+  }
+
+  /** What is left in flight once f's first action went through (undefined: nothing). */
+  private readonly rests = new WeakMap<InFlight, InFlight | undefined>();
+
+  private rest(f: InFlight): InFlight | undefined {
+    if (this.rests.has(f)) return this.rests.get(f);
+    const r = f.actions.length > 1 ? this.flight(f.key, f.actions.slice(1)) : undefined;
+    this.rests.set(f, r);
+    return r;
+  }
+
   // ---- canonical form --------------------------------------------------------------------------
 
   private readonly keyStrings = new Interner<string>();
@@ -372,10 +413,10 @@ export class ClusterModel implements Model<ClusterModelState> {
     const revs = c.revs;
     const codes: number[] = [];
     let flights = 0;
-    for (const name of this.controllerNames) if (s.inflight[name]) flights++;
+    for (const f of s.inflight) if (f) flights++;
     pushInt(codes, flights);
-    for (let ci = 0; ci < this.controllerNames.length; ci++) {
-      const f = s.inflight[this.controllerNames[ci]!];
+    for (let ci = 0; ci < s.inflight.length; ci++) {
+      const f = s.inflight[ci];
       if (!f) continue;
       pushInt(codes, ci);
       pushInt(codes, this.keyStrings.id(f.key));
@@ -414,7 +455,8 @@ export class ClusterModel implements Model<ClusterModelState> {
     const view = new SnapshotView(objects, String(s.head));
     const keep = (a: Action) => !(a.kind === 'create' && a.bestEffort);
     for (const c of this.settling ? this.real.values() : this.controllers) {
-      const f = s.inflight[c.name];
+      const i = this.slots.get(c.name)!;
+      const f = s.inflight[i];
       if (f) {
         const a = f.actions[0]!;
         const rest = f.actions.slice(1);
@@ -425,10 +467,10 @@ export class ClusterModel implements Model<ClusterModelState> {
         } catch {
           ok = false;
         }
-        out.push({ label: `${c.name}: ${describe(a)}${ok ? '' : ' (refused)'}`, next: this.afterLog(s, log, { inflight: { ...s.inflight, [c.name]: ok && rest.length ? { key: f.key, actions: rest } : undefined } }) });
+        out.push({ label: `${c.name}: ${describe(a)}${ok ? '' : ' (refused)'}`, next: this.afterLog(s, log, withFlight(s.inflight, i, ok && rest.length ? { key: f.key, actions: rest } : undefined)) });
         if (s.faults < this.scope.faultBudget) {
-          out.push({ label: `fault: ${c.name} crashes`, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
-          out.push({ label: `fault: ${c.name}: ${describe(a)} fails`, env: true, fault: true, next: { ...s, inflight: { ...s.inflight, [c.name]: undefined }, faults: s.faults + 1 } });
+          out.push({ label: `fault: ${c.name} crashes`, env: true, fault: true, next: this.lost(s, i) });
+          out.push({ label: `fault: ${c.name}: ${describe(a)} fails`, env: true, fault: true, next: this.lost(s, i) });
         }
         continue;
       }
@@ -438,7 +480,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const actions = d.actions.filter(keep);
         if (!actions.length) continue;
         const decisionViolations = c.name === 'statefulset' ? statefulSetOrdering.check(this.real.get(c.name)!.observe(key, view), { actions }) : [];
-        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: { ...s, inflight: { ...s.inflight, [c.name]: { key, actions } }, decisionViolations } });
+        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, { key, actions }), s.done, s.faults, decisionViolations) });
       }
     }
     // The scheduler: each unbound pod, decided over the bound ones.
@@ -453,7 +495,7 @@ export class ClusterModel implements Model<ClusterModelState> {
       const log = this.api.load(s);
       try {
         await this.api.bind(p.metadata.namespace!, p.metadata.name!, r.node);
-        out.push({ label: `scheduler binds ${p.metadata.name} to ${r.node}`, next: this.afterLog(s, log, {}) });
+        out.push({ label: `scheduler binds ${p.metadata.name} to ${r.node}`, next: this.afterLog(s, log) });
       } catch {
         // A pod that cannot be bound now is retried later; no step.
       }
@@ -468,7 +510,7 @@ export class ClusterModel implements Model<ClusterModelState> {
       const log = this.api.load(s);
       try {
         await this.api.kubelet(p);
-        out.push({ label: `kubelet: ${p.metadata.deletionTimestamp ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}`, next: this.afterLog(s, log, {}) });
+        out.push({ label: `kubelet: ${p.metadata.deletionTimestamp ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}`, next: this.afterLog(s, log) });
       } catch {
         // Refused (the pod changed meanwhile): the kubelet looks again later.
       }
@@ -477,7 +519,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     if (change && !s.done.includes(change.label)) {
       const log = this.api.load(s);
       await change.apply(this.api.client);
-      out.push({ label: change.label, env: true, next: this.afterLog(s, log, { done: [...s.done, change.label] }) });
+      out.push({ label: change.label, env: true, next: this.afterLog(s, log, s.inflight, [...s.done, change.label]) });
     }
     return out;
   }
@@ -496,15 +538,28 @@ export class ClusterModel implements Model<ClusterModelState> {
       const b = y.next;
       if (a.head !== b.head || a.uid !== b.uid || a.faults !== b.faults || !deepEqual(a.done, b.done) || !deepEqual(a.decisionViolations, b.decisionViolations)) throw new Error(`cluster model: ${where(i)} (${x.label}): counters or flags differ`);
       if (a.rows.length !== b.rows.length || a.rows.some((r, j) => r !== b.rows[j])) throw new Error(`cluster model: ${where(i)} (${x.label}): rows differ`);
-      for (const c of this.controllerNames) {
-        const fa = a.inflight[c];
-        const fb = b.inflight[c];
+      for (const [ci, c] of this.controllerNames.entries()) {
+        const fa = a.inflight[ci];
+        const fb = b.inflight[ci];
         const json = (f: InFlight | undefined) => f && JSON.stringify({ key: f.key, actions: f.actions.map(({ onError: _, ...plain }) => plain) });
         if (json(fa) !== json(fb)) throw new Error(`cluster model: ${where(i)} (${x.label}): in-flight actions of ${c} differ`);
       }
     });
     return steps;
   }
+}
+
+/** Every state made one way, so they share one shape. */
+function state(rows: readonly Row[], head: number, uid: number, inflight: readonly (InFlight | undefined)[], done: string[], faults: number, decisionViolations: string[] | undefined): ClusterModelState {
+  return { rows, head, uid, inflight, done, faults, decisionViolations };
+}
+
+/** The in-flight lists with controller i's replaced. */
+function withFlight(inflight: readonly (InFlight | undefined)[], i: number, f: InFlight | undefined): readonly (InFlight | undefined)[] {
+  if (inflight[i] === f) return inflight;
+  const out = inflight.slice();
+  out[i] = f;
+  return out;
 }
 
 function nodeObject(name: string, now: Instant): KubeObject {

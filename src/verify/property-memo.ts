@@ -36,6 +36,16 @@ interface ListQuery {
 
 const TRIPPED = Symbol('tripped');
 
+/** A step's pair of content ids as one number (exact below 2^52). */
+const PAIR = 2 ** 26;
+
+/** A property's memo: its trie, and the leaf a walk reaches by content id (a step's: by the pair of them). */
+export interface PropertyRoot {
+  name: string;
+  node: TrieNode<ListQuery, never, unknown>;
+  leaves: Map<number, { value: unknown }>;
+}
+
 export class PropertyMemo {
   constructor(
     private readonly table: RowTable,
@@ -49,9 +59,7 @@ export class PropertyMemo {
   private readonly watched: KubeObject[] = [];
   private tripped = false;
   private readonly buckets = new Interner<string>();
-  private readonly propRoots = new Map<string, TrieNode<ListQuery, never, unknown>>();
-  /** A step property's leaves by the content ids of the states before and after. */
-  private readonly stepJumps = new Map<TrieNode<ListQuery, never, unknown>, Map<number, Map<number, TrieNode<ListQuery, never, unknown>>>>();
+  private readonly propRoots = new Map<string, PropertyRoot>();
   private readonly listQueries = new Map<string, ListQuery>();
 
   /** The state's objects by resource, tripwired, each resource with the content id of its rows. */
@@ -100,24 +108,28 @@ export class PropertyMemo {
    * values without revisions behind the tripwire: one that looks at a revision is kept as such and
    * always run over the real objects (`real`) instead.
    */
-  private byLists<T>(name: string, states: ClusterModelState[], f: (cs: ClusterState[]) => T, real: () => T): T {
-    let root = this.propRoots.get(name);
-    if (!root) this.propRoots.set(name, (root = {}));
+  /** The memo of the property (or the scheduler) called name: made once, and then handed in with every call. */
+  root(name: string): PropertyRoot {
+    let r = this.propRoots.get(name);
+    if (!r) this.propRoots.set(name, (r = { name, node: {}, leaves: new Map() }));
+    return r;
+  }
+
+  private byLists<T>(root: PropertyRoot, states: ClusterModelState[], f: (cs: ClusterState[]) => T, real: () => T): T {
     // Every read here is of content: the leaf a walk reaches is kept by the states' content ids.
     const k0 = this.table.csid(states[0]!.rows);
-    let jumps = root.jump;
+    let k = k0;
     if (states.length > 1) {
-      const j = (this.stepJumps.get(root) ?? this.stepJumps.set(root, new Map()).get(root)!);
-      jumps = j.get(k0) ?? j.set(k0, new Map()).get(k0)!;
+      const k1 = this.table.csid(states[1]!.rows);
+      if (k0 >= PAIR || k1 >= PAIR) throw new Error('cluster model: too many contents to key a step property by');
+      k = k0 * PAIR + k1;
     }
-    const k = states.length > 1 ? this.table.csid(states[1]!.rows) : k0;
-    const known = jumps?.get(k);
-    if (known?.leaf) return known.leaf.value === TRIPPED ? real() : (known.leaf.value as T);
-    let node = root;
+    const known = root.leaves.get(k);
+    if (known) return known.value === TRIPPED ? real() : (known.value as T);
+    let node = root.node;
     for (;;) {
       if (node.leaf) {
-        if (states.length > 1) jumps!.set(k, node);
-        else (root.jump ??= new Map()).set(k, node);
+        root.leaves.set(k, node.leaf);
         return node.leaf.value === TRIPPED ? real() : (node.leaf.value as T);
       }
       const q = node.q;
@@ -146,7 +158,7 @@ export class PropertyMemo {
       },
     }));
     const r = this.untripped(() => f(views));
-    insert(root, reads, r, () => true);
+    insert(root.node, reads, r, () => true);
     return r === TRIPPED ? real() : r;
   }
 
@@ -165,23 +177,25 @@ export class PropertyMemo {
     }
   }
 
-  /** A state property's verdict on s (an invariant, the goal). */
-  ofState(name: string, check: (c: ClusterState) => string[], s: ClusterModelState): string[] {
-    const r = this.byLists(name, [s], ([c]) => check(c!), () => check(this.clusterState(s)));
-    if (this.verifyMemo && !deepEqual(r, check(this.clusterState(s)))) throw new Error(`cluster model: the memo of ${name} differs from its run`);
+  /** A state property's verdict on s (an invariant, the goal); root: this.root of its name. */
+  ofState(root: PropertyRoot, check: (c: ClusterState) => string[], s: ClusterModelState): string[] {
+    const r = this.byLists(root, [s], ([c]) => check(c!), () => check(this.clusterState(s)));
+    if (this.verifyMemo && !deepEqual(r, check(this.clusterState(s)))) throw new Error(`cluster model: the memo of ${root.name} differs from its run`);
     return r;
   }
 
-  /** A step property's verdict on the step from a to b. */
-  ofStep(name: string, check: (a: ClusterState, b: ClusterState) => string[], a: ClusterModelState, b: ClusterModelState): string[] {
-    const r = this.byLists(`step ${name}`, [a, b], ([x, y]) => check(x!, y!), () => check(this.clusterState(a), this.clusterState(b)));
-    if (this.verifyMemo && !deepEqual(r, check(this.clusterState(a), this.clusterState(b)))) throw new Error(`cluster model: the memo of ${name} differs from its run`);
+  /** A step property's verdict on the step from a to b; root: this.root of its name. */
+  ofStep(root: PropertyRoot, check: (a: ClusterState, b: ClusterState) => string[], a: ClusterModelState, b: ClusterModelState): string[] {
+    const r = this.byLists(root, [a, b], ([x, y]) => check(x!, y!), () => check(this.clusterState(a), this.clusterState(b)));
+    if (this.verifyMemo && !deepEqual(r, check(this.clusterState(a), this.clusterState(b)))) throw new Error(`cluster model: the memo of ${root.name} differs from its run`);
     return r;
   }
+
+  private readonly scheduler = this.root('scheduler');
 
   /** Each unbound pod the scheduler places, decided over the bound ones (memoized as a property is). */
   bindings(s: ClusterModelState): Binding[] {
-    return this.byLists('scheduler', [s], ([c]) => scheduleAll(c!), () => scheduleAll(this.clusterState(s)));
+    return this.byLists(this.scheduler, [s], ([c]) => scheduleAll(c!), () => scheduleAll(this.clusterState(s)));
   }
 
   private clusterState(s: ClusterModelState): ClusterState {
