@@ -388,9 +388,17 @@ export class ClusterModel implements Model<ClusterModelState> {
     if (!c) {
       const rows = s.rows;
       const n = rows.length;
+      // Insertion sort: a dozen revisions, mostly in order already.
       const revs = new Array<number>(n);
-      for (let i = 0; i < n; i++) revs[i] = rows[i]!.revision;
-      revs.sort((a, b) => a - b);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i]!.revision;
+        let j = i - 1;
+        while (j >= 0 && revs[j]! > v) {
+          revs[j + 1] = revs[j]!;
+          j--;
+        }
+        revs[j + 1] = v;
+      }
       const order = rows.slice();
       for (let i = 1; i < n; i++) {
         const r = order[i]!;

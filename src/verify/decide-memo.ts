@@ -26,9 +26,9 @@ type ViewMethod = 'get' | 'list' | 'byUid' | 'dependentsOf' | 'controlledBy' | '
  */
 type ViewQuery = (
   | { id: string; t: 'view'; m: ViewMethod; args: unknown[]; byContent: Map<number, Answer> }
-  | { id: string; t: 'field'; kid: number; path: readonly string[]; p: string; rv: boolean }
-  | { id: string; t: 'has'; kid: number; path: readonly string[]; p: string }
-  | { id: string; t: 'whole'; kid: number; path: readonly string[] }
+  | { id: string; t: 'field'; kid: number; path: readonly string[]; p: string; rv: boolean; byCid: Map<number, Answer> }
+  | { id: string; t: 'has'; kid: number; path: readonly string[]; p: string; byCid: Map<number, Answer> }
+  | { id: string; t: 'whole'; kid: number; path: readonly string[]; byCid: Map<number, Answer> }
 ) & {
   /** Its answer depends on the state's content alone, not on any revision. */
   content: boolean;
@@ -131,7 +131,8 @@ export class DecideMemo {
     if (!q) {
       const path = [...at.path];
       const rv = path.length === 1 && path[0] === 'metadata' && p === 'resourceVersion';
-      q = t === 'whole' ? { id, t, kid, path, content: true } : t === 'has' ? { id, t, kid, path, p, content: true } : { id, t, kid, path, p, rv, content: !rv };
+      const byCid = new Map<number, Answer>();
+      q = t === 'whole' ? { id, t, kid, path, byCid, content: true } : t === 'has' ? { id, t, kid, path, p, byCid, content: true } : { id, t, kid, path, p, rv, byCid, content: !rv };
       this.viewQueries.set(id, q);
     }
     at.memo.set(mk, q);
@@ -239,21 +240,31 @@ export class DecideMemo {
     let row: Row | undefined;
     for (const r of s.rows) if (r.kid === q.kid) row = r;
     if (!row) return -2;
+    if (q.t === 'field' && q.rv) return coder.code(row.revision);
+    // The rest is the row's value alone: answered once per value.
+    const known = q.byCid.get(row.cid);
+    if (known !== undefined) return known;
+    const a = this.contentAnswer(q, row.cid);
+    q.byCid.set(row.cid, a);
+    return a;
+  }
+
+  /** The answer a field, `in` or whole read gets from a row holding value cid (not a revision read). */
+  private contentAnswer(q: ViewQuery & { t: 'field' | 'has' | 'whole' }, cid: number): Answer {
     switch (q.t) {
       case 'field': {
-        if (q.rv) return coder.code(row.revision);
-        const v = DecideMemo.at(this.table.content(row.cid), q.path);
+        const v = DecideMemo.at(this.table.content(cid), q.path);
         if (typeof v !== 'object' || v === null) return -2;
         const own = Object.prototype.hasOwnProperty.call(v, q.p);
         return DecideMemo.fieldAnswer((v as Record<string, unknown>)[q.p], own);
       }
       case 'has': {
         if (q.path.length === 1 && q.path[0] === 'metadata' && q.p === 'resourceVersion') return 1;
-        const v = DecideMemo.at(this.table.content(row.cid), q.path);
+        const v = DecideMemo.at(this.table.content(cid), q.path);
         return typeof v === 'object' && v !== null && q.p in v ? 1 : 0;
       }
       case 'whole':
-        return this.wholeAnswer(row.cid, q.path);
+        return this.wholeAnswer(cid, q.path);
     }
   }
 

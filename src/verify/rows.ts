@@ -52,7 +52,7 @@ export class RowTable {
   private readonly csids = new Interner<string>();
   private rowCount = 0;
   /** Rows arrays by their rows and head: states with the same ones share one array, and so what is derived from it. */
-  private readonly rowsArrays = new Map<string, readonly Row[]>();
+  private readonly rowsArrays = new Map<number, { head: number; rows: readonly Row[] }[]>();
 
   /** refs: the resources the model shows, by their keys' prefix (`/group/resource/`). */
   constructor(private readonly refs: ReadonlyMap<string, ResourceRef>, private readonly now: Instant) {}
@@ -111,13 +111,18 @@ export class RowTable {
    * rows and head alone are then worked out once for all the states that hold them (Derived).
    */
   shared(rows: Row[], head: number): readonly Row[] {
-    const codes: number[] = [];
-    pushInt(codes, head);
-    for (const r of rows) pushInt(codes, r.id);
-    const k = codesToString(codes);
-    const known = this.rowsArrays.get(k);
-    if (known) return known;
-    this.rowsArrays.set(k, rows);
+    // By a hash of the rows' ids and the head, then compared (no key string to build and hash).
+    let h = head | 0;
+    for (const r of rows) h = Math.imul(h ^ r.id, 0x9e3779b1) ^ (h >>> 15);
+    let bucket = this.rowsArrays.get(h);
+    if (!bucket) this.rowsArrays.set(h, (bucket = []));
+    for (const x of bucket) {
+      if (x.head !== head || x.rows.length !== rows.length) continue;
+      let i = 0;
+      while (i < rows.length && x.rows[i] === rows[i]) i++;
+      if (i === rows.length) return x.rows;
+    }
+    bucket.push({ head, rows });
     return rows;
   }
 
