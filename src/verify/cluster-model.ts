@@ -261,7 +261,7 @@ export class ClusterModel implements Model<ClusterModelState> {
       if (f) {
         const a = f.actions[0]!;
         const req: WriteRequest = { t: 'act', action: a };
-        const w = this.writes.walk(s, req);
+        const w = this.writes.walkShared(s, req, a);
         if (!w) return () => this.writes.record(s, req);
         const labels = this.actions.labels(c.name, a);
         out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, withFlight(s.inflight, i, w.ok ? this.rest(f) : undefined)) });
@@ -280,20 +280,20 @@ export class ClusterModel implements Model<ClusterModelState> {
     }
     for (const b of this.properties.bindings(s)) {
       const req: WriteRequest = { t: 'bind', ns: b.ns, name: b.name, node: b.node };
-      const w = this.writes.walk(s, req);
+      const w = this.writes.walkShared(s, req, b);
       if (!w) return () => this.writes.record(s, req);
       if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w) });
     }
     for (const k of this.kubeletWork(s)) {
       const req: WriteRequest = { t: 'kubelet', kid: k.kid, deleting: k.deleting };
-      const w = this.writes.walk(s, req);
+      const w = this.writes.walkShared(s, req, k);
       if (!w) return () => this.writes.record(s, req);
       if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w) });
     }
     const change = this.scope.change;
     if (change && !s.done.includes(change.label)) {
       const req: WriteRequest = { t: 'env' };
-      const w = this.writes.walk(s, req);
+      const w = this.writes.walkShared(s, req, change);
       if (!w) return () => this.writes.record(s, req);
       if (!w.ok) throw new Error(`cluster model: ${change.label} was refused`);
       out.push({ label: change.label, env: true, next: this.afterWrite(s, w, s.inflight, [...s.done, change.label]) });

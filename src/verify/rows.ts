@@ -35,6 +35,8 @@ export interface Derived {
   canonical?: { prefix: string; revs: number[] };
   /** Reconciles' outcomes over these rows (at the head they were shared at), by their memo's root (decide-memo.ts). */
   decided?: Map<object, unknown>;
+  /** Writes replayed over these rows, by what stands for the request (write-memo.ts). */
+  writes?: Map<object, unknown>;
 }
 
 const DERIVED = Symbol('derived');
