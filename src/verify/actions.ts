@@ -25,12 +25,13 @@ export class ActionTable {
   private readonly infos = new WeakMap<Action, ActionInfo>();
   private readonly labelsOf = new Map<string, Map<number, ActionLabels>>();
 
-  info(a: Action): ActionInfo {
+  /** printed: JSON.stringify(a) when the caller has it (onError, a function, prints as nothing). */
+  info(a: Action, printed?: string): ActionInfo {
     let d = this.infos.get(a);
     if (!d) {
       const { onError: _, ...plain } = a;
       const rvs: string[] = [];
-      const json = JSON.stringify(plain).replace(/"resourceVersion":"(\d+)"/g, (_m, rv: string) => {
+      const json = (printed ?? JSON.stringify(plain)).replace(/"resourceVersion":"(\d+)"/g, (_m, rv: string) => {
         rvs.push(rv);
         return '"resourceVersion":?';
       });

@@ -413,13 +413,14 @@ export class DecideMemo {
     });
     let actions: Action[];
     let violations: string[];
+    let printed: string[];
     try {
       const d: Decision = c.reconcile(c.observe(key, view), this.now);
       actions = d.actions.filter((a) => !(a.kind === 'create' && a.bestEffort));
       violations = c.name === 'statefulset' ? statefulSetOrdering.check(this.real.get(c.name)!.observe(key, view), { actions }) : [];
       // The actions are the run's output: what they hold of the observed objects is read here,
       // as they are printed, and counts as read by the run.
-      for (const a of actions) JSON.stringify(a);
+      printed = actions.map((a) => JSON.stringify(a));
     } finally {
       tracker.live = false;
     }
@@ -428,8 +429,9 @@ export class DecideMemo {
     violations = [...violations];
     const label = `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`;
     const leaf: DecideLeaf = {
-      actions: actions.map((action) => {
-        const { nums } = this.actions.info(action);
+      actions: actions.map((action, i) => {
+        // The proxies print as the objects they stand for: the text is the action's own.
+        const { nums } = this.actions.info(action, printed[i]);
         const at = nums.map((n) => coder.indexOf(n));
         if (at.some((i) => i < 0)) throw new Error(`cluster model: ${c.name} wrote a resourceVersion it never read`);
         return { action, at, nums };

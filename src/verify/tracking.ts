@@ -70,8 +70,37 @@ export class Tracker<R> {
   trackWhole(root: R, value: Record<string, unknown>): object {
     const n: Tracked<R> = { root, path: [], key: '', memo: new Map(), real: value, kids: new Map(), parent: undefined, whole: true };
     if (this.live && this.quiet === 0) this.sink.whole(n);
+    return this.plain(n);
+  }
+
+  /**
+   * A frozen copy of a tracked object below a subtree read whole: its `always` fields are getters
+   * that report the read, the children `keep` names are made alike (arrays behind proxies), the rest
+   * is the real values. It stands for the real object as the proxies do but for a property
+   * descriptor of an `always` field (a getter, not a value), which nothing reading objects asks for.
+   */
+  private plain(n: Tracked<R>): object {
+    const real = n.real as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) out[k] = this.sink.keep(n, k) ? this.child(n, k, value[k]) : value[k];
+    for (const k of Object.keys(real)) {
+      const value = real[k];
+      if (this.sink.always(n, k)) {
+        Object.defineProperty(out, k, {
+          enumerable: true,
+          get: () => {
+            if (this.live && this.quiet === 0) this.sink.field(n, k, value, true);
+            return value;
+          },
+        });
+      } else if (this.sink.keep(n, k) && typeof value === 'object' && value !== null) {
+        let c = n.kids.get(k);
+        if (!c) {
+          const kid: Tracked<R> = { root: n.root, path: [...n.path, k], key: n.path.length ? `${n.key}\u0000${k}` : k, memo: new Map(), real: value, kids: new Map(), parent: n, whole: false };
+          n.kids.set(k, (c = Array.isArray(value) ? this.wrap(kid) : this.plain(kid)));
+        }
+        out[k] = c;
+      } else out[k] = value;
+    }
     Object.freeze(out);
     this.nodes.set(out, n);
     return out;
