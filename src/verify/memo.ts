@@ -126,12 +126,29 @@ export class Interner<K> {
 }
 
 /**
- * A value's object (stored without resourceVersion) behind a tripwire: looking at resourceVersion,
- * or listing the metadata's keys (a spread, a clone, JSON: they would see it missing), trips it. A
- * computation that ran without tripping it read only content, so its result holds for that
- * content at every revision; one that tripped it must be run again over the real objects.
+ * A value's object (stored without resourceVersion) behind a tripwire: looking at resourceVersion
+ * trips it. A computation that ran without tripping it read only content, so its result holds for
+ * that content at every revision; one that tripped it must be run again over the real objects.
+ * The metadata is a frozen copy with resourceVersion a getter where the real objects have it (last):
+ * listing its keys, `in` and own-property tests see what they would see in the real objects; a
+ * spread, a clone or JSON reads the value, and trips. (Its property descriptor is a getter's, not a
+ * value's: nothing that reads objects asks for it.) Metadata that holds a resourceVersion of its
+ * own is behind a proxy instead, where any of those trips.
  */
 export function tripwire(o: KubeObject, trip: () => void): KubeObject {
+  if (Object.prototype.hasOwnProperty.call(o.metadata, 'resourceVersion')) return tripwireProxy(o, trip);
+  const meta = { ...o.metadata };
+  Object.defineProperty(meta, 'resourceVersion', {
+    enumerable: true,
+    get() {
+      trip();
+      return undefined;
+    },
+  });
+  return Object.freeze({ ...o, metadata: Object.freeze(meta) });
+}
+
+function tripwireProxy(o: KubeObject, trip: () => void): KubeObject {
   const meta = new Proxy(o.metadata, {
     get(t, p, r) {
       if (p === 'resourceVersion') trip();
