@@ -73,6 +73,8 @@ import { PropertyMemo } from './property-memo.js';
 export { foregroundScope, rolloutScope, SCOPES, statefulSetScope, type Scope } from './scopes.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
+/** No violations (shared: judged on every step). */
+const NONE: string[] = Object.freeze([]) as unknown as string[];
 
 // ---- states ----------------------------------------------------------------------------------
 
@@ -186,7 +188,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const check = (x: ClusterState, y: ClusterState) => p.check(x, y);
         return { name: p.name, check: (a: ClusterModelState, b: ClusterModelState) => this.properties.ofStep(root, check, a, b) };
       }),
-      { name: statefulSetOrdering.name, check: (_a: ClusterModelState, b: ClusterModelState) => b.decisionViolations ?? [] },
+      { name: statefulSetOrdering.name, check: (_a: ClusterModelState, b: ClusterModelState) => b.decisionViolations ?? NONE },
     ];
     const goal = this.properties.root(`goal ${scope.goal.name}`);
     const unmet = (c: ClusterState) => scope.goal.unmet(c);
@@ -374,6 +376,8 @@ export class ClusterModel implements Model<ClusterModelState> {
   // ---- canonical form --------------------------------------------------------------------------
 
   private readonly keyStrings = new Interner<string>();
+  /** The codes of the state being hashed (one array, reused). */
+  private readonly scratch: number[] = [];
   private readonly doneIds = new Interner<string>();
 
   /**
@@ -419,7 +423,8 @@ export class ClusterModel implements Model<ClusterModelState> {
       d.canonical = c = { prefix: codesToString(codes), revs };
     }
     const revs = c.revs;
-    const codes: number[] = [];
+    const codes = this.scratch;
+    codes.length = 0;
     let flights = 0;
     for (const f of s.inflight) if (f) flights++;
     pushInt(codes, flights);

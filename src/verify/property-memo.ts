@@ -102,12 +102,6 @@ export class PropertyMemo {
     return q.resource === undefined ? l.names : (l.ids.get(q.resource) ?? -1);
   }
 
-  /**
-   * f over the states (the one a property judges, or both ends of a step), memoized by the
-   * resources it lists, each answered by the content id of its objects in order. It runs over the
-   * values without revisions behind the tripwire: one that looks at a revision is kept as such and
-   * always run over the real objects (`real`) instead.
-   */
   /** The memo of the property (or the scheduler) called name: made once, and then handed in with every call. */
   root(name: string): PropertyRoot {
     let r = this.propRoots.get(name);
@@ -115,15 +109,31 @@ export class PropertyMemo {
     return r;
   }
 
+  /** The key of a's content id (and b's, for a step) in a root's leaves. */
+  private leafKey(a: ClusterModelState, b: ClusterModelState | undefined): number {
+    const k0 = this.table.csid(a.rows);
+    if (!b) return k0;
+    const k1 = this.table.csid(b.rows);
+    if (k0 >= PAIR || k1 >= PAIR) throw new Error('cluster model: too many contents to key a step property by');
+    return k0 * PAIR + k1;
+  }
+
+  /** The verdict kept for these states' contents, when there is one that holds without a run (the hit path: nothing made). */
+  private kept(root: PropertyRoot, a: ClusterModelState, b?: ClusterModelState): unknown {
+    if (this.verifyMemo) return undefined;
+    const v = root.leaves.get(this.leafKey(a, b))?.value;
+    return v === TRIPPED ? undefined : v;
+  }
+
+  /**
+   * f over the states (the one a property judges, or both ends of a step), memoized by the
+   * resources it lists, each answered by the content id of its objects in order. It runs over the
+   * values without revisions behind the tripwire: one that looks at a revision is kept as such and
+   * always run over the real objects (`real`) instead.
+   */
   private byLists<T>(root: PropertyRoot, states: ClusterModelState[], f: (cs: ClusterState[]) => T, real: () => T): T {
     // Every read here is of content: the leaf a walk reaches is kept by the states' content ids.
-    const k0 = this.table.csid(states[0]!.rows);
-    let k = k0;
-    if (states.length > 1) {
-      const k1 = this.table.csid(states[1]!.rows);
-      if (k0 >= PAIR || k1 >= PAIR) throw new Error('cluster model: too many contents to key a step property by');
-      k = k0 * PAIR + k1;
-    }
+    const k = this.leafKey(states[0]!, states[1]);
     const known = root.leaves.get(k);
     if (known) return known.value === TRIPPED ? real() : (known.value as T);
     let node = root.node;
@@ -179,6 +189,8 @@ export class PropertyMemo {
 
   /** A state property's verdict on s (an invariant, the goal); root: this.root of its name. */
   ofState(root: PropertyRoot, check: (c: ClusterState) => string[], s: ClusterModelState): string[] {
+    const kept = this.kept(root, s);
+    if (kept !== undefined) return kept as string[];
     const r = this.byLists(root, [s], ([c]) => check(c!), () => check(this.clusterState(s)));
     if (this.verifyMemo && !deepEqual(r, check(this.clusterState(s)))) throw new Error(`cluster model: the memo of ${root.name} differs from its run`);
     return r;
@@ -186,6 +198,8 @@ export class PropertyMemo {
 
   /** A step property's verdict on the step from a to b; root: this.root of its name. */
   ofStep(root: PropertyRoot, check: (a: ClusterState, b: ClusterState) => string[], a: ClusterModelState, b: ClusterModelState): string[] {
+    const kept = this.kept(root, a, b);
+    if (kept !== undefined) return kept as string[];
     const r = this.byLists(root, [a, b], ([x, y]) => check(x!, y!), () => check(this.clusterState(a), this.clusterState(b)));
     if (this.verifyMemo && !deepEqual(r, check(this.clusterState(a), this.clusterState(b)))) throw new Error(`cluster model: the memo of ${root.name} differs from its run`);
     return r;
@@ -195,6 +209,8 @@ export class PropertyMemo {
 
   /** Each unbound pod the scheduler places, decided over the bound ones (memoized as a property is). */
   bindings(s: ClusterModelState): Binding[] {
+    const kept = this.kept(this.scheduler, s);
+    if (kept !== undefined) return kept as Binding[];
     return this.byLists(this.scheduler, [s], ([c]) => scheduleAll(c!), () => scheduleAll(this.clusterState(s)));
   }
 
