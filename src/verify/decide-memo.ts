@@ -13,7 +13,7 @@ import type { ActionTable } from './actions.js';
 import type { ClusterModelState, MemoStats } from './cluster-model.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
 import type { Row, RowTable } from './rows.js';
-import { Tracker, type At } from './tracking.js';
+import { Tracker, WholeCopies, type At } from './tracking.js';
 import { codesToString, insert, Interner, pushInt, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
 
 type ViewMethod = 'get' | 'list' | 'byUid' | 'dependentsOf' | 'controlledBy' | 'uncontrolled' | 'podsOnNode' | 'resourceVersion';
@@ -271,6 +271,18 @@ export class DecideMemo {
   /** The coder of walks (a walk runs to its end before the next starts). */
   private readonly decideCoder = new RevCoder();
 
+  /** Below an object read whole, its revision is still reported, so the path to it stays tracked. */
+  private static always(at: At<Row>, p: string): boolean {
+    return at.path.length === 1 && at.path[0] === 'metadata' && p === 'resourceVersion';
+  }
+
+  private static keep(at: At<Row>, p: string): boolean {
+    return at.path.length === 0 && p === 'metadata';
+  }
+
+  /** Objects read whole, copied once for every run (tracking.ts). */
+  private readonly copies = new WholeCopies<Row>({ always: DecideMemo.always, keep: DecideMemo.keep });
+
   private walkDecide(root: TrieNode<ViewQuery, never, DecideLeaf>, s: ClusterModelState): Decided | undefined {
     const coder = this.decideCoder.reset();
     let node = root;
@@ -363,9 +375,10 @@ export class DecideMemo {
         const q = this.fieldQuery('whole', at.root.kid, at);
         if (fresh(q)) reads.push({ q, a: this.wholeAnswer(at.root.cid, at.path) });
       },
-      always: (at, p) => at.path.length === 1 && at.path[0] === 'metadata' && p === 'resourceVersion',
-      keep: (at, p) => at.path.length === 0 && p === 'metadata',
-    });
+      always: DecideMemo.always,
+      keep: DecideMemo.keep,
+    }, this.copies);
+    this.copies.current = tracker;
     // The content's view answers (as a walk's would); the rows it names go to the run as their
     // real objects (with revisions) behind proxies, made as they are first handed out (one per
     // object, and per Located, for the run).
@@ -423,6 +436,7 @@ export class DecideMemo {
       printed = actions.map((a) => JSON.stringify(a));
     } finally {
       tracker.live = false;
+      this.copies.current = undefined;
     }
     // Kept without the proxies: the real objects they stand for.
     actions = actions.map((a) => tracker.unwrap(a) as Action);

@@ -50,7 +50,7 @@ export class Tracker<R> {
   quiet = 0;
   private readonly nodes = new WeakMap<object, Tracked<R>>();
 
-  constructor(private readonly sink: TrackSink<R>) {}
+  constructor(private readonly sink: TrackSink<R>, private readonly copies?: WholeCopies<R>) {}
 
   /** The value behind a proxy for root r. */
   /**
@@ -68,9 +68,15 @@ export class Tracker<R> {
    * and clone; only the children `keep` names stay tracked (the paths to `always` fields).
    */
   trackWhole(root: R, value: Record<string, unknown>): object {
-    const n: Tracked<R> = { root, path: [], key: '', memo: new Map(), real: value, kids: new Map(), parent: undefined, whole: true };
+    const shared = this.copies?.get(root, value);
+    const n: Tracked<R> = shared?.n ?? { root, path: [], key: '', memo: new Map(), real: value, kids: new Map(), parent: undefined, whole: true };
     if (this.live && this.quiet === 0) this.sink.whole(n);
-    return this.plain(n);
+    return shared?.out ?? this.plain(n);
+  }
+
+  /** Told by a copy's getter of a read of an `always` field (a whole copy may be shared by runs: WholeCopies). */
+  reportField(n: At<R>, p: string, value: unknown): void {
+    if (this.live && this.quiet === 0) this.sink.field(n, p, value, true);
   }
 
   /**
@@ -85,13 +91,7 @@ export class Tracker<R> {
     for (const k of Object.keys(real)) {
       const value = real[k];
       if (this.sink.always(n, k)) {
-        Object.defineProperty(out, k, {
-          enumerable: true,
-          get: () => {
-            if (this.live && this.quiet === 0) this.sink.field(n, k, value, true);
-            return value;
-          },
-        });
+        Object.defineProperty(out, k, { enumerable: true, get: () => (this.reportField(n, k, value), value) });
       } else if (this.sink.keep(n, k) && typeof value === 'object' && value !== null) {
         let c = n.kids.get(k);
         if (!c) {
@@ -108,14 +108,14 @@ export class Tracker<R> {
 
   /** The root a proxy was handed out for (undefined: not a tracked root). */
   rootOf(x: unknown): R | undefined {
-    const n = typeof x === 'object' && x !== null ? this.nodes.get(x) : undefined;
+    const n = typeof x === 'object' && x !== null ? (this.nodes.get(x) ?? this.copies?.nodes.get(x)) : undefined;
     return n && n.path.length === 0 ? n.root : undefined;
   }
 
   /** v with every proxy in it replaced by the real value it stands for; unchanged parts are shared. */
   unwrap(v: unknown): unknown {
     if (typeof v !== 'object' || v === null) return v;
-    const n = this.nodes.get(v);
+    const n = this.nodes.get(v) ?? this.copies?.nodes.get(v);
     if (n) return n.real;
     if (Array.isArray(v)) {
       let out: unknown[] | undefined;
@@ -210,5 +210,52 @@ export class Tracker<R> {
     });
     this.nodes.set(proxy, n);
     return proxy;
+  }
+}
+
+/**
+ * Whole copies (Tracker.trackWhole) made once per object and shared by every run over it: nothing
+ * in them changes during a run (the subtree is read whole from the start), and their getters tell
+ * the run under way (`current`) of the reads that are still reported. Objects whose kept children
+ * would need a proxy of their own (arrays) are not shared.
+ */
+export class WholeCopies<R> {
+  /** The tracker of the run under way. */
+  current: Tracker<R> | undefined;
+  /** Each copy (and kept child) to what it stands for. */
+  readonly nodes = new WeakMap<object, Tracked<R>>();
+  private readonly made = new WeakMap<object, { n: Tracked<R>; out: object } | null>();
+
+  constructor(private readonly rules: Pick<TrackSink<R>, 'always' | 'keep'>) {}
+
+  get(root: R, value: object): { n: Tracked<R>; out: object } | undefined {
+    let m = this.made.get(value);
+    if (m === undefined) {
+      const n: Tracked<R> = { root, path: [], key: '', memo: new Map(), real: value, kids: new Map(), parent: undefined, whole: true };
+      const out = this.copy(n);
+      this.made.set(value, (m = out ? { n, out } : null));
+    }
+    return m ?? undefined;
+  }
+
+  private copy(n: Tracked<R>): object | undefined {
+    const real = n.real as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(real)) {
+      const value = real[k];
+      if (this.rules.always(n, k)) {
+        Object.defineProperty(out, k, { enumerable: true, get: () => (this.current?.reportField(n, k, value), value) });
+      } else if (this.rules.keep(n, k) && typeof value === 'object' && value !== null) {
+        if (Array.isArray(value)) return undefined;
+        const kid: Tracked<R> = { root: n.root, path: [...n.path, k], key: n.path.length ? `${n.key}\u0000${k}` : k, memo: new Map(), real: value, kids: new Map(), parent: n, whole: false };
+        const c = this.copy(kid);
+        if (!c) return undefined;
+        n.kids.set(k, c);
+        out[k] = c;
+      } else out[k] = value;
+    }
+    Object.freeze(out);
+    this.nodes.set(out, n);
+    return out;
   }
 }
