@@ -240,11 +240,16 @@ export class WholeCopies<R> {
 
   private copy(n: Tracked<R>): object | undefined {
     const real = n.real as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(real)) {
+    let out: Record<string, unknown> = {};
+    const keys = Object.keys(real);
+    for (const k of keys) {
       const value = real[k];
       if (this.rules.always(n, k)) {
-        Object.defineProperty(out, k, { enumerable: true, get: () => (this.current?.reportField(n, k, value), value) });
+        const get = () => (this.current?.reportField(n, k, value), value);
+        // A getter written in a literal keeps the object's fast properties (defineProperty would
+        // turn it into a dictionary, slow for every read after); it goes last, so only where it is last.
+        if (k === keys[keys.length - 1]) out = { ...out, get [k]() { return get(); } };
+        else Object.defineProperty(out, k, { enumerable: true, get });
       } else if (this.rules.keep(n, k) && typeof value === 'object' && value !== null) {
         if (Array.isArray(value)) return undefined;
         const kid: Tracked<R> = { root: n.root, path: [...n.path, k], key: n.path.length ? `${n.key}\u0000${k}` : k, memo: new Map(), real: value, kids: new Map(), parent: n, whole: false };
