@@ -25,10 +25,10 @@ type ViewMethod = 'get' | 'list' | 'byUid' | 'dependentsOf' | 'controlledBy' | '
  * the answer is its content, without the revision, which is read on its own when it is read).
  */
 type ViewQuery = (
-  | { id: string; t: 'view'; m: ViewMethod; args: unknown[]; byContent: Map<number, Answer> }
-  | { id: string; t: 'field'; kid: number; path: readonly string[]; p: string; rv: boolean; byCid: Map<number, Answer> }
-  | { id: string; t: 'has'; kid: number; path: readonly string[]; p: string; byCid: Map<number, Answer> }
-  | { id: string; t: 'whole'; kid: number; path: readonly string[]; byCid: Map<number, Answer> }
+  | { id: string; t: 'view'; m: ViewMethod; args: unknown[]; byContent: Map<number, number | number[]> }
+  | { id: string; t: 'field'; ord: number; path: readonly string[]; p: string; rv: boolean; byCid: Map<number, Answer> }
+  | { id: string; t: 'has'; ord: number; path: readonly string[]; p: string; byCid: Map<number, Answer> }
+  | { id: string; t: 'whole'; ord: number; path: readonly string[]; byCid: Map<number, Answer> }
 ) & {
   /** Its answer depends on the state's content alone, not on any revision. */
   content: boolean;
@@ -122,41 +122,58 @@ export class DecideMemo {
     return q;
   }
 
-  private fieldQuery(t: 'field' | 'has' | 'whole', kid: number, at: At<Row>, p = ''): ViewQuery {
-    const mk = `${t}${p}`;
+  private fieldQuery(t: 'field' | 'has' | 'whole', ord: number, at: At<Row>, p = ''): ViewQuery {
+    // (at's memo outlives a run when its object is a shared whole copy: the ordinal is part of the key.)
+    const mk = `${t}${p}\u0001${ord}`;
     const known = at.memo.get(mk) as ViewQuery | undefined;
     if (known) return known;
-    const id = `${t}\u0001${kid}\u0001${at.key}\u0001${p}`;
+    const id = `${t}\u0001${ord}\u0001${at.key}\u0001${p}`;
     let q = this.viewQueries.get(id);
     if (!q) {
       const path = [...at.path];
       const rv = path.length === 1 && path[0] === 'metadata' && p === 'resourceVersion';
       const byCid = new Map<number, Answer>();
-      q = t === 'whole' ? { id, t, kid, path, byCid, content: true } : t === 'has' ? { id, t, kid, path, p, byCid, content: true } : { id, t, kid, path, p, rv, byCid, content: !rv };
+      q = t === 'whole' ? { id, t, ord, path, byCid, content: true } : t === 'has' ? { id, t, ord, path, p, byCid, content: true } : { id, t, ord, path, p, rv, byCid, content: !rv };
       this.viewQueries.set(id, q);
     }
     at.memo.set(mk, q);
     return q;
   }
 
-  /** A view call's answer (but resourceVersion's): which rows came back, by key id (what is in them is read as fields). */
-  private viewAnswer(m: ViewMethod, x: unknown, kidOf: (o: KubeObject) => number): Answer {
+  /** Which rows a view call (but resourceVersion) returned: one key id (-1: none) or a list of them. */
+  private static viewKids(m: ViewMethod, x: unknown, kidOf: (o: KubeObject) => number): number | number[] {
     switch (m) {
       case 'get':
         return x ? kidOf(x as KubeObject) : -1;
       case 'byUid':
         return x ? kidOf((x as Located).object) : -1;
-      case 'dependentsOf': {
-        const codes: number[] = [];
-        for (const l of x as Located[]) pushInt(codes, kidOf(l.object));
-        return codesToString(codes);
-      }
-      default: {
-        const codes: number[] = [];
-        for (const o of x as KubeObject[]) pushInt(codes, kidOf(o));
-        return codesToString(codes);
-      }
+      case 'dependentsOf':
+        return (x as Located[]).map((l) => kidOf(l.object));
+      default:
+        return (x as KubeObject[]).map(kidOf);
     }
+  }
+
+  /**
+   * A view call's answer: the rows it returned, each by its ordinal (the order in which the run met
+   * it first; ords holds the keys met so far and takes the new ones). Not by key: two states whose
+   * rows differ only in keys nothing reads (the names of generated pods) answer alike; a key that
+   * is read is read as a field.
+   */
+  private static viewAnswer(kids: number | number[], ords: number[]): Answer {
+    if (typeof kids === 'number') return kids < 0 ? -1 : DecideMemo.ordOf(kids, ords);
+    const codes: number[] = [];
+    for (const kid of kids) pushInt(codes, DecideMemo.ordOf(kid, ords));
+    return codesToString(codes);
+  }
+
+  private static ordOf(kid: number, ords: number[]): number {
+    let i = ords.indexOf(kid);
+    if (i < 0) {
+      i = ords.length;
+      ords.push(kid);
+    }
+    return i;
   }
 
   /** A field read's answer: primitives by value, objects and arrays by kind, absence (own false) apart from an inherited value. */
@@ -220,25 +237,27 @@ export class DecideMemo {
   }
 
   /** The answer a read gets from s (the coder's sequence is the order of the reads). */
-  private decideAnswer(q: ViewQuery, s: ClusterModelState, coder: RevCoder): Answer {
+  private decideAnswer(q: ViewQuery, s: ClusterModelState, coder: RevCoder, ords: number[]): Answer {
     if (q.t === 'view') {
       const k = this.table.csid(s.rows);
       if (q.m === 'resourceVersion') {
         // Whether the view holds anything of the resource is content; the version is the head.
-        let none = q.byContent.get(k);
+        let none = q.byContent.get(k) as number | undefined;
         if (none === undefined) q.byContent.set(k, (none = this.walkView(s).view.resourceVersion(q.args[0] as ResourceRef) === '0' ? 1 : 0));
         return none ? -1 : coder.code(s.head);
       }
-      let a = q.byContent.get(k);
-      if (a === undefined) {
+      let kids = q.byContent.get(k);
+      if (kids === undefined) {
         const w = this.walkView(s);
         const x = (w.view[q.m] as (...args: unknown[]) => unknown).apply(w.view, q.args);
-        q.byContent.set(k, (a = this.viewAnswer(q.m, x, (o) => w.kidOf.get(o)!)));
+        q.byContent.set(k, (kids = DecideMemo.viewKids(q.m, x, (o) => w.kidOf.get(o)!)));
       }
-      return a;
+      return DecideMemo.viewAnswer(kids, ords);
     }
+    const kid = ords[q.ord];
+    if (kid === undefined) throw new Error(`cluster model: a read of ${q.id} before its object was met`);
     let row: Row | undefined;
-    for (const r of s.rows) if (r.kid === q.kid) row = r;
+    for (const r of s.rows) if (r.kid === kid) row = r;
     if (!row) return -2;
     if (q.t === 'field' && q.rv) return coder.code(row.revision);
     // The rest is the row's value alone: answered once per value.
@@ -283,30 +302,37 @@ export class DecideMemo {
   /** Objects read whole, copied once for every run (tracking.ts). */
   private readonly copies = new WholeCopies<Row>({ always: DecideMemo.always, keep: DecideMemo.keep });
 
+  /** The keys a walk met, by ordinal (a walk runs to its end before the next starts). */
+  private readonly walkOrds: number[] = [];
+
   private walkDecide(root: TrieNode<ViewQuery, never, DecideLeaf>, s: ClusterModelState): Decided | undefined {
     const coder = this.decideCoder.reset();
+    const ords = this.walkOrds;
+    ords.length = 0;
     let node = root;
     for (;;) {
       if (node.leaf) return this.made(node.leaf.value, coder);
       const q = node.q;
       if (!q) return undefined;
       if (q.content) {
-        // Reads of content alone go the same way for every state of this content: taken once, then jumped.
+        // Reads of content alone go the same way for every state of this content (from the same
+        // node, the keys met before are the same): taken once, then jumped, with the keys they meet.
         const k = this.table.csid(s.rows);
         let to = node.jump?.get(k);
         if (!to) {
+          const before = ords.length;
           let n: TrieNode<ViewQuery, never, DecideLeaf> | undefined = node;
           while (n.q?.content) {
-            n = n.kids!.get(this.decideAnswer(n.q, s, coder));
+            n = n.kids!.get(this.decideAnswer(n.q, s, coder, ords));
             if (!n) return undefined;
           }
           if (!n.q && !n.leaf) return undefined;
-          (node.jump ??= new Map()).set(k, (to = n));
-        }
-        node = to;
+          (node.jump ??= new Map()).set(k, (to = { to: n, adds: ords.slice(before) }));
+        } else for (const kid of to.adds) ords.push(kid);
+        node = to.to;
         continue;
       }
-      const next = node.kids!.get(this.decideAnswer(q, s, coder));
+      const next = node.kids!.get(this.decideAnswer(q, s, coder, ords));
       if (!next) return undefined;
       node = next;
     }
@@ -358,21 +384,28 @@ export class DecideMemo {
   private recordDecide(c: Controller<unknown>, key: string, s: ClusterModelState, root: TrieNode<ViewQuery, never, DecideLeaf>): Decided {
     const coder = new RevCoder();
     const reads: Read<ViewQuery, never>[] = [];
+    // The keys the run met, by ordinal (as a walk numbers them).
+    const ords: number[] = [];
+    const ordOf = (row: Row) => {
+      const i = ords.indexOf(row.kid);
+      if (i < 0) throw new Error(`cluster model: ${c.name} read an object no view call handed it`);
+      return i;
+    };
     // A read made again in the same run gets the same answer: recorded once.
     const asked = new Set<ViewQuery>();
     const fresh = (q: ViewQuery) => !asked.has(q) && !!asked.add(q);
     const tracker: Tracker<Row> = new Tracker<Row>({
       field: (at, p, value, own) => {
-        const q = this.fieldQuery('field', at.root.kid, at, p);
+        const q = this.fieldQuery('field', ordOf(at.root), at, p);
         if (fresh(q)) reads.push({ q, a: q.t === 'field' && q.rv ? coder.code(at.root.revision) : DecideMemo.fieldAnswer(value, own) });
       },
       has: (at, p, result) => {
-        const q = this.fieldQuery('has', at.root.kid, at, p);
+        const q = this.fieldQuery('has', ordOf(at.root), at, p);
         const rv = at.path.length === 1 && at.path[0] === 'metadata' && p === 'resourceVersion';
         if (fresh(q)) reads.push({ q, a: rv || result ? 1 : 0 });
       },
       whole: (at) => {
-        const q = this.fieldQuery('whole', at.root.kid, at);
+        const q = this.fieldQuery('whole', ordOf(at.root), at);
         if (fresh(q)) reads.push({ q, a: this.wholeAnswer(at.root.cid, at.path) });
       },
       always: DecideMemo.always,
@@ -408,7 +441,7 @@ export class DecideMemo {
       const x = call.run();
       if (tracker.live) {
         const q = this.viewQuery(call.m, call.args);
-        if (fresh(q)) reads.push({ q, a: call.m === 'resourceVersion' ? (x === '0' ? -1 : coder.code(s.head)) : this.viewAnswer(call.m, x, (o) => w.kidOf.get(o)!) });
+        if (fresh(q)) reads.push({ q, a: call.m === 'resourceVersion' ? (x === '0' ? -1 : coder.code(s.head)) : DecideMemo.viewAnswer(DecideMemo.viewKids(call.m, x, (o) => w.kidOf.get(o)!), ords) });
       }
       switch (call.m) {
         case 'resourceVersion':

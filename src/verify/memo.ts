@@ -71,10 +71,10 @@ export interface TrieNode<Q extends Query, E, L> {
   leaf?: { value: L };
   /**
    * Where a walk lands from here, by the state's content id, after the reads whose answers depend
-   * on content alone (decide-memo.ts, property-memo.ts): the next read that depends on more, or a
-   * leaf.
+   * on content alone (decide-memo.ts): the next read that depends on more, or a leaf; and what
+   * those reads add to the walk (the keys they met first, in order).
    */
-  jump?: Map<number, TrieNode<Q, E, L>>;
+  jump?: Map<number, { to: TrieNode<Q, E, L>; adds: readonly number[] }>;
 }
 
 export interface Read<Q extends Query, E> {
