@@ -376,13 +376,15 @@ export class ClusterModel implements Model<ClusterModelState> {
   // ---- canonical form --------------------------------------------------------------------------
 
   private readonly keyStrings = new Interner<string>();
+  /** The canonical forms' rows parts, interned. */
+  private readonly prefixes = new Interner<string>();
   /** The codes of the state being hashed (one array, reused). */
   private readonly scratch: number[] = [];
   private readonly doneIds = new Interner<string>();
 
   /**
    * Rows in key order, each as its content id and the rank of its revision (the part a rows array
-   * fixes, worked out once for it); each in-flight list as
+   * fixes, worked out once for it, and interned: the hash holds its id); each in-flight list as
    * its controller, key, and actions (template id and the ranks of the revisions they name, 0 for
    * one no live row has); the done flags and the fault count. Counts first, so it parses one way.
    */
@@ -420,11 +422,13 @@ export class ClusterModel implements Model<ClusterModelState> {
         pushInt(codes, r.rc);
         pushInt(codes, rankIn(revs, r.revision));
       }
-      d.canonical = c = { prefix: codesToString(codes), revs };
+      // The rows part by an interned id: each state's hash is then a short string.
+      d.canonical = c = { id: this.prefixes.id(codesToString(codes)), revs };
     }
     const revs = c.revs;
     const codes = this.scratch;
     codes.length = 0;
+    pushInt(codes, c.id);
     let flights = 0;
     for (const f of s.inflight) if (f) flights++;
     pushInt(codes, flights);
@@ -444,7 +448,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     pushInt(codes, s.done.length);
     for (const x of s.done) pushInt(codes, this.doneIds.id(x));
     pushInt(codes, s.faults);
-    return c.prefix + codesToString(codes);
+    return codesToString(codes);
   }
 
   describe(s: ClusterModelState): string {

@@ -31,8 +31,8 @@ export interface Derived {
   /** The content id: the (key, value) ids of the rows in order, interned. */
   csid?: number;
   parsed?: { objects: Located[]; cluster: ClusterState };
-  /** The canonical form's rows part, and the revisions in order (for ranking). */
-  canonical?: { prefix: string; revs: number[] };
+  /** The canonical form's rows part (its interned id), and the revisions in order (for ranking). */
+  canonical?: { id: number; revs: number[] };
   /** Reconciles' outcomes over these rows (at the head they were shared at), by their memo's root (decide-memo.ts). */
   decided?: Map<object, unknown>;
   /** Writes replayed over these rows, by what stands for the request (write-memo.ts). */
