@@ -60,7 +60,7 @@ export class PropertyMemo {
   private tripped = false;
   private readonly buckets = new Interner<string>();
   private readonly propRoots = new Map<string, PropertyRoot>();
-  private readonly listQueries = new Map<string, ListQuery>();
+  private readonly listQueries: Map<string | undefined, ListQuery>[] = [];
 
   /** The state's objects by resource, tripwired, each resource with the content id of its rows. */
   private readonly listsOf = new Map<number, Lists>();
@@ -90,9 +90,10 @@ export class PropertyMemo {
   }
 
   private listQuery(side: number, resource: string | undefined): ListQuery {
-    const id = `${side}\u0001${resource ?? ''}`;
-    let q = this.listQueries.get(id);
-    if (!q) this.listQueries.set(id, (q = { id, side, resource }));
+    // By side, then resource (no id string to build per listing).
+    const bySide = (this.listQueries[side] ??= new Map());
+    let q = bySide.get(resource);
+    if (!q) bySide.set(resource, (q = { id: `${side}\u0001${resource ?? ''}`, side, resource }));
     return q;
   }
 
