@@ -341,11 +341,15 @@ export class DecideMemo {
   /** The decision of a leaf with the walk's revisions in its actions. */
   private made(leaf: DecideLeaf, coder: RevCoder): Decided {
     if (leaf.plain) return leaf.plain;
-    const vals = leaf.actions.map((x) => x.at.map((i) => coder.vals[i]!));
-    const k = vals.map((v) => v.join(',')).join(';');
+    // Keyed by the revision values (each followed by ',', each action by ';'), made only when new.
+    let k = '';
+    for (const x of leaf.actions) {
+      for (const i of x.at) k += `${coder.vals[i]!},`;
+      k += ';';
+    }
     let d = leaf.made.get(k);
     if (!d) {
-      const actions = leaf.actions.map((x, j) => this.actions.withRevisions(x.action, x.nums, vals[j]!));
+      const actions = leaf.actions.map((x) => this.actions.withRevisions(x.action, x.nums, x.at.map((i) => coder.vals[i]!)));
       leaf.made.set(k, (d = { actions, violations: leaf.violations, label: leaf.label }));
     }
     return d;
