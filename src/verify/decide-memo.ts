@@ -12,9 +12,9 @@ import { SnapshotView } from '../controllers/snapshot.js';
 import type { ActionTable } from './actions.js';
 import type { ClusterModelState, MemoStats } from './cluster-model.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
-import type { Row, RowTable } from './rows.js';
+import type { Derived, Row, RowTable } from './rows.js';
 import { Tracker, WholeCopies, type At } from './tracking.js';
-import { codesToString, insert, Interner, pushInt, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
+import { codesToString, insert, Interner, lowerBound, pushInt, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
 
 type ViewMethod = 'get' | 'list' | 'byUid' | 'dependentsOf' | 'controlledBy' | 'uncontrolled' | 'podsOnNode' | 'resourceVersion';
 
@@ -311,7 +311,10 @@ export class DecideMemo {
     ords.length = 0;
     let node = root;
     for (;;) {
-      if (node.leaf) return this.made(node.leaf.value, coder);
+      if (node.leaf) {
+        this.lastLeaf = node.leaf.value;
+        return this.made(node.leaf.value, coder.vals);
+      }
       const q = node.q;
       if (!q) return undefined;
       if (q.content) {
@@ -339,17 +342,17 @@ export class DecideMemo {
   }
 
   /** The decision of a leaf with the walk's revisions in its actions. */
-  private made(leaf: DecideLeaf, coder: RevCoder): Decided {
+  private made(leaf: DecideLeaf, vals: readonly number[]): Decided {
     if (leaf.plain) return leaf.plain;
     // Keyed by the revision values (each followed by ',', each action by ';'), made only when new.
     let k = '';
     for (const x of leaf.actions) {
-      for (const i of x.at) k += `${coder.vals[i]!},`;
+      for (const i of x.at) k += `${vals[i]!},`;
       k += ';';
     }
     let d = leaf.made.get(k);
     if (!d) {
-      const actions = leaf.actions.map((x) => this.actions.withRevisions(x.action, x.nums, x.at.map((i) => coder.vals[i]!)));
+      const actions = leaf.actions.map((x) => this.actions.withRevisions(x.action, x.nums, x.at.map((i) => vals[i]!)));
       leaf.made.set(k, (d = { actions, violations: leaf.violations, label: leaf.label }));
     }
     return d;
@@ -365,9 +368,53 @@ export class DecideMemo {
       this.stats.decideHits++;
       return known;
     }
-    const d = this.decideWalked(c, key, s, root);
+    // The same walk for every rows array of this content whose revisions are in the same order
+    // (and the head above them, or not): its leaf, with the revisions it met taken from s.
+    const order = this.orderKey(s, derived);
+    let byOrder = this.byOrder.get(root);
+    if (!byOrder) this.byOrder.set(root, (byOrder = new Map()));
+    const walked = byOrder.get(order);
+    let d: Decided;
+    if (walked) {
+      this.stats.decideHits++;
+      d = this.made(walked.leaf, walked.met.map((j) => (j < 0 ? s.head : s.rows[j]!.revision)));
+    } else {
+      d = this.decideWalked(c, key, s, root);
+      // The last walk (a hit, or the one a recorded run ends with) left its leaf and revisions.
+      const met = this.decideCoder.vals.map((v) => {
+        const j = s.rows.findIndex((r) => r.revision === v);
+        if (j < 0 && v !== s.head) throw new Error(`cluster model: ${c.name} met a revision that is neither a row's nor the head`);
+        return j;
+      });
+      byOrder.set(order, { leaf: this.lastLeaf!, met });
+    }
     (derived.decided ??= new Map()).set(root, d);
     return d;
+  }
+
+  /** The leaf the last walk reached. */
+  private lastLeaf: DecideLeaf | undefined;
+  /** By root: the leaf a walk reaches by the order key of the rows (orderKey), and the rows whose revisions it met (-1: the head). */
+  private readonly byOrder = new Map<TrieNode<ViewQuery, never, DecideLeaf>, Map<number, { leaf: DecideLeaf; met: number[] }>>();
+  private readonly orderKeys = new Interner<string>();
+
+  /**
+   * What a walk's answers depend on: the content id (the rows' keys and values in order), each
+   * row's revision by its rank, and whether the head is above every revision. A walk answers
+   * content by content and revisions by order type alone, so rows arrays alike in these take the
+   * same walk.
+   */
+  private orderKey(s: ClusterModelState, d: Derived): number {
+    if (d.order === undefined) {
+      const rows = s.rows;
+      const revs = rows.map((r) => r.revision).sort((a, b) => a - b);
+      const codes: number[] = [];
+      pushInt(codes, this.table.csid(rows));
+      for (const r of rows) pushInt(codes, lowerBound(revs, r.revision));
+      pushInt(codes, rows.length && s.head === revs[revs.length - 1] ? 0 : 1);
+      d.order = this.orderKeys.id(codesToString(codes));
+    }
+    return d.order;
   }
 
   private decideWalked(c: Controller<unknown>, key: string, s: ClusterModelState, root: TrieNode<ViewQuery, never, DecideLeaf>): Decided {

@@ -37,6 +37,8 @@ export interface Derived {
   decided?: Map<object, unknown>;
   /** Writes replayed over these rows, by what stands for the request (write-memo.ts). */
   writes?: Map<object, unknown>;
+  /** What reconciles' walks depend on, interned (decide-memo.ts). */
+  order?: number;
 }
 
 const DERIVED = Symbol('derived');
