@@ -32,11 +32,15 @@
 //    their template (their JSON without the revisions they name);
 //  - write-memo.ts: a write through the REST layer (state-api.ts), by its store calls (which row,
 //    which head) and uid draws;
-//  - decide-memo.ts: a reconcile, by its view calls (which rows came back) and the fields of those
-//    rows it read (tracking.ts), pods field by field and other objects whole (they are cloned anyway);
+//  - decide-memo.ts: a reconcile, by its view calls (which rows came back, each by the order the
+//    run met it in, not by key) and the fields of those rows it read (tracking.ts), pods field by
+//    field and other objects whole (they are cloned anyway); a walk's leaf is kept by what its
+//    answers depend on (content, and the revisions' order), for every state alike in those;
 //  - property-memo.ts: a property (and the scheduler's decision), by the resources it lists, while
 //    it never looks at a revision (the values are handed to it without, behind a tripwire);
 //  - here: the keys controllers reconcile and the kubelets' work, by content id alone.
+// States with the same rows at the same head share one rows array (rows.ts), and with it what
+// was worked out for them: the canonical form's rows part, reconciles' outcomes, replayed writes.
 // Revisions are answered by order type (equal to one met before, or between two), never by value:
 // the memo assumes, as the canonical form does, that the API and the controllers only compare,
 // copy and increment revisions (memo.ts). Reads of content alone give the same answers for every

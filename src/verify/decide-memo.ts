@@ -1,10 +1,12 @@
 // Controllers' observe+reconcile, memoized by what they read (memo.ts, tracking.ts). A reconcile
-// runs once over a view that records every call (answered by which rows came back, by key id),
-// with every object it hands out tracked field by field: pods a field or two at a time, other
-// objects whole at their first read (they are cloned anyway). Revisions (a row's, the view's
-// version) are answered by order type; everything else is content, so a walk jumps over a run of
-// content-only reads by the state's content id. The leaf keeps the decision with its actions' revisions as places among the
-// revisions the run met, and gives each walk its own values back.
+// runs once over a view that records every call (answered by which rows came back, each by its
+// ordinal: the order in which the run met it first), with every object it hands out tracked: pods
+// a field or two at a time, other objects whole as they are handed out (they are cloned anyway;
+// one frozen copy per object, shared by every run, with a getter reporting its revision).
+// Revisions (a row's, the view's version) are answered by order type; everything else is content,
+// so a walk jumps over a run of content-only reads by the state's content id. The leaf keeps the
+// decision with its actions' revisions as places among the revisions the run met, and gives each
+// walk its own values back; the leaf a walk reached is kept by what the walk's answers depend on.
 import type { ResourceRef } from '../model/api.js';
 import { deepEqual, type Instant, type KubeObject } from '../model/object.js';
 import type { Action, ClusterView, Controller, Decision, Located } from '../controllers/runtime.js';
