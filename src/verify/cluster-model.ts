@@ -40,7 +40,9 @@
 //    it never looks at a revision (the values are handed to it without, behind a tripwire);
 //  - here: the keys controllers reconcile and the kubelets' work, by content id alone.
 // States with the same rows at the same head share one rows array (rows.ts), and with it what
-// was worked out for them: the canonical form's rows part, reconciles' outcomes, replayed writes.
+// was worked out for them: the canonical form's rows part, reconciles' outcomes. (Writes replayed
+// are not kept with it: they hold the next states' rows, most of them duplicates, which a large
+// scope cannot afford to keep: 4 replicas, bounded at 1M states, ran slower with them.)
 // Revisions are answered by order type (equal to one met before, or between two), never by value:
 // the memo assumes, as the canonical form does, that the API and the controllers only compare,
 // copy and increment revisions (memo.ts). Reads of content alone give the same answers for every
@@ -267,7 +269,7 @@ export class ClusterModel implements Model<ClusterModelState> {
       if (f) {
         const a = f.actions[0]!;
         const req: WriteRequest = { t: 'act', action: a };
-        const w = this.writes.walkShared(s, req, a);
+        const w = this.writes.walk(s, req);
         if (!w) return () => this.writes.record(s, req);
         const labels = this.actions.labels(c.name, a);
         out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, withFlight(s.inflight, i, w.ok ? this.rest(f) : undefined)) });
@@ -286,20 +288,20 @@ export class ClusterModel implements Model<ClusterModelState> {
     }
     for (const b of this.properties.bindings(s)) {
       const req: WriteRequest = { t: 'bind', ns: b.ns, name: b.name, node: b.node };
-      const w = this.writes.walkShared(s, req, b);
+      const w = this.writes.walk(s, req);
       if (!w) return () => this.writes.record(s, req);
       if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w) });
     }
     for (const k of this.kubeletWork(s)) {
       const req: WriteRequest = { t: 'kubelet', kid: k.kid, deleting: k.deleting };
-      const w = this.writes.walkShared(s, req, k);
+      const w = this.writes.walk(s, req);
       if (!w) return () => this.writes.record(s, req);
       if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w) });
     }
     const change = this.scope.change;
     if (change && !s.done.includes(change.label)) {
       const req: WriteRequest = { t: 'env' };
-      const w = this.writes.walkShared(s, req, change);
+      const w = this.writes.walk(s, req);
       if (!w) return () => this.writes.record(s, req);
       if (!w.ok) throw new Error(`cluster model: ${change.label} was refused`);
       out.push({ label: change.label, env: true, next: this.afterWrite(s, w, s.inflight, [...s.done, change.label]) });

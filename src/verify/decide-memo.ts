@@ -18,6 +18,9 @@ import type { Derived, Row, RowTable } from './rows.js';
 import { Tracker, WholeCopies, type At } from './tracking.js';
 import { codesToString, insert, Interner, lowerBound, pushInt, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
 
+/** No keys met (shared by the jumps over reads that meet none). */
+const NO_KEYS: readonly number[] = Object.freeze([]);
+
 type ViewMethod = 'get' | 'list' | 'byUid' | 'dependentsOf' | 'controlledBy' | 'uncontrolled' | 'podsOnNode' | 'resourceVersion';
 
 /**
@@ -332,7 +335,7 @@ export class DecideMemo {
             if (!n) return undefined;
           }
           if (!n.q && !n.leaf) return undefined;
-          (node.jump ??= new Map()).set(k, (to = { to: n, adds: ords.slice(before) }));
+          (node.jump ??= new Map()).set(k, (to = { to: n, adds: ords.length > before ? ords.slice(before) : NO_KEYS }));
         } else for (const kid of to.adds) ords.push(kid);
         node = to.to;
         continue;

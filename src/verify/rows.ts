@@ -35,8 +35,6 @@ export interface Derived {
   canonical?: { id: number; revs: number[] };
   /** Reconciles' outcomes over these rows (at the head they were shared at), by their memo's root (decide-memo.ts). */
   decided?: Map<object, unknown>;
-  /** Writes replayed over these rows, by what stands for the request (write-memo.ts). */
-  writes?: Map<object, unknown>;
   /** What reconciles' walks depend on, interned (decide-memo.ts). */
   order?: number;
 }

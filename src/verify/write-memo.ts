@@ -172,20 +172,6 @@ export class WriteMemo {
   /** The coder of walks (a walk runs to its end before the next starts). */
   private readonly writeCoder = new RevCoder();
 
-  /**
-   * walk, kept with s's rows for the request's key (an object standing for the request: the action,
-   * the binding, the kubelet's work): a write reads the rows, the head and the uid counter alone,
-   * and the rows array fixes the head (RowTable.shared).
-   */
-  walkShared(s: ClusterModelState, req: WriteRequest, key: object): WriteResult | undefined {
-    const d = this.table.derived(s.rows);
-    const known = d.writes?.get(key) as { uid: number; w: WriteResult } | undefined;
-    if (known && known.uid === s.uid) return known.w;
-    const w = this.walk(s, req);
-    if (w) (d.writes ??= new Map()).set(key, { uid: s.uid, w });
-    return w;
-  }
-
   /** The write replayed from its trie over s, or undefined where the trie has not seen these answers. */
   walk(s: ClusterModelState, req: WriteRequest): WriteResult | undefined {
     let node = this.writeRoot(req);
