@@ -39,8 +39,8 @@
 //  - property-memo.ts: a property (and the scheduler's decision), by the resources it lists, while
 //    it never looks at a revision (the values are handed to it without, behind a tripwire);
 //  - here: the keys controllers reconcile and the kubelets' work, by content id alone.
-// States with the same rows at the same head share one rows array (rows.ts), and with it what
-// was worked out for them: the canonical form's rows part, reconciles' outcomes. (Writes replayed
+// States explored with the same rows at the same head share one rows array (rows.ts), and with it
+// what was worked out for them: the canonical form's rows part, reconciles' outcomes. (Writes replayed
 // are not kept with it: they hold the next states' rows, most of them duplicates, which a large
 // scope cannot afford to keep: 4 replicas, bounded at 1M states, ran slower with them.)
 // Revisions are answered by order type (equal to one met before, or between two), never by value:
@@ -262,6 +262,8 @@ export class ClusterModel implements Model<ClusterModelState> {
 
   /** Every step from s out of the memo, or the first write the memo cannot answer yet. */
   private collect(s: ClusterModelState): Step<ClusterModelState>[] | (() => Promise<void>) {
+    const rows = this.table.shared(s.rows, s.head);
+    if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations);
     const out: Step<ClusterModelState>[] = [];
     for (const c of this.settling ? this.real.values() : this.controllers) {
       const i = this.slots.get(c.name)!;

@@ -105,14 +105,16 @@ export class RowTable {
   }
 
   rowsOf(log: StateLog): readonly Row[] {
-    return this.shared([...log.rows.values()].map((r) => this.internLogRow(r)), log.head());
+    return [...log.rows.values()].map((r) => this.internLogRow(r));
   }
 
   /**
    * The one array of these rows (in this order) at this head: a state's steps that depend on its
    * rows and head alone are then worked out once for all the states that hold them (Derived).
+   * Asked for the states being explored only (cluster-model.ts): the many next states that turn out
+   * to be known already are not kept alive by it.
    */
-  shared(rows: Row[], head: number): readonly Row[] {
+  shared(rows: readonly Row[], head: number): readonly Row[] {
     // By a hash of the rows' ids and the head, then compared (no key string to build and hash).
     let h = head | 0;
     for (const r of rows) h = Math.imul(h ^ r.id, 0x9e3779b1) ^ (h >>> 15);

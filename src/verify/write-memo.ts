@@ -178,7 +178,7 @@ export class WriteMemo {
     const coder = this.writeCoder.reset();
     const rd = new WalkRows(s.rows, s.head, s.uid, this.requestRevisions(req));
     for (;;) {
-      if (node.leaf) return { ok: node.leaf.value.ok, rows: rd.rows === s.rows ? s.rows : this.table.shared(rd.rows as Row[], rd.head()), head: rd.head(), uid: rd.uid() };
+      if (node.leaf) return { ok: node.leaf.value.ok, rows: rd.rows, head: rd.head(), uid: rd.uid() };
       const q = node.q;
       if (!q) return undefined;
       const next = node.kids!.get(this.answerWrite(q, rd, coder));
