@@ -3,6 +3,7 @@
 // informers (runtime.ts) and the simulator's caches (sim/cache.ts) both extend this class.
 import type { ResourceRef } from '../model/api.js';
 import type { KubeObject } from '../model/object.js';
+import { GroupCounts, labelsKey, sameLabels, type PodGroups } from './pod-groups.js';
 
 /** A cached object and the resource it belongs to. */
 export interface Located {
@@ -49,6 +50,27 @@ export class ObjectIndexes {
   private readonly orphans = new Map<string, Map<string, Map<string, KubeObject>>>();
   /** node name -> uid -> pod */
   private readonly nodePods = new Map<string, Map<string, KubeObject>>();
+  /** controller uid -> labels key -> counts of its pods with those labels (pod-groups.ts). */
+  private readonly groups = new Map<string, Map<string, GroupCounts>>();
+  /** pod uid -> the group it is counted in */
+  private readonly groupOf = new Map<string, GroupCounts>();
+
+  private groupPod(controller: string, pod: KubeObject): void {
+    const { key, labels } = labelsKey(pod);
+    const byKey = bucket(this.groups, controller, () => new Map<string, GroupCounts>());
+    const g = bucket(byKey, key, () => new GroupCounts(controller, key, labels));
+    g.count(pod, 1);
+    this.groupOf.set(pod.metadata.uid!, g);
+  }
+
+  private ungroupPod(pod: KubeObject): void {
+    const uid = pod.metadata.uid!;
+    const g = this.groupOf.get(uid);
+    if (!g) return;
+    this.groupOf.delete(uid);
+    g.count(pod, -1);
+    if (g.pods === 0) unbucket(this.groups, g.owner, g.key);
+  }
 
   protected indexObject(resource: ResourceRef, o: KubeObject): void {
     const uid = o.metadata.uid!;
@@ -57,8 +79,10 @@ export class ObjectIndexes {
     for (const ref of o.metadata.ownerReferences ?? []) bucket(this.owners, ref.uid, () => new Map<string, Located>()).set(uid, located);
     const gr = groupResourceKey(resource);
     const c = controllerUid(o);
-    if (c !== undefined) bucket(bucket(this.controlled, c, () => new Map<string, Map<string, KubeObject>>()), gr, () => new Map<string, KubeObject>()).set(uid, o);
-    else bucket(bucket(this.orphans, gr, () => new Map<string, Map<string, KubeObject>>()), o.metadata.namespace ?? '', () => new Map<string, KubeObject>()).set(uid, o);
+    if (c !== undefined) {
+      bucket(bucket(this.controlled, c, () => new Map<string, Map<string, KubeObject>>()), gr, () => new Map<string, KubeObject>()).set(uid, o);
+      if (isPods(resource)) this.groupPod(c, o);
+    } else bucket(bucket(this.orphans, gr, () => new Map<string, Map<string, KubeObject>>()), o.metadata.namespace ?? '', () => new Map<string, KubeObject>()).set(uid, o);
     const node = isPods(resource) ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined;
     if (node) bucket(this.nodePods, node, () => new Map<string, KubeObject>()).set(uid, o);
   }
@@ -75,6 +99,7 @@ export class ObjectIndexes {
         unbucket(byResource, gr, uid);
         if (byResource.size === 0) this.controlled.delete(c);
       }
+      if (isPods(resource)) this.ungroupPod(o);
     } else this.orphans.get(gr)?.get(o.metadata.namespace ?? '')?.delete(uid);
     const node = isPods(resource) ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined;
     if (node) unbucket(this.nodePods, node, uid);
@@ -100,8 +125,19 @@ export class ObjectIndexes {
     for (const ref of refs) this.owners.get(ref.uid)!.set(uid, located);
     const gr = groupResourceKey(resource);
     const c = controllerUid(o);
-    if (c !== undefined) this.controlled.get(c)!.get(gr)!.set(uid, o);
-    else this.orphans.get(gr)!.get(o.metadata.namespace ?? '')!.set(uid, o);
+    if (c !== undefined) {
+      this.controlled.get(c)!.get(gr)!.set(uid, o);
+      if (pods) {
+        const g = this.groupOf.get(uid)!;
+        if (sameLabels(old, o)) {
+          g.count(old, -1);
+          g.count(o, 1);
+        } else {
+          this.ungroupPod(old);
+          this.groupPod(c, o);
+        }
+      }
+    } else this.orphans.get(gr)!.get(o.metadata.namespace ?? '')!.set(uid, o);
     if (node) this.nodePods.get(node)!.set(uid, o);
     return true;
   }
@@ -120,6 +156,13 @@ export class ObjectIndexes {
 
   uncontrolled(r: ResourceRef, namespace: string): KubeObject[] {
     return [...(this.orphans.get(groupResourceKey(r))?.get(namespace)?.values() ?? [])];
+  }
+
+  /** The pods this uid controls, grouped by their labels, with their counts (pod-groups.ts). */
+  podGroups(controllerUid: string): PodGroups {
+    const out = new Map<string, ReturnType<GroupCounts['view']>>();
+    for (const [k, g] of this.groups.get(controllerUid) ?? []) out.set(k, g.view());
+    return out;
   }
 
   podsOnNode(nodeName: string): KubeObject[] {
