@@ -3,7 +3,7 @@
 // informers (runtime.ts) and the simulator's caches (sim/cache.ts) both extend this class.
 import type { ResourceRef } from '../model/api.js';
 import type { KubeObject } from '../model/object.js';
-import { GroupCounts, labelsKey, sameLabels, type PodGroups } from './pod-groups.js';
+import { GroupCounts, labelsKey, sameLabels, type Counted, type PodGroups } from './pod-groups.js';
 
 /** A cached object and the resource it belongs to. */
 export interface Located {
@@ -52,24 +52,25 @@ export class ObjectIndexes {
   private readonly nodePods = new Map<string, Map<string, KubeObject>>();
   /** controller uid -> labels key -> counts of its pods with those labels (pod-groups.ts). */
   private readonly groups = new Map<string, Map<string, GroupCounts>>();
-  /** pod uid -> the group it is counted in */
-  private readonly groupOf = new Map<string, GroupCounts>();
+  /** pod uid -> where it is counted, and what was counted */
+  private readonly counted = new Map<string, Counted>();
 
-  private groupPod(controller: string, pod: KubeObject): void {
+  private groupPod(controller: string, pod: KubeObject, into?: Counted): void {
     const { key, labels } = labelsKey(pod);
     const byKey = bucket(this.groups, controller, () => new Map<string, GroupCounts>());
-    const g = bucket(byKey, key, () => new GroupCounts(controller, key, labels));
-    g.count(pod, 1);
-    this.groupOf.set(pod.metadata.uid!, g);
+    const c = bucket(byKey, key, () => new GroupCounts(controller, key, labels)).add(pod, into);
+    if (!into) this.counted.set(pod.metadata.uid!, c);
   }
 
-  private ungroupPod(pod: KubeObject): void {
-    const uid = pod.metadata.uid!;
-    const g = this.groupOf.get(uid);
-    if (!g) return;
-    this.groupOf.delete(uid);
-    g.count(pod, -1);
+  /** Takes the pod's counts back; with keep, its record stays for groupPod to fill again. */
+  private ungroupPod(uid: string, keep = false): Counted | undefined {
+    const c = this.counted.get(uid);
+    if (!c) return undefined;
+    if (!keep) this.counted.delete(uid);
+    const g = c.group;
+    g.remove(c);
     if (g.pods === 0) unbucket(this.groups, g.owner, g.key);
+    return c;
   }
 
   protected indexObject(resource: ResourceRef, o: KubeObject): void {
@@ -99,7 +100,7 @@ export class ObjectIndexes {
         unbucket(byResource, gr, uid);
         if (byResource.size === 0) this.controlled.delete(c);
       }
-      if (isPods(resource)) this.ungroupPod(o);
+      if (isPods(resource)) this.ungroupPod(uid);
     } else this.orphans.get(gr)?.get(o.metadata.namespace ?? '')?.delete(uid);
     const node = isPods(resource) ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined;
     if (node) unbucket(this.nodePods, node, uid);
@@ -128,14 +129,9 @@ export class ObjectIndexes {
     if (c !== undefined) {
       this.controlled.get(c)!.get(gr)!.set(uid, o);
       if (pods) {
-        const g = this.groupOf.get(uid)!;
-        if (sameLabels(old, o)) {
-          g.count(old, -1);
-          g.count(o, 1);
-        } else {
-          this.ungroupPod(old);
-          this.groupPod(c, o);
-        }
+        const prev = this.ungroupPod(uid, true);
+        if (prev && sameLabels(old, o) && prev.group.pods > 0) prev.group.add(o, prev);
+        else this.groupPod(c, o, prev);
       }
     } else this.orphans.get(gr)!.get(o.metadata.namespace ?? '')!.set(uid, o);
     if (node) this.nodePods.get(node)!.set(uid, o);

@@ -20,6 +20,13 @@ export interface PodGroup {
 /** A controller's pod groups by their labels' key (a map, not a list: see observedObjects in sim/simulator.ts). */
 export type PodGroups = ReadonlyMap<string, PodGroup>;
 
+/** Where an index counted a pod, and what it counted (taken back as counted, whatever object a removal names). */
+export interface Counted {
+  group: GroupCounts;
+  active: boolean;
+  ready: boolean;
+}
+
 /** A group as an index keeps it: counts updated in place, and where it is filed. */
 export class GroupCounts {
   pods = 0;
@@ -27,12 +34,25 @@ export class GroupCounts {
   ready = 0;
   constructor(readonly owner: string, readonly key: string, readonly labels: Readonly<Record<string, string>>) {}
 
-  /** Counts a pod in (sign 1) or out (-1). */
-  count(pod: KubeObject, sign: 1 | -1): void {
-    this.pods += sign;
-    if (!isPodActive(pod)) return;
-    this.active += sign;
-    if (isPodReady(pod)) this.ready += sign;
+  /** Counts a pod in, into `into` when given (an update in place), else into a new record. */
+  add(pod: KubeObject, into?: Counted): Counted {
+    const active = isPodActive(pod);
+    const ready = active && isPodReady(pod);
+    this.pods++;
+    if (active) this.active++;
+    if (ready) this.ready++;
+    if (!into) return { group: this, active, ready };
+    into.group = this;
+    into.active = active;
+    into.ready = ready;
+    return into;
+  }
+
+  /** Takes back what add counted. */
+  remove(c: Counted): void {
+    this.pods--;
+    if (c.active) this.active--;
+    if (c.ready) this.ready--;
   }
 
   /** A copy for a reader (the index goes on changing its own). */

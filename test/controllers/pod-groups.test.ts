@@ -23,11 +23,13 @@ class Index extends ObjectIndexes {
     if (old) this.unindexObject(R.pods, old);
     this.indexObject(R.pods, o);
   }
-  remove(uid: string): void {
+  /** As an informer removes a pod: by the object the delete event carries, which may differ from the one cached. */
+  remove(uid: string, carried?: KubeObject): void {
     const old = this.objects.get(uid);
     if (!old) return;
     this.objects.delete(uid);
-    this.unindexObject(R.pods, old);
+    // The carried object is the pod's last state: its owners and labels as cached, its status perhaps not.
+    this.unindexObject(R.pods, carried ? { ...old, status: carried.status, metadata: { ...old.metadata, deletionTimestamp: '2026-01-01T00:09:30Z' } } : old);
   }
 }
 
@@ -75,7 +77,7 @@ test('pod groups count what a walk over the controlled pods counts, through adds
   fc.assert(fc.property(fc.array(podArb, { maxLength: 40 }), (events) => {
     const ix = new Index();
     for (const e of events) {
-      if (e.gone) ix.remove(`uid-${e.n}`);
+      if (e.gone) ix.remove(`uid-${e.n}`, e.ready ? pod({ ...e, phase: 'Succeeded' }) : undefined);
       else ix.put(pod(e));
       for (const owner of ['rs-uid', 'other']) {
         const pods = ix.controlledBy(owner, R.pods);
