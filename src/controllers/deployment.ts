@@ -47,6 +47,8 @@ export interface DeploymentObservation {
   pods: Record<string, PodObject[]>;
   /** The ReplicaSet that already has the name a new ReplicaSet would get, if any (hash collisions). */
   named?: ReplicaSetObject;
+  /** Active pods by ReplicaSet uid, when the view keeps pod groups (pod-groups.ts): counted without a walk. */
+  active?: Record<string, number>;
 }
 
 const COMPONENT = 'deployment-controller';
@@ -67,6 +69,15 @@ export function observeDeployment(key: string, view: ClusterView): DeploymentObs
   const pods: Record<string, PodObject[]> = {};
   for (const rs of replicaSets) pods[rs.metadata.uid!] = controlledBy(view, rs, R.pods) as PodObject[];
   const obs: DeploymentObservation = { deployment, replicaSets, pods };
+  if (view.podGroups) {
+    const active: Record<string, number> = {};
+    for (const rs of replicaSets) {
+      let n = 0;
+      for (const g of view.podGroups(rs.metadata.uid!).values()) n += g.active;
+      active[rs.metadata.uid!] = n;
+    }
+    obs.active = active;
+  }
   const named = view.get(R.replicasets, namespace, newReplicaSetName(deployment));
   if (named) obs.named = named as ReplicaSetObject;
   return obs;
@@ -258,7 +269,9 @@ class DeploymentSync {
     let n = 0;
     for (const rs of rss) {
       if (!settled(rs)) return Infinity;
-      const seen = (this.podMap[rs.metadata.uid ?? ''] ?? []).filter(isPodActive).length;
+      const uid = rs.metadata.uid ?? '';
+      const pods = this.podMap[uid];
+      const seen = !pods ? 0 : (this.obs.active?.[uid] ?? pods.filter(isPodActive).length);
       n += Math.max(replicasOf(rs), rs.status?.replicas ?? 0, seen);
     }
     return n;

@@ -3,6 +3,7 @@
 // informers (runtime.ts) and the simulator's caches (sim/cache.ts) both extend this class.
 import type { ResourceRef } from '../model/api.js';
 import type { KubeObject } from '../model/object.js';
+import { GroupCounts, labelsKey, sameLabels, type Counted, type PodGroups } from './pod-groups.js';
 
 /** A cached object and the resource it belongs to. */
 export interface Located {
@@ -49,6 +50,28 @@ export class ObjectIndexes {
   private readonly orphans = new Map<string, Map<string, Map<string, KubeObject>>>();
   /** node name -> uid -> pod */
   private readonly nodePods = new Map<string, Map<string, KubeObject>>();
+  /** controller uid -> labels key -> counts of its pods with those labels (pod-groups.ts). */
+  private readonly groups = new Map<string, Map<string, GroupCounts>>();
+  /** pod uid -> where it is counted, and what was counted */
+  private readonly counted = new Map<string, Counted>();
+
+  private groupPod(controller: string, pod: KubeObject, into?: Counted): void {
+    const { key, labels } = labelsKey(pod);
+    const byKey = bucket(this.groups, controller, () => new Map<string, GroupCounts>());
+    const c = bucket(byKey, key, () => new GroupCounts(controller, key, labels)).add(pod, into);
+    if (!into) this.counted.set(pod.metadata.uid!, c);
+  }
+
+  /** Takes the pod's counts back; with keep, its record stays for groupPod to fill again. */
+  private ungroupPod(uid: string, keep = false): Counted | undefined {
+    const c = this.counted.get(uid);
+    if (!c) return undefined;
+    if (!keep) this.counted.delete(uid);
+    const g = c.group;
+    g.remove(c);
+    if (g.pods === 0) unbucket(this.groups, g.owner, g.key);
+    return c;
+  }
 
   protected indexObject(resource: ResourceRef, o: KubeObject): void {
     const uid = o.metadata.uid!;
@@ -57,8 +80,10 @@ export class ObjectIndexes {
     for (const ref of o.metadata.ownerReferences ?? []) bucket(this.owners, ref.uid, () => new Map<string, Located>()).set(uid, located);
     const gr = groupResourceKey(resource);
     const c = controllerUid(o);
-    if (c !== undefined) bucket(bucket(this.controlled, c, () => new Map<string, Map<string, KubeObject>>()), gr, () => new Map<string, KubeObject>()).set(uid, o);
-    else bucket(bucket(this.orphans, gr, () => new Map<string, Map<string, KubeObject>>()), o.metadata.namespace ?? '', () => new Map<string, KubeObject>()).set(uid, o);
+    if (c !== undefined) {
+      bucket(bucket(this.controlled, c, () => new Map<string, Map<string, KubeObject>>()), gr, () => new Map<string, KubeObject>()).set(uid, o);
+      if (isPods(resource)) this.groupPod(c, o);
+    } else bucket(bucket(this.orphans, gr, () => new Map<string, Map<string, KubeObject>>()), o.metadata.namespace ?? '', () => new Map<string, KubeObject>()).set(uid, o);
     const node = isPods(resource) ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined;
     if (node) bucket(this.nodePods, node, () => new Map<string, KubeObject>()).set(uid, o);
   }
@@ -75,6 +100,7 @@ export class ObjectIndexes {
         unbucket(byResource, gr, uid);
         if (byResource.size === 0) this.controlled.delete(c);
       }
+      if (isPods(resource)) this.ungroupPod(uid);
     } else this.orphans.get(gr)?.get(o.metadata.namespace ?? '')?.delete(uid);
     const node = isPods(resource) ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined;
     if (node) unbucket(this.nodePods, node, uid);
@@ -100,8 +126,14 @@ export class ObjectIndexes {
     for (const ref of refs) this.owners.get(ref.uid)!.set(uid, located);
     const gr = groupResourceKey(resource);
     const c = controllerUid(o);
-    if (c !== undefined) this.controlled.get(c)!.get(gr)!.set(uid, o);
-    else this.orphans.get(gr)!.get(o.metadata.namespace ?? '')!.set(uid, o);
+    if (c !== undefined) {
+      this.controlled.get(c)!.get(gr)!.set(uid, o);
+      if (pods) {
+        const prev = this.ungroupPod(uid, true);
+        if (prev && sameLabels(old, o) && prev.group.pods > 0) prev.group.add(o, prev);
+        else this.groupPod(c, o, prev);
+      }
+    } else this.orphans.get(gr)!.get(o.metadata.namespace ?? '')!.set(uid, o);
     if (node) this.nodePods.get(node)!.set(uid, o);
     return true;
   }
@@ -120,6 +152,13 @@ export class ObjectIndexes {
 
   uncontrolled(r: ResourceRef, namespace: string): KubeObject[] {
     return [...(this.orphans.get(groupResourceKey(r))?.get(namespace)?.values() ?? [])];
+  }
+
+  /** The pods this uid controls, grouped by their labels, with their counts (pod-groups.ts). */
+  podGroups(controllerUid: string): PodGroups {
+    const out = new Map<string, ReturnType<GroupCounts['view']>>();
+    for (const [k, g] of this.groups.get(controllerUid) ?? []) out.set(k, g.view());
+    return out;
   }
 
   podsOnNode(nodeName: string): KubeObject[] {

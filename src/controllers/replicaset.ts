@@ -19,6 +19,7 @@ import { eventAction, keyOf, splitKey } from './runtime.js';
 import { availableAt, controlledBy, controllerOf, generateName, isPodActive, isPodAvailable, isPodReady, podCondition, podFromTemplate } from './pods.js';
 import { claimObjects } from './claim.js';
 import { podsToDelete } from './ranking.js';
+import type { PodGroups } from './pod-groups.js';
 import { getCondition, removeCondition, setCondition, type ReplicaSetObject } from './deployment-util.js';
 
 export type PodObject = KubeObject & Pick<Pod, 'spec' | 'status'>;
@@ -31,6 +32,11 @@ export interface ReplicaSetObservation {
   related: PodObject[];
   /** Free pod names for the pods that may be created, in order (checked against every cached pod). */
   names: string[];
+  /**
+   * The set's pods grouped by labels with their counts, when the view keeps them: then a sync
+   * with nothing to create, delete, adopt or release decides from these alone (groupCounts).
+   */
+  groups?: PodGroups;
 }
 
 const COMPONENT = 'replicaset-controller';
@@ -52,8 +58,10 @@ export function observeReplicaSet(key: string, view: ClusterView): ReplicaSetObs
   const owned = controlledBy(view, rs, R.pods) as PodObject[];
   const pods = owned.concat(view.uncontrolled(R.pods, namespace) as PodObject[]);
   const want = rs.spec?.replicas ?? 0;
+  const groups = rs.metadata.uid ? view.podGroups?.(rs.metadata.uid) : undefined;
   let active = 0;
-  for (const p of owned) if (isPodActive(p)) active++;
+  if (groups) for (const g of groups.values()) active += g.active;
+  else for (const p of owned) if (isPodActive(p)) active++;
   let related: PodObject[] = [];
   const parent = controllerOf(rs);
   if (active > want && parent) {
@@ -70,7 +78,7 @@ export function observeReplicaSet(key: string, view: ClusterView): ReplicaSetObs
     names.push(g.name);
     counter = g.next;
   }
-  return { rs, pods, related, names };
+  return groups ? { rs, pods, related, names, groups } : { rs, pods, related, names };
 }
 
 /** calculateStatus: counts over the claimed active pods, and the ReplicaFailure condition from the last attempt. */
@@ -87,6 +95,40 @@ export function replicaSetStatus(rs: ReplicaSetObject, pods: PodObject[], now: I
       if (!minReady || isPodAvailable(p, minReady, now)) available++;
     }
   }
+  return statusOf(rs, { replicas: pods.length, fullyLabeled, ready, available }, now, failure);
+}
+
+interface Counts {
+  replicas: number;
+  fullyLabeled: number;
+  ready: number;
+  available: number;
+}
+
+/**
+ * The status counts from the view's pod groups, when they are the claimed pods' counts without a
+ * walk: no orphans to consider for adoption, every active pod matching the selector (nothing to
+ * release), no minReadySeconds (availability would need each pod's time). Else undefined.
+ */
+function groupCounts(rs: ReplicaSetObject, selector: Selector, obs: ReplicaSetObservation): Counts | undefined {
+  if (!obs.groups || (rs.spec?.minReadySeconds ?? 0) > 0) return undefined;
+  const templateLabels = selectorFromSet(rs.spec?.template?.metadata?.labels ?? {});
+  let owned = 0;
+  const c: Counts = { replicas: 0, fullyLabeled: 0, ready: 0, available: 0 };
+  for (const g of obs.groups.values()) {
+    owned += g.pods;
+    if (!g.active) continue;
+    if (!matches(selector, g.labels)) return undefined;
+    c.replicas += g.active;
+    c.ready += g.ready;
+    if (matches(templateLabels, g.labels)) c.fullyLabeled += g.active;
+  }
+  if (owned !== obs.pods.length) return undefined;
+  c.available = c.ready;
+  return c;
+}
+
+function statusOf(rs: ReplicaSetObject, counts: Counts, now: Instant, failure?: { reason: string; message: string }): ReplicaSetStatus {
   const status: ReplicaSetStatus = { ...(rs.status ?? { replicas: 0 }) };
   const current = getCondition(rs.status?.conditions, 'ReplicaFailure');
   let conditions: ReplicaSetCondition[] | undefined = rs.status?.conditions ? [...rs.status.conditions] : undefined;
@@ -97,10 +139,10 @@ export function replicaSetStatus(rs: ReplicaSetObject, pods: PodObject[], now: I
   }
   if (conditions && conditions.length) status.conditions = conditions;
   else delete status.conditions;
-  status.replicas = pods.length;
-  status.fullyLabeledReplicas = fullyLabeled;
-  status.readyReplicas = ready;
-  status.availableReplicas = available;
+  status.replicas = counts.replicas;
+  status.fullyLabeledReplicas = counts.fullyLabeled;
+  status.readyReplicas = counts.ready;
+  status.availableReplicas = counts.available;
   return status;
 }
 
@@ -135,6 +177,12 @@ export function reconcileReplicaSet(obs: ReplicaSetObservation, now: Instant): D
     selector = labelSelectorAsSelector(rs.spec?.selector);
   } catch {
     return { actions: [] };
+  }
+  // Nothing to claim, create or delete: the status alone, from the groups' counts (as the walk below would find them).
+  const counts = groupCounts(rs, selector, obs);
+  if (counts && (rs.metadata.deletionTimestamp || counts.replicas === (rs.spec?.replicas ?? 0))) {
+    const write = statusAction(rs, statusOf(rs, counts, now));
+    return { actions: write ? [write] : [] };
   }
   const ns = rs.metadata.namespace!;
   const owner = rsKind(rs);

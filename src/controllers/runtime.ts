@@ -9,6 +9,7 @@ import { Informer, type InformerEvent } from '../client/informer.js';
 import { WorkQueue, realTimers, type QueueTimers } from '../client/workqueue.js';
 import { EventRecorder } from '../client/events.js';
 import { ObjectIndexes, type Located } from './indexes.js';
+import type { PodGroups } from './pod-groups.js';
 
 export type Action = (
   | { kind: 'create'; resource: ResourceRef; namespace?: string; object: KubeObject; bestEffort?: boolean }
@@ -66,6 +67,11 @@ export interface ClusterView {
   uncontrolled(r: ResourceRef, namespace: string): KubeObject[];
   /** Cached pods bound to this node (spec.nodeName), as upstream's node-name pod index. */
   podsOnNode(nodeName: string): KubeObject[];
+  /**
+   * The pods this uid controls grouped by labels, with their counts, where the cache keeps them
+   * (indexes.ts); a view without them leaves it out and readers walk controlledBy's pods instead.
+   */
+  podGroups?(controllerUid: string): PodGroups;
   /** The newest resourceVersion the cache of this resource reflects ("0" before its first list). */
   resourceVersion(r: ResourceRef): string;
 }

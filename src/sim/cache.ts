@@ -21,13 +21,25 @@ export class SimCache extends ObjectIndexes implements ClusterView {
   private readonly items = new Map<string, Map<string, KubeObject>>();
   private readonly versions = new Map<string, string>();
 
+  /**
+   * indexed: false for a cache read only by get, list and count (the simulator's record of the
+   * API's state, which no controller observes): it keeps no indexes, whose upkeep on every write
+   * is most of a cache's cost, and its index reads (byUid, controlledBy, ...) find nothing.
+   */
+  constructor(private readonly indexed = true) {
+    super();
+  }
+
   /** Applies one event; returns the object it replaced, if any. */
   apply(ev: CacheEvent, revision?: number): KubeObject | undefined {
     const gr = groupResourceKey(ev.resource);
     const m = bucket(this.items, gr, () => new Map<string, KubeObject>());
     const k = objKey(ev.object);
     const old = m.get(k);
-    if (old && ev.type !== 'delete' && this.replaceIndexed(ev.resource, old, ev.object)) m.set(k, ev.object);
+    if (!this.indexed) {
+      if (ev.type === 'delete') m.delete(k);
+      else m.set(k, ev.object);
+    } else if (old && ev.type !== 'delete' && this.replaceIndexed(ev.resource, old, ev.object)) m.set(k, ev.object);
     else {
       if (old) this.unindexObject(ev.resource, old);
       if (ev.type === 'delete') m.delete(k);

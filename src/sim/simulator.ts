@@ -287,8 +287,8 @@ export class Simulation {
   readonly store = new MemoryStore();
   readonly client: LocalClient;
   readonly registry = new Registry();
-  /** The API's state, as it is (the properties' view). */
-  readonly truth = new SimCache();
+  /** The API's state, as it is (the properties' view: listed, never observed, so unindexed). */
+  readonly truth = new SimCache(false);
   revision = 0;
   private readonly logs = new Map<string, EventLog>();
   private readonly refs = new Map<string, ResourceRef>();
