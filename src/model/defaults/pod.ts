@@ -26,11 +26,25 @@ export function resourceListDefaults(o: Obj | undefined, key: string): void {
   const list = child(o, key);
   if (!list) return;
   for (const [name, v] of Object.entries(list)) {
+    const text = typeof v === 'string' ? defaultedQuantities.get(v) : undefined;
+    if (text !== undefined) {
+      list[name] = text;
+      continue;
+    }
     const q = toQuantity(v);
     if (!q) continue;
     const rounded: Quantity = q.exponent >= -3 ? q : { mantissa: scaledValue(q, -3), exponent: -3, format: q.format };
     list[name] = formatQuantity(rounded);
+    if (typeof v === 'string') remember(v, list[name] as string);
   }
+}
+
+// What each quantity text defaults to, a pure function of the text: every write of a pod defaults
+// its whole spec again, and a cluster uses few distinct quantities. Bounded, as clients choose the texts.
+const defaultedQuantities = new Map<string, string>();
+function remember(text: string, defaulted: string): void {
+  if (defaultedQuantities.size >= 4096) defaultedQuantities.clear();
+  defaultedQuantities.set(text, defaulted);
 }
 
 function resourceRequirementsDefaults(r: Obj | undefined): void {
