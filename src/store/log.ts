@@ -5,6 +5,7 @@
 // each batch durable (SQLite does so on another thread), and a write is acknowledged, visible to
 // reads and told to watchers only once its batch is.
 import { deepClone, type KubeObject } from '../model/object.js';
+import { copySharing, copyStored } from './copy.js';
 import { Fanout, freeze } from './fanout.js';
 import { assertKey, assertPrefix } from './keys.js';
 import {
@@ -133,7 +134,7 @@ export class LogStore implements ObjectStore {
   async get(key: string): Promise<KubeObject | undefined> {
     this.open(key);
     const cur = this.live.get(key);
-    return cur && deepClone(cur.object);
+    return cur && copyStored(cur.object);
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -147,7 +148,7 @@ export class LogStore implements ObjectStore {
     // A row that is still its key's latest state is copied from the cache; older ones are parsed.
     const item = (r: LogRow) => {
       const cur = this.live.get(r.key);
-      return cur?.revision === r.revision ? deepClone(cur.object) : stamp(r.value, r.revision);
+      return cur?.revision === r.revision ? copyStored(cur.object) : stamp(r.value, r.revision);
     };
     const result: ListResult = { items: rows.map(item), revision };
     if (limit > 0 && rows.length === limit) {
@@ -165,7 +166,7 @@ export class LogStore implements ObjectStore {
 
   async update(key: string, obj: KubeObject, expectedRevision?: number): Promise<KubeObject> {
     this.open(key);
-    const [value, object] = stored(obj);
+    const [value, object] = stored(obj, this.live.get(key)?.object);
     return this.write(key, (current) => ({ deleted: false, value, object, prev: precondition(current(key), key, expectedRevision) }));
   }
 
@@ -257,7 +258,7 @@ export class LogStore implements ObjectStore {
         // The commit itself failed: nothing was written, so nothing is acknowledged.
         if (failed) return w.reject(failed.err);
         this.fanout.publish(w.key, () => o.event);
-        w.resolve(deepClone(o.event.object));
+        w.resolve(copyStored(o.event.object));
       });
     };
     if (rows.length === 0) return settle();
@@ -319,7 +320,7 @@ function eventOf(key: string, revision: number, p: Planned): StoreEvent {
 function precondition(cur: Live | undefined, key: string, expectedRevision: number | undefined): Live {
   if (!cur) throw new StoreError('NotFound', key, `key not found: ${key}`);
   if (expectedRevision !== undefined && expectedRevision !== cur.revision) {
-    throw new StoreError('Conflict', key, `resource version conflicts: ${key} is at ${cur.revision}, not ${expectedRevision}`, deepClone(cur.object));
+    throw new StoreError('Conflict', key, `resource version conflicts: ${key} is at ${cur.revision}, not ${expectedRevision}`, copyStored(cur.object));
   }
   return cur;
 }
@@ -340,11 +341,18 @@ function toEvent(e: LogEntry): StoreEvent {
   };
 }
 
-/** The stored form (JSON) and the object it reads back as, both without resourceVersion: copies, taken when the write is asked for. */
-function stored(obj: KubeObject): [string, KubeObject] {
+/**
+ * The stored form (JSON) and the object it reads back as, both without resourceVersion: copies,
+ * taken when the write is asked for. The object shares the parts it has in common with `base`
+ * (the key's latest object, when it has one; frozen): see copySharing.
+ */
+function stored(obj: KubeObject, base?: KubeObject): [string, KubeObject] {
   const shaped = storedShape(obj);
   // deepClone is JSON.parse(JSON.stringify(...)) without the parsing.
-  return [JSON.stringify(shaped), deepClone(shaped)];
+  let object = (base ? copySharing(shaped, base) : deepClone(shaped)) as KubeObject;
+  // The write stamps its resourceVersion on its own object and metadata, never on base's.
+  if (object === base || object.metadata === base?.metadata) object = deepClone(shaped);
+  return [JSON.stringify(shaped), object];
 }
 
 /** The stored form: JSON without resourceVersion, which is the row's revision instead. */
