@@ -68,7 +68,6 @@ interface Live {
 /** What one write appends: the row, and the state it replaces (absent for a create). */
 interface Planned {
   deleted: boolean;
-  value: string;
   /** For a create or update: the object as stored, without resourceVersion (the write's own copy). */
   object?: KubeObject;
   prev?: Live;
@@ -124,10 +123,10 @@ export class LogStore implements ObjectStore {
 
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     this.open(key);
-    const [value, object] = stored(obj);
+    const object = stored(obj);
     return this.write(key, (current) => {
       if (current(key)) throw new StoreError('KeyExists', key, `key exists: ${key}`);
-      return { deleted: false, value, object };
+      return { deleted: false, object };
     });
   }
 
@@ -166,15 +165,15 @@ export class LogStore implements ObjectStore {
 
   async update(key: string, obj: KubeObject, expectedRevision?: number): Promise<KubeObject> {
     this.open(key);
-    const [value, object] = stored(obj, this.live.get(key)?.object);
-    return this.write(key, (current) => ({ deleted: false, value, object, prev: precondition(current(key), key, expectedRevision) }));
+    const object = stored(obj, this.live.get(key)?.object);
+    return this.write(key, (current) => ({ deleted: false, object, prev: precondition(current(key), key, expectedRevision) }));
   }
 
   async delete(key: string, expectedRevision?: number): Promise<KubeObject> {
     this.open(key);
     return this.write(key, (current) => {
       const prev = precondition(current(key), key, expectedRevision);
-      return { deleted: true, value: serialize(prev.object), prev };
+      return { deleted: true, prev };
     });
   }
 
@@ -242,8 +241,8 @@ export class LogStore implements ObjectStore {
       try {
         const p = w.plan(current);
         revision++;
-        rows.push({ revision, key: w.key, deleted: p.deleted, prevRevision: p.prev?.revision ?? 0, value: p.value });
         const event = eventOf(w.key, revision, p);
+        rows.push(new StoredRow(revision, w.key, p.deleted, p.prev?.revision ?? 0, event.object));
         decided.set(w.key, p.deleted ? null : { revision, object: event.object });
         outcomes.push({ ok: true, event });
       } catch (err) {
@@ -342,17 +341,49 @@ function toEvent(e: LogEntry): StoreEvent {
 }
 
 /**
- * The stored form (JSON) and the object it reads back as, both without resourceVersion: copies,
- * taken when the write is asked for. The object shares the parts it has in common with `base`
- * (the key's latest object, when it has one; frozen): see copySharing.
+ * The object as stored, without resourceVersion: a copy, taken when the write is asked for (its
+ * JSON, the row's value, is the same as the caller's object's). It shares the parts it has in
+ * common with `base` (the key's latest object, when it has one; frozen): see copySharing.
  */
-function stored(obj: KubeObject, base?: KubeObject): [string, KubeObject] {
+function stored(obj: KubeObject, base?: KubeObject): KubeObject {
   const shaped = storedShape(obj);
-  // deepClone is JSON.parse(JSON.stringify(...)) without the parsing.
-  let object = (base ? copySharing(shaped, base) : deepClone(shaped)) as KubeObject;
+  let object: KubeObject;
+  try {
+    // deepClone is JSON.parse(JSON.stringify(...)) without the parsing.
+    object = (base ? copySharing(shaped, base) : deepClone(shaped)) as KubeObject;
+  } catch (e) {
+    // What JSON cannot hold (a cycle) fails as serializing it fails.
+    JSON.stringify(shaped);
+    throw e;
+  }
   // The write stamps its resourceVersion on its own object and metadata, never on base's.
   if (object === base || object.metadata === base?.metadata) object = deepClone(shaped);
-  return [JSON.stringify(shaped), object];
+  return object;
+}
+
+/**
+ * A row of a decided write. Its value is the JSON of the object the write stored (frozen), made
+ * when first read: a log that writes rows out reads it at once, one that keeps them in memory
+ * (the simulator's) may never, as long as no watch replays the row and no read asks for an older
+ * revision, and then serializing every write would be wasted.
+ */
+class StoredRow implements LogRow {
+  private text?: string;
+  constructor(
+    readonly revision: number,
+    readonly key: string,
+    readonly deleted: boolean,
+    readonly prevRevision: number,
+    private object: KubeObject | undefined,
+  ) {}
+
+  get value(): string {
+    if (this.text === undefined) {
+      this.text = serialize(this.object!);
+      this.object = undefined;
+    }
+    return this.text;
+  }
 }
 
 /** The stored form: JSON without resourceVersion, which is the row's revision instead. */

@@ -24,7 +24,9 @@ class MemoryLog implements RevisionLog {
   commit(rows: LogRow[]): void {
     for (const row of rows) {
       if (row.revision !== this.headRevision + 1) throw new Error(`revision ${row.revision} does not follow ${this.headRevision}`);
-      const mine = { ...row };
+      // The rows are this commit's alone (LogStore builds them), so they are kept as they are: a
+      // row's value may be made only when first read.
+      const mine = row;
       const byKey = this.byKey.get(row.key);
       if (byKey) byKey.push(mine);
       else {
@@ -57,7 +59,7 @@ class MemoryLog implements RevisionLog {
       const row = this.rows[i]!;
       if (!row.key.startsWith(prefix)) continue;
       const prev = row.prevRevision && !row.deleted ? this.at(this.byKey.get(row.key)!, row.prevRevision) : undefined;
-      out.push(prev ? { ...row, prevValue: prev.value } : row);
+      out.push(prev ? { revision: row.revision, key: row.key, deleted: row.deleted, prevRevision: row.prevRevision, value: row.value, prevValue: prev.value } : row);
     }
     return out;
   }
