@@ -24,6 +24,7 @@ import { StatusError } from '../model/status.js';
 import type { Action, ClusterView, Controller, Decision } from './runtime.js';
 import { eventAction, keyOf, splitKey } from './runtime.js';
 import { controlledBy, controllerOf, controllerRef, isPodActive } from './pods.js';
+import { activePods } from './pod-groups.js';
 import { claimObjects } from './claim.js';
 import {
   activeReplicaSets, actualReplicas, availableReplicas, byCreation, byRevision, bySizeNewer, bySizeOlder,
@@ -71,11 +72,7 @@ export function observeDeployment(key: string, view: ClusterView): DeploymentObs
   const obs: DeploymentObservation = { deployment, replicaSets, pods };
   if (view.podGroups) {
     const active: Record<string, number> = {};
-    for (const rs of replicaSets) {
-      let n = 0;
-      for (const g of view.podGroups(rs.metadata.uid!).values()) n += g.active;
-      active[rs.metadata.uid!] = n;
-    }
+    for (const rs of replicaSets) active[rs.metadata.uid!] = activePods(view.podGroups(rs.metadata.uid!));
     obs.active = active;
   }
   const named = view.get(R.replicasets, namespace, newReplicaSetName(deployment));

@@ -19,7 +19,7 @@ import { eventAction, keyOf, splitKey } from './runtime.js';
 import { availableAt, controlledBy, controllerOf, generateName, isPodActive, isPodAvailable, isPodReady, podCondition, podFromTemplate } from './pods.js';
 import { claimObjects } from './claim.js';
 import { podsToDelete } from './ranking.js';
-import type { PodGroups } from './pod-groups.js';
+import { activePods, type PodGroups } from './pod-groups.js';
 import { getCondition, removeCondition, setCondition, type ReplicaSetObject } from './deployment-util.js';
 
 export type PodObject = KubeObject & Pick<Pod, 'spec' | 'status'>;
@@ -60,7 +60,7 @@ export function observeReplicaSet(key: string, view: ClusterView): ReplicaSetObs
   const want = rs.spec?.replicas ?? 0;
   const groups = rs.metadata.uid ? view.podGroups?.(rs.metadata.uid) : undefined;
   let active = 0;
-  if (groups) for (const g of groups.values()) active += g.active;
+  if (groups) active = activePods(groups);
   else for (const p of owned) if (isPodActive(p)) active++;
   let related: PodObject[] = [];
   const parent = controllerOf(rs);
