@@ -192,7 +192,8 @@ export class ClusterModel implements Model<ClusterModelState> {
       ...scope.stepProperties.map((p) => {
         const root = this.properties.root(`step ${p.name}`);
         const check = (x: ClusterState, y: ClusterState) => p.check(x, y);
-        return { name: p.name, check: (a: ClusterModelState, b: ClusterModelState) => this.properties.ofStep(root, check, a, b) };
+        const perObject = p.perObject && ((resource: string, x: KubeObject, y: KubeObject | undefined) => p.perObject!(resource, x, y));
+        return { name: p.name, check: (a: ClusterModelState, b: ClusterModelState) => this.properties.ofStep(root, check, a, b, perObject) };
       }),
       { name: statefulSetOrdering.name, check: (_a: ClusterModelState, b: ClusterModelState) => b.decisionViolations ?? NONE },
     ];

@@ -9,7 +9,7 @@ import { ClusterSnapshot } from '../scheduler/snapshot.js';
 import { podInfoOf } from '../scheduler/podinfo.js';
 import { schedulePod } from '../scheduler/schedule.js';
 import type { ClusterModelState, MemoStats } from './cluster-model.js';
-import type { ClusterState } from './invariants/state.js';
+import type { ClusterState, StepProperty } from './invariants/state.js';
 import type { RowTable } from './rows.js';
 import { codesToString, insert, Interner, pushInt, tripwire, type Read, type TrieNode } from './memo.js';
 
@@ -44,6 +44,14 @@ export interface PropertyRoot {
   name: string;
   node: TrieNode<ListQuery, never, unknown>;
   leaves: Map<number, { value: unknown }>;
+  /** A per-object step property's verdicts by the pair of value ids (the one after +1, 0: gone). */
+  objects?: Map<number, string[] | typeof TRIPPED>;
+}
+
+/** A state's objects as a per-object step property meets them: in byUid order, with their value ids and resources. */
+interface UidIndex {
+  order: { uid: string; cid: number; resource: string }[];
+  cids: Map<string, number>;
 }
 
 export class PropertyMemo {
@@ -79,7 +87,7 @@ export class PropertyMemo {
           objects.set(resource, (l = []));
           codes.set(resource, []);
         }
-        l.push((this.watched[r.cid] ??= tripwire(this.table.content(r.cid), () => (this.tripped = true))));
+        l.push(this.watch(r.cid));
         pushInt(codes.get(resource)!, r.rc);
       }
       const ids = new Map<string, number>();
@@ -197,13 +205,81 @@ export class PropertyMemo {
     return r;
   }
 
-  /** A step property's verdict on the step from a to b; root: this.root of its name. */
-  ofStep(root: PropertyRoot, check: (a: ClusterState, b: ClusterState) => string[], a: ClusterModelState, b: ClusterModelState): string[] {
+  /**
+   * A step property's verdict on the step from a to b; root: this.root of its name. One judged
+   * object by object (perObject, with check its objectwise form) goes by the objects' value ids.
+   */
+  ofStep(root: PropertyRoot, check: (a: ClusterState, b: ClusterState) => string[], a: ClusterModelState, b: ClusterModelState, perObject?: StepProperty['perObject']): string[] {
     const kept = this.kept(root, a, b);
     if (kept !== undefined) return kept as string[];
-    const r = this.byLists(root, [a, b], ([x, y]) => check(x!, y!), () => check(this.clusterState(a), this.clusterState(b)));
+    const byObject = perObject && this.objectwise(root, perObject, a, b);
+    if (byObject && byObject !== TRIPPED) root.leaves.set(this.leafKey(a, b), { value: byObject });
+    const r = byObject && byObject !== TRIPPED ? byObject : this.byLists(root, [a, b], ([x, y]) => check(x!, y!), () => check(this.clusterState(a), this.clusterState(b)));
     if (this.verifyMemo && !deepEqual(r, check(this.clusterState(a), this.clusterState(b)))) throw new Error(`cluster model: the memo of ${root.name} differs from its run`);
     return r;
+  }
+
+  /** Each content id's objects in byUid order (ClusterState lists them by resource in the order met, then by row). */
+  private readonly uidIndexes = new Map<number, UidIndex>();
+
+  private uidIndex(s: ClusterModelState): UidIndex {
+    const k = this.table.csid(s.rows);
+    let x = this.uidIndexes.get(k);
+    if (!x) {
+      const byResource = new Map<string, number[]>();
+      for (const r of s.rows) {
+        const resource = this.table.resource(r.kid)?.resource;
+        if (resource === undefined) continue;
+        let l = byResource.get(resource);
+        if (!l) byResource.set(resource, (l = []));
+        l.push(r.cid);
+      }
+      // As byUid builds its map: a later object of a uid takes an earlier one's place.
+      const at = new Map<string, { uid: string; cid: number; resource: string }>();
+      for (const [resource, cids] of byResource) {
+        for (const cid of cids) {
+          const uid = this.table.content(cid).metadata.uid;
+          if (!uid) continue;
+          const e = at.get(uid);
+          if (e) {
+            e.cid = cid;
+            e.resource = resource;
+          } else at.set(uid, { uid, cid, resource });
+        }
+      }
+      const order = [...at.values()];
+      x = { order, cids: new Map(order.map((e) => [e.uid, e.cid])) };
+      this.uidIndexes.set(k, x);
+    }
+    return x;
+  }
+
+  /**
+   * A per-object step property over the step from a to b, each object's verdict kept by its value
+   * id and that of its uid's object after (over the values behind the tripwire): TRIPPED when one
+   * looked at a revision (then the whole property is run as any other).
+   */
+  private objectwise(root: PropertyRoot, perObject: NonNullable<StepProperty['perObject']>, a: ClusterModelState, b: ClusterModelState): string[] | typeof TRIPPED {
+    const verdicts = (root.objects ??= new Map());
+    const after = this.uidIndex(b).cids;
+    let out: string[] | undefined;
+    for (const { uid, cid, resource } of this.uidIndex(a).order) {
+      const n = after.get(uid);
+      const k = cid * PAIR + (n === undefined ? 0 : n + 1);
+      let v = verdicts.get(k);
+      if (v === undefined) {
+        this.stats.propertyRuns++;
+        v = this.untripped(() => perObject(resource, this.watch(cid), n === undefined ? undefined : this.watch(n)));
+        verdicts.set(k, v === TRIPPED ? v : [...v]);
+      }
+      if (v === TRIPPED) return TRIPPED;
+      if (v.length) (out ??= []).push(...v);
+    }
+    return out ?? [];
+  }
+
+  private watch(cid: number): KubeObject {
+    return (this.watched[cid] ??= tripwire(this.table.content(cid), () => (this.tripped = true)));
   }
 
   private readonly scheduler = this.root('scheduler');

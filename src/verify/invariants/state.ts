@@ -64,6 +64,23 @@ export interface StepProperty {
   /** The resources whose objects the property follows across the step. */
   resources: string[];
   check(before: ClusterState, after: ClusterState): string[];
+  /**
+   * Set when the property judges each object on its own: its violations for one object of the
+   * state before and the object of that uid after (undefined: gone). check is then objectwise(it),
+   * and the model checker judges a step by object versions, most of which the step left alone.
+   */
+  perObject?(resource: string, before: KubeObject, after: KubeObject | undefined): string[];
+}
+
+/** A step's violations as those of each object of the state before (in byUid order) with its object of the same uid after. */
+export function objectwise(perObject: NonNullable<StepProperty['perObject']>): StepProperty['check'] {
+  return (before, after) => {
+    const resources = [...new Set([...before.resources(), ...after.resources()])];
+    const now = byUid(after, resources);
+    const out: string[] = [];
+    for (const [uid, { resource, object }] of byUid(before, resources)) out.push(...perObject(resource, object, now.get(uid)?.object));
+    return out;
+  };
 }
 
 /** A property of each reconcile: the decision a controller made from what it observed. */
