@@ -82,20 +82,74 @@ export interface CheckResult {
   ms: number;
 }
 
-interface Node<S> {
-  state: S;
-  parent: number;
-  label: string;
-  depth: number;
-  edges: { to: number; label: string; env: boolean; fault: boolean }[];
+/**
+ * The explored graph, kept flat (no object per state or edge: they are most of what a check
+ * allocates). A state's steps are taken all at once, states in the order of their ids, so the
+ * edges of state i are the run edgeStart[i] .. edgeStart[i + 1] (or to the end, for the last).
+ */
+class Graph<S> {
+  readonly states: S[] = [];
+  readonly parent: number[] = [];
+  readonly label: string[] = [];
+  readonly depth: number[] = [];
+  readonly edgeStart: number[] = [];
+  readonly to: number[] = [];
+  /** Edge labels by id (labels repeat: a step's label names no state). */
+  readonly edgeLabel: number[] = [];
+  /** ENV for an environment step or a fault, FAULT (with ENV) for a fault. */
+  readonly flags: number[] = [];
+  readonly labels: string[] = [];
+  private readonly labelIds = new Map<string, number>();
+
+  get size(): number {
+    return this.states.length;
+  }
+
+  add(state: S, parent: number, label: string, depth: number): number {
+    const id = this.states.length;
+    this.states.push(state);
+    this.parent.push(parent);
+    this.label.push(label);
+    this.depth.push(depth);
+    return id;
+  }
+
+  /** Starts state id's edges (called once per state, in id order). */
+  open(id: number): void {
+    while (this.edgeStart.length <= id) this.edgeStart.push(this.to.length);
+  }
+
+  edge(to: number, label: string, flags: number): void {
+    let l = this.labelIds.get(label);
+    if (l === undefined) {
+      l = this.labels.length;
+      this.labels.push(label);
+      this.labelIds.set(label, l);
+    }
+    this.to.push(to);
+    this.edgeLabel.push(l);
+    this.flags.push(flags);
+  }
+
+  /** The first edge of state i and the end of its edges (none for a state never expanded). */
+  first(i: number): number {
+    return i < this.edgeStart.length ? this.edgeStart[i]! : this.to.length;
+  }
+
+  end(i: number): number {
+    return i + 1 < this.edgeStart.length ? this.edgeStart[i + 1]! : i < this.edgeStart.length ? this.to.length : this.first(i);
+  }
 }
+
+const ENV = 1;
+const FAULT = 2;
 
 export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promise<CheckResult> {
   const t0 = performance.now();
   const maxDepth = opts.maxDepth ?? Infinity;
   const maxStates = opts.maxStates ?? 1_000_000;
   const stopAtFirst = opts.stopAtFirst ?? true;
-  const nodes: Node<S>[] = [];
+  const g = new Graph<S>();
   const ids = new Map<string, number>();
   const violations: Violation[] = [];
   const seenProps = new Set<string>();
@@ -105,10 +159,9 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
   const describe = (s: S) => model.describe?.(s);
   const pathTo = (id: number): TraceStep[] => {
     const out: TraceStep[] = [];
-    for (let i = id; i >= 0; i = nodes[i]!.parent) {
-      const n = nodes[i]!;
-      const d = describe(n.state);
-      out.push(d === undefined ? { label: n.label } : { label: n.label, state: d });
+    for (let i = id; i >= 0; i = g.parent[i]!) {
+      const d = describe(g.states[i]!);
+      out.push(d === undefined ? { label: g.label[i]! } : { label: g.label[i]!, state: d });
     }
     return out.reverse();
   };
@@ -118,43 +171,46 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
     violations.push(v);
   };
   const safety = (id: number): void => {
-    const s = nodes[id]!.state;
+    const s = g.states[id]!;
     for (const inv of model.invariants) {
       const m = inv.check(s);
       if (m.length) report({ property: inv.name, kind: 'safety', messages: m, trace: pathTo(id) });
     }
   };
-  const add = (state: S, parent: number, label: string, d: number): { id: number; fresh: boolean } => {
+  /** The state's id; a new state's is ~id (negative), so the caller knows it is fresh without an object to say so. */
+  const add = (state: S, parent: number, label: string, d: number): number => {
     const h = model.hash(state);
     const known = ids.get(h);
-    if (known !== undefined) return { id: known, fresh: false };
-    const id = nodes.length;
-    nodes.push({ state, parent, label, depth: d, edges: [] });
+    if (known !== undefined) return known;
+    const id = g.add(state, parent, label, d);
     ids.set(h, id);
     safety(id);
-    return { id, fresh: true };
+    return ~id;
   };
+  const stepProps = model.steps ?? [];
   let frontier: number[] = [];
   for (const s of await model.init()) {
-    const { id, fresh } = add(s, -1, 'init', 0);
-    if (fresh) frontier.push(id);
+    const id = add(s, -1, 'init', 0);
+    if (id < 0) frontier.push(~id);
   }
   const done = () => stopAtFirst && violations.length > 0;
   while (frontier.length && !done()) {
     const next: number[] = [];
     for (const id of frontier) {
       if (done()) break;
-      const node = nodes[id]!;
-      if (node.depth >= maxDepth || nodes.length >= maxStates) {
+      const nodeDepth = g.depth[id]!;
+      if (nodeDepth >= maxDepth || g.size >= maxStates) {
         bounded = true;
         continue;
       }
-      const r = model.next(node.state);
+      const state = g.states[id]!;
+      const r = model.next(state);
       const steps = r instanceof Promise ? await r : r;
+      g.open(id);
       for (const st of steps) {
         transitions++;
-        for (const p of model.steps ?? []) {
-          const m = p.check(node.state, st.next, st.label);
+        for (const p of stepProps) {
+          const m = p.check(state, st.next, st.label);
           if (m.length) {
             const trace = pathTo(id);
             const d = describe(st.next);
@@ -162,66 +218,96 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
             report({ property: p.name, kind: 'safety', messages: m, trace });
           }
         }
-        const { id: to, fresh } = add(st.next, id, st.label, node.depth + 1);
-        node.edges.push({ to, label: st.label, env: !!st.env || !!st.fault, fault: !!st.fault });
-        if (fresh) next.push(to);
+        const to = add(st.next, id, st.label, nodeDepth + 1);
+        g.edge(to < 0 ? ~to : to, st.label, (st.env || st.fault ? ENV : 0) | (st.fault ? FAULT : 0));
+        if (to < 0) next.push(~to);
       }
-      opts.onProgress?.(nodes.length, node.depth);
+      opts.onProgress?.(g.size, nodeDepth);
     }
-    if (next.length) depth = nodes[next[0]!]!.depth;
+    if (next.length) depth = g.depth[next[0]!]!;
     frontier = next;
   }
   if (frontier.length) bounded = true;
   let liveness: CheckResult['liveness'] = 'not checked';
   if (model.goal && !opts.safetyOnly && !bounded && !done()) {
-    const v = livenessViolation(model.goal, nodes, pathTo, describe);
+    const v = livenessViolation(model.goal, g, pathTo, describe);
     if (v) report(v);
     liveness = v ? 'violated' : 'held';
   }
-  return { model: model.name, states: nodes.length, transitions, depth, bounded, violations, liveness, ms: performance.now() - t0 };
+  return { model: model.name, states: g.size, transitions, depth, bounded, violations, liveness, ms: performance.now() - t0 };
+}
+
+interface Edge {
+  from: number;
+  to: number;
+  label: string;
 }
 
 function livenessViolation<S>(
   goal: NonNullable<Model<S>['goal']>,
-  nodes: Node<S>[],
+  g: Graph<S>,
   pathTo: (id: number) => TraceStep[],
   describe: (s: S) => string | undefined,
 ): Violation | undefined {
-  const unmet = nodes.map((n) => goal.unmet(n.state));
-  // System steps of each node, taken once (the analysis below looks at them several times).
-  const sysEdges = nodes.map((n) => n.edges.filter((e) => !e.env));
+  const n = g.size;
+  const unmet = g.states.map((s) => goal.unmet(s));
   // Where a run may stop: nothing but faults can happen.
-  const stops = nodes.map((n, i) => i).filter((i) => nodes[i]!.edges.every((e) => e.fault) && unmet[i]!.length > 0);
+  const stops: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let onlyFaults = true;
+    for (let e = g.first(i), end = g.end(i); e < end && onlyFaults; e++) if (!(g.flags[e]! & FAULT)) onlyFaults = false;
+    if (onlyFaults && unmet[i]!.length > 0) stops.push(i);
+  }
   if (stops.length) {
-    const i = stops.sort((a, b) => nodes[a]!.depth - nodes[b]!.depth)[0]!;
+    const i = stops.sort((a, b) => g.depth[a]! - g.depth[b]!)[0]!;
     return { property: goal.name, kind: 'liveness', messages: ['the system stops short of the goal:', ...unmet[i]!], trace: pathTo(i) };
   }
-  const succ = sysEdges.map((es) => es.map((e) => e.to));
-  for (const comp of sccs(nodes.length, (i) => succ[i]!)) {
+  // System steps of each state, as a flat successor list (the analysis below looks at them several times).
+  const sysStart = new Array<number>(n + 1);
+  const sysEdge: number[] = [];
+  for (let i = 0; i < n; i++) {
+    sysStart[i] = sysEdge.length;
+    for (let e = g.first(i), end = g.end(i); e < end; e++) if (!(g.flags[e]! & ENV)) sysEdge.push(e);
+  }
+  sysStart[n] = sysEdge.length;
+  const sysTo = sysEdge.map((e) => g.to[e]!);
+  const inside = new Uint8Array(n);
+  for (const comp of sccs(n, sysStart, sysTo)) {
     // A single state without a step back to itself holds no cycle.
-    if (comp.length === 1 && !succ[comp[0]!]!.includes(comp[0]!)) continue;
-    const inside = new Set(comp);
-    const internal = comp.flatMap((i) => sysEdges[i]!.filter((e) => inside.has(e.to)).map((e) => ({ from: i, ...e })));
-    if (internal.length === 0) continue;
-    const bad = comp.filter((i) => unmet[i]!.length > 0);
-    if (bad.length === 0) continue;
-    // Labels enabled everywhere in the component must be taken inside it.
-    let always: Set<string> | undefined;
-    for (const i of comp) {
-      const here = new Set(sysEdges[i]!.map((e) => e.label));
-      always = always ? new Set([...always].filter((l) => here.has(l))) : here;
+    if (comp.length === 1) {
+      const v = comp[0]!;
+      let loop = false;
+      for (let k = sysStart[v]!; k < sysStart[v + 1]! && !loop; k++) if (sysTo[k] === v) loop = true;
+      if (!loop) continue;
     }
-    const taken = new Set(internal.map((e) => e.label));
-    if ([...(always ?? [])].some((l) => !taken.has(l))) continue;
-    const entry = comp.sort((a, b) => nodes[a]!.depth - nodes[b]!.depth)[0]!;
-    const loop = cycleThrough(entry, bad[0]!, internal, nodes, describe);
-    return { property: goal.name, kind: 'liveness', messages: ['a fair cycle never reaches the goal for good:', ...unmet[bad[0]!]!], trace: pathTo(entry), loop };
+    for (const i of comp) inside[i] = 1;
+    try {
+      const internal: Edge[] = [];
+      for (const i of comp) for (let k = sysStart[i]!; k < sysStart[i + 1]!; k++) if (inside[sysTo[k]!]) internal.push({ from: i, to: sysTo[k]!, label: g.labels[g.edgeLabel[sysEdge[k]!]!]! });
+      if (internal.length === 0) continue;
+      const bad = comp.filter((i) => unmet[i]!.length > 0);
+      if (bad.length === 0) continue;
+      // Labels enabled everywhere in the component must be taken inside it.
+      let always: Set<number> | undefined;
+      for (const i of comp) {
+        const here = new Set<number>();
+        for (let k = sysStart[i]!; k < sysStart[i + 1]!; k++) here.add(g.edgeLabel[sysEdge[k]!]!);
+        always = always ? new Set([...always].filter((l) => here.has(l))) : here;
+      }
+      const taken = new Set(internal.map((e) => e.label));
+      if ([...(always ?? [])].some((l) => !taken.has(g.labels[l]!))) continue;
+      const entry = comp.sort((a, b) => g.depth[a]! - g.depth[b]!)[0]!;
+      const loop = cycleThrough(entry, bad[0]!, internal, g.states, describe);
+      return { property: goal.name, kind: 'liveness', messages: ['a fair cycle never reaches the goal for good:', ...unmet[bad[0]!]!], trace: pathTo(entry), loop };
+    } finally {
+      for (const i of comp) inside[i] = 0;
+    }
   }
   return undefined;
 }
 
 /** A path entry → … → through → … → entry inside one component. */
-function cycleThrough<S>(entry: number, through: number, edges: { from: number; to: number; label: string }[], nodes: Node<S>[], describe: (s: S) => string | undefined): TraceStep[] {
+function cycleThrough<S>(entry: number, through: number, edges: Edge[], states: S[], describe: (s: S) => string | undefined): TraceStep[] {
   const bfs = (from: number, to: number): TraceStep[] => {
     const prev = new Map<number, { from: number; label: string }>();
     const q = [from];
@@ -240,7 +326,7 @@ function cycleThrough<S>(entry: number, through: number, edges: { from: number; 
     for (let x = to; x !== from; ) {
       const p = prev.get(x);
       if (!p) break;
-      const d = describe(nodes[x]!.state);
+      const d = describe(states[x]!);
       out.push(d === undefined ? { label: p.label } : { label: p.label, state: d });
       x = p.from;
     }
@@ -249,47 +335,59 @@ function cycleThrough<S>(entry: number, through: number, edges: { from: number; 
   if (entry === through) {
     const out = edges.find((e) => e.from === entry);
     if (!out) return [];
-    const d = describe(nodes[out.to]!.state);
+    const d = describe(states[out.to]!);
     return [d === undefined ? { label: out.label } : { label: out.label, state: d }, ...(out.to === entry ? [] : bfs(out.to, entry))];
   }
   return [...bfs(entry, through), ...bfs(through, entry)];
 }
 
-/** Tarjan's strongly connected components, iteratively. */
-function sccs(n: number, succ: (i: number) => number[]): number[][] {
-  const index = new Array<number>(n).fill(-1);
-  const low = new Array<number>(n).fill(0);
-  const on = new Array<boolean>(n).fill(false);
+/** Tarjan's strongly connected components, iteratively, over successors succ[start[v]] .. succ[start[v + 1]]. */
+function sccs(n: number, start: readonly number[], succ: readonly number[]): number[][] {
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const on = new Uint8Array(n);
   const stack: number[] = [];
+  // The depth-first path: each vertex with the next of its successors to look at.
+  const workV: number[] = [];
+  const workK: number[] = [];
   const out: number[][] = [];
   let counter = 0;
   for (let root = 0; root < n; root++) {
     if (index[root] !== -1) continue;
-    const work: { v: number; succ: number[]; i: number }[] = [{ v: root, succ: succ(root), i: 0 }];
+    workV.push(root);
+    workK.push(start[root]!);
     index[root] = low[root] = counter++;
     stack.push(root);
-    on[root] = true;
-    while (work.length) {
-      const top = work[work.length - 1]!;
-      if (top.i < top.succ.length) {
-        const w = top.succ[top.i++]!;
+    on[root] = 1;
+    while (workV.length) {
+      const top = workV.length - 1;
+      const v = workV[top]!;
+      const k = workK[top]!;
+      if (k < start[v + 1]!) {
+        workK[top] = k + 1;
+        const w = succ[k]!;
         if (index[w] === -1) {
           index[w] = low[w] = counter++;
           stack.push(w);
-          on[w] = true;
-          work.push({ v: w, succ: succ(w), i: 0 });
-        } else if (on[w]) low[top.v] = Math.min(low[top.v]!, index[w]!);
+          on[w] = 1;
+          workV.push(w);
+          workK.push(start[w]!);
+        } else if (on[w]) low[v] = Math.min(low[v]!, index[w]!);
         continue;
       }
-      work.pop();
-      if (work.length) low[work[work.length - 1]!.v] = Math.min(low[work[work.length - 1]!.v]!, low[top.v]!);
-      if (low[top.v] === index[top.v]) {
+      workV.pop();
+      workK.pop();
+      if (workV.length) {
+        const u = workV[workV.length - 1]!;
+        low[u] = Math.min(low[u]!, low[v]!);
+      }
+      if (low[v] === index[v]) {
         const comp: number[] = [];
         for (;;) {
           const w = stack.pop()!;
-          on[w] = false;
+          on[w] = 0;
           comp.push(w);
-          if (w === top.v) break;
+          if (w === v) break;
         }
         out.push(comp);
       }
