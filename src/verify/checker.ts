@@ -34,8 +34,8 @@ export interface Model<S> {
   name: string;
   init(): Promise<S[]> | S[];
   next(s: S): Promise<Step<S>[]> | Step<S>[];
-  /** Canonical: equal for states that behave alike. */
-  hash(s: S): string;
+  /** Canonical: equal for states that behave alike (a number: the model interns its forms). */
+  hash(s: S): string | number;
   /** Safety in every state: violations as lines. */
   invariants: { name: string; check(s: S): string[] }[];
   /** Safety on every step (including steps into states seen before). */
@@ -150,7 +150,7 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
   const maxStates = opts.maxStates ?? 1_000_000;
   const stopAtFirst = opts.stopAtFirst ?? true;
   const g = new Graph<S>();
-  const ids = new Map<string, number>();
+  const ids = new Map<string | number, number>();
   const violations: Violation[] = [];
   const seenProps = new Set<string>();
   let transitions = 0;

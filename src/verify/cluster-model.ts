@@ -67,7 +67,8 @@ import type { Model, Step } from './checker.js';
 import type { ClusterState } from './invariants/state.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
 import { eagerDeployment, nonBlockingGc, unorderedStatefulSet, type MutantName } from './mutants/index.js';
-import { codesToString, Interner, lowerBound, pushInt } from './memo.js';
+import { Interner, lowerBound } from './memo.js';
+import { TupleBuffer, TupleTable } from './tuples.js';
 import { ActionTable, describe } from './actions.js';
 import { RowTable, type Row } from './rows.js';
 import { ns, type Scope } from './scopes.js';
@@ -386,78 +387,80 @@ export class ClusterModel implements Model<ClusterModelState> {
 
   private readonly keyStrings = new Interner<string>();
   /** The canonical forms' rows parts, interned. */
-  private readonly prefixes = new Interner<string>();
-  /** The codes of the state being hashed (one array, reused). */
-  private readonly scratch: number[] = [];
+  private readonly prefixes = new TupleTable();
+  /** The canonical forms, interned: a state's hash is its form's id. */
+  private readonly forms = new TupleTable();
+  /** The tuple being built (one buffer, reused), and the rows being ordered. */
+  private readonly scratch = new TupleBuffer();
+  private readonly order: Row[] = [];
   private readonly doneIds = new Interner<string>();
 
   /**
    * Rows in key order, each as its content id and the rank of its revision (the part a rows array
-   * fixes, worked out once for it, and interned: the hash holds its id); each in-flight list as
+   * fixes, worked out once for it, and interned: the form holds its id); each in-flight list as
    * its controller, key, and actions (template id and the ranks of the revisions they name, 0 for
    * one no live row has); the done flags and the fault count. Counts first, so it parses one way.
    */
-  hash(s: ClusterModelState): string {
+  hash(s: ClusterModelState): number {
     const d = this.table.derived(s.rows);
-    let c = d.canonical;
-    if (!c) {
-      const rows = s.rows;
-      const n = rows.length;
-      // Insertion sort: a dozen revisions, mostly in order already.
-      const revs = new Array<number>(n);
-      for (let i = 0; i < n; i++) {
-        const v = rows[i]!.revision;
-        let j = i - 1;
-        while (j >= 0 && revs[j]! > v) {
-          revs[j + 1] = revs[j]!;
-          j--;
-        }
-        revs[j + 1] = v;
-      }
-      const order = rows.slice();
-      for (let i = 1; i < n; i++) {
-        const r = order[i]!;
-        const k = this.table.rankOfKey(r.kid);
-        let j = i - 1;
-        while (j >= 0 && this.table.rankOfKey(order[j]!.kid) > k) {
-          order[j + 1] = order[j]!;
-          j--;
-        }
-        order[j + 1] = r;
-      }
-      const codes: number[] = [];
-      pushInt(codes, n);
-      for (const r of order) {
-        pushInt(codes, r.rc);
-        pushInt(codes, rankIn(revs, r.revision));
-      }
-      // The rows part by an interned id: each state's hash is then a short string.
-      d.canonical = c = { id: this.prefixes.id(codesToString(codes)), revs };
-    }
+    const c = (d.canonical ??= this.canonicalRows(s.rows));
     const revs = c.revs;
-    const codes = this.scratch;
-    codes.length = 0;
-    pushInt(codes, c.id);
+    const t = this.scratch.reset();
+    t.push(c.id);
     let flights = 0;
-    for (const f of s.inflight) if (f) flights++;
-    pushInt(codes, flights);
+    for (let ci = 0; ci < s.inflight.length; ci++) if (s.inflight[ci]) flights++;
+    t.push(flights);
     for (let ci = 0; ci < s.inflight.length; ci++) {
       const f = s.inflight[ci];
       if (!f) continue;
-      pushInt(codes, ci);
-      pushInt(codes, this.keyStrings.id(f.key));
-      pushInt(codes, f.actions.length);
-      for (const a of f.actions) {
-        const { tpl, nums } = this.actions.info(a);
-        pushInt(codes, tpl);
-        pushInt(codes, nums.length);
-        for (const v of nums) pushInt(codes, rankIn(revs, v));
+      t.push(ci);
+      t.push(this.keyStrings.id(f.key));
+      t.push(f.actions.length);
+      for (let ai = 0; ai < f.actions.length; ai++) {
+        const { tpl, nums } = this.actions.info(f.actions[ai]!);
+        t.push(tpl);
+        t.push(nums.length);
+        for (let k = 0; k < nums.length; k++) t.push(rankIn(revs, nums[k]!));
       }
     }
-    pushInt(codes, s.done.length);
-    for (const x of s.done) pushInt(codes, this.doneIds.id(x));
-    pushInt(codes, s.faults);
-    return codesToString(codes);
+    t.push(s.done.length);
+    for (let k = 0; k < s.done.length; k++) t.push(this.doneIds.id(s.done[k]!));
+    t.push(s.faults);
+    return this.forms.id(t.t, t.n);
+  }
+
+  /** The canonical form's rows part: its id, and the revisions in order (for ranking). */
+  private canonicalRows(rows: readonly Row[]): { id: number; revs: number[] } {
+    const n = rows.length;
+    // Insertion sorts: a dozen rows, mostly in order already.
+    const revs: number[] = [];
+    // The rows by key, in a buffer kept between calls (only its first n places are this array's).
+    const order = this.order;
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]!;
+      const v = r.revision;
+      let j = i - 1;
+      revs.push(v);
+      while (j >= 0 && revs[j]! > v) {
+        revs[j + 1] = revs[j]!;
+        j--;
+      }
+      revs[j + 1] = v;
+      const k = this.table.rankOfKey(r.kid);
+      j = i - 1;
+      while (j >= 0 && this.table.rankOfKey(order[j]!.kid) > k) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = r;
+    }
+    const t = this.scratch.reset();
+    t.push(n);
+    for (let i = 0; i < n; i++) {
+      t.push(order[i]!.rc);
+      t.push(rankIn(revs, order[i]!.revision));
+    }
+    return { id: this.prefixes.id(t.t, t.n), revs };
   }
 
   describe(s: ClusterModelState): string {

@@ -17,6 +17,7 @@ import { statefulSetOrdering } from './invariants/workloads.js';
 import type { Derived, Row, RowTable } from './rows.js';
 import { Tracker, WholeCopies, type At } from './tracking.js';
 import { codesToString, insert, Interner, lowerBound, pushInt, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
+import { TupleBuffer, TupleTable } from './tuples.js';
 
 /** No keys met (shared by the jumps over reads that meet none). */
 const NO_KEYS: readonly number[] = Object.freeze([]);
@@ -401,7 +402,9 @@ export class DecideMemo {
   private lastLeaf: DecideLeaf | undefined;
   /** By root: the leaf a walk reaches by the order key of the rows (orderKey), and the rows whose revisions it met (-1: the head). */
   private readonly byOrder = new Map<TrieNode<ViewQuery, never, DecideLeaf>, Map<number, { leaf: DecideLeaf; met: number[] }>>();
-  private readonly orderKeys = new Interner<string>();
+  private readonly orderKeys = new TupleTable();
+  private readonly scratch = new TupleBuffer();
+  private readonly revs: number[] = [];
 
   /**
    * What a walk's answers depend on: the content id (the rows' keys and values in order), each
@@ -412,12 +415,15 @@ export class DecideMemo {
   private orderKey(s: ClusterModelState, d: Derived): number {
     if (d.order === undefined) {
       const rows = s.rows;
-      const revs = rows.map((r) => r.revision).sort((a, b) => a - b);
-      const codes: number[] = [];
-      pushInt(codes, this.table.csid(rows));
-      for (const r of rows) pushInt(codes, lowerBound(revs, r.revision));
-      pushInt(codes, rows.length && s.head === revs[revs.length - 1] ? 0 : 1);
-      d.order = this.orderKeys.id(codesToString(codes));
+      const revs = this.revs;
+      revs.length = 0;
+      for (let i = 0; i < rows.length; i++) revs.push(rows[i]!.revision);
+      revs.sort((a, b) => a - b);
+      const t = this.scratch.reset();
+      t.push(this.table.csid(rows));
+      for (let i = 0; i < rows.length; i++) t.push(lowerBound(revs, rows[i]!.revision));
+      t.push(rows.length && s.head === revs[revs.length - 1] ? 0 : 1);
+      d.order = this.orderKeys.id(t.t, t.n);
     }
     return d.order;
   }

@@ -7,7 +7,8 @@ import type { LogRow } from '../store/log.js';
 import { freeze } from '../store/fanout.js';
 import type { Located } from '../controllers/runtime.js';
 import { MapState, type ClusterState } from './invariants/state.js';
-import { codesToString, Interner, pushInt } from './memo.js';
+import { Interner } from './memo.js';
+import { TupleBuffer, TupleTable } from './tuples.js';
 import type { StateLog } from './state-api.js';
 
 /** A live row, interned: one object per key, value, revision and previous revision. */
@@ -51,7 +52,8 @@ export class RowTable {
   private readonly valueIds = new Interner<string>();
   private readonly rcIds = new Map<number, number>();
   private readonly rowIds = new Map<number, Map<number, Row>>();
-  private readonly csids = new Interner<string>();
+  private readonly csids = new TupleTable();
+  private readonly scratch = new TupleBuffer();
   private rowCount = 0;
   /** Rows arrays by their rows and head: states with the same ones share one array, and so what is derived from it. */
   private readonly rowsArrays = new Map<number, { head: number; rows: readonly Row[] }[]>();
@@ -170,9 +172,9 @@ export class RowTable {
   csid(rows: readonly Row[]): number {
     const d = this.derived(rows);
     if (d.csid === undefined) {
-      const codes: number[] = [];
-      for (const r of rows) pushInt(codes, r.rc);
-      d.csid = this.csids.id(codesToString(codes));
+      const t = this.scratch.reset();
+      for (let i = 0; i < rows.length; i++) t.push(rows[i]!.rc);
+      d.csid = this.csids.id(t.t, t.n);
     }
     return d.csid;
   }
