@@ -118,8 +118,12 @@ export class RowTable {
    */
   shared(rows: readonly Row[], head: number): readonly Row[] {
     // By a hash of the rows' ids and the head, then compared (no key string to build and hash).
-    let h = head | 0;
-    for (const r of rows) h = Math.imul(h ^ r.id, 0x9e3779b1) ^ (h >>> 15);
+    // (Kept below 2^30: a small integer, never a heap number, even before the code is optimized.)
+    let h = head & 0x3fffffff;
+    for (const r of rows) {
+      h = (h & 0x3fffff) * 211 + (r.id & 0xfffff);
+      h ^= h >>> 17;
+    }
     let bucket = this.rowsArrays.get(h);
     if (!bucket) this.rowsArrays.set(h, (bucket = []));
     for (const x of bucket) {

@@ -16,9 +16,14 @@ export class TupleTable {
 
   /** The id of the first n integers of t (each an int32), given one if new. */
   id(t: ArrayLike<number>, n: number): number {
-    let h = n | 0;
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ t[i]!, 0x9e3779b1) ^ (h >>> 15);
-    h = Math.imul(h ^ (h >>> 13), 0x85ebca6b) ^ (h >>> 16);
+    // Kept below 2^30 throughout: a small integer never boxed, even in code not yet optimized
+    // (where a larger one is a heap number per operation).
+    let h = n;
+    for (let i = 0; i < n; i++) {
+      h = (h & 0x3fffff) * 211 + (t[i]! & 0xfffff);
+      h ^= h >>> 17;
+    }
+    h ^= h >>> 13;
     const mask = this.slots.length - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const at = this.slots[s]!;
