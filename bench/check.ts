@@ -4,7 +4,10 @@
 import { check } from '../src/verify/checker.js';
 import { ClusterModel, rolloutScope } from '../src/verify/cluster-model.js';
 import { kubernetesConsistency } from '../src/verify/tla-model.js';
+import { tuneForCheck } from '../src/verify/jit.js';
 
+// As `berth check` runs (src/cli/check.ts).
+tuneForCheck();
 const i = process.argv.indexOf('--replicas');
 const replicas = i > 0 ? Number(process.argv[i + 1]) : 3;
 const GOAL = 100_000;

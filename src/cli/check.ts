@@ -4,6 +4,7 @@ import { check, formatResult, type Model } from '../verify/checker.js';
 import { ClusterModel, SCOPES } from '../verify/cluster-model.js';
 import { kubernetesConsistency, DEFAULT_KC } from '../verify/tla-model.js';
 import { MUTANTS, type MutantName } from '../verify/mutants/index.js';
+import { tuneForCheck } from '../verify/jit.js';
 import { UsageError, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 
 const checkFlags = {
@@ -31,6 +32,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   if (!prop || prop.startsWith('--')) throw new UsageError('check needs a property (or "all")');
   const f = parseFlags(args.slice(1), checkFlags);
   if (f.mutant && !(f.mutant in MUTANTS)) throw new UsageError(`unknown mutant "${f.mutant}"; known: ${Object.keys(MUTANTS).join(', ')}`);
+  tuneForCheck();
   let model: Model<unknown>;
   if (f.scope === 'tla') {
     model = kubernetesConsistency({ ...DEFAULT_KC, nodes: Array.from({ length: f.nodes }, (_, i) => `n${i + 1}`), ...(f.replicas ? { maxReplicaCount: f.replicas } : {}) }) as Model<unknown>;
