@@ -172,7 +172,8 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
   };
   const safety = (id: number): void => {
     const s = g.states[id]!;
-    for (const inv of model.invariants) {
+    for (let i = 0; i < model.invariants.length; i++) {
+      const inv = model.invariants[i]!;
       const m = inv.check(s);
       if (m.length) report({ property: inv.name, kind: 'safety', messages: m, trace: pathTo(id) });
     }
@@ -196,7 +197,10 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
   const done = () => stopAtFirst && violations.length > 0;
   while (frontier.length && !done()) {
     const next: number[] = [];
-    for (const id of frontier) {
+    // Indexed loops here and below: a for-of allocates its iterator's results until the code is
+    // optimized, and a cold check runs much of its time before that.
+    for (let fi = 0; fi < frontier.length; fi++) {
+      const id = frontier[fi]!;
       if (done()) break;
       const nodeDepth = g.depth[id]!;
       if (nodeDepth >= maxDepth || g.size >= maxStates) {
@@ -207,9 +211,11 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
       const r = model.next(state);
       const steps = r instanceof Promise ? await r : r;
       g.open(id);
-      for (const st of steps) {
+      for (let si = 0; si < steps.length; si++) {
+        const st = steps[si]!;
         transitions++;
-        for (const p of stepProps) {
+        for (let pi = 0; pi < stepProps.length; pi++) {
+          const p = stepProps[pi]!;
           const m = p.check(state, st.next, st.label);
           if (m.length) {
             const trace = pathTo(id);

@@ -140,6 +140,8 @@ export class ClusterModel implements Model<ClusterModelState> {
   private readonly refs = new Map<string, ResourceRef>();
   private readonly controllers: Controller<unknown>[] = [];
   private readonly real = new Map<string, Controller<unknown>>();
+  /** The real controllers, in the order of the scope's (what settling the setup runs). */
+  private readonly realList: Controller<unknown>[] = [];
   private readonly nodeNames: string[] = [];
   private readonly controllerNames: string[];
   /** Each controller's place in a state's in-flight lists. */
@@ -170,6 +172,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     for (const name of scope.controllers) {
       const real = all[name]!();
       this.real.set(name, real);
+      this.realList.push(real);
       let c = real;
       if (mutant === 'eager-deployment' && name === 'deployment') c = eagerDeployment(real as never) as Controller<unknown>;
       if (mutant === 'unordered-statefulset' && name === 'statefulset') c = unorderedStatefulSet(real as never) as Controller<unknown>;
@@ -267,7 +270,10 @@ export class ClusterModel implements Model<ClusterModelState> {
     const rows = this.table.shared(s.rows, s.head);
     if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations);
     const out: Step<ClusterModelState>[] = [];
-    for (const c of this.settling ? this.real.values() : this.controllers) {
+    // Indexed loops: a for-of allocates its iterator's results until the code is optimized.
+    const controllers = this.settling ? this.realList : this.controllers;
+    for (let ci = 0; ci < controllers.length; ci++) {
+      const c = controllers[ci]!;
       const i = this.slots.get(c.name)!;
       const f = s.inflight[i];
       if (f) {
@@ -284,19 +290,25 @@ export class ClusterModel implements Model<ClusterModelState> {
         }
         continue;
       }
-      for (const key of this.keys(c, s)) {
+      const keys = this.keys(c, s);
+      for (let ki = 0; ki < keys.length; ki++) {
+        const key = keys[ki]!;
         const d = this.decisions.decide(c, key, s);
         if (!d.actions.length) continue;
         out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations) });
       }
     }
-    for (const b of this.properties.bindings(s)) {
+    const bindings = this.properties.bindings(s);
+    for (let bi = 0; bi < bindings.length; bi++) {
+      const b = bindings[bi]!;
       const req: WriteRequest = { t: 'bind', ns: b.ns, name: b.name, node: b.node };
       const w = this.writes.walk(s, req);
       if (!w) return () => this.writes.record(s, req);
       if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w) });
     }
-    for (const k of this.kubeletWork(s)) {
+    const work = this.kubeletWork(s);
+    for (let wi = 0; wi < work.length; wi++) {
+      const k = work[wi]!;
       const req: WriteRequest = { t: 'kubelet', kid: k.kid, deleting: k.deleting };
       const w = this.writes.walk(s, req);
       if (!w) return () => this.writes.record(s, req);

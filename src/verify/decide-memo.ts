@@ -201,9 +201,9 @@ export class DecideMemo {
 
   /** The value at path in a row's object, without its revision. */
   private static at(o: unknown, path: readonly string[]): unknown {
-    for (const k of path) {
+    for (let i = 0; i < path.length; i++) {
       if (typeof o !== 'object' || o === null) return undefined;
-      o = (o as Record<string, unknown>)[k];
+      o = (o as Record<string, unknown>)[path[i]!];
     }
     return o;
   }
@@ -263,7 +263,7 @@ export class DecideMemo {
     const kid = ords[q.ord];
     if (kid === undefined) throw new Error(`cluster model: a read of ${q.id} before its object was met`);
     let row: Row | undefined;
-    for (const r of s.rows) if (r.kid === kid) row = r;
+    for (let i = 0; i < s.rows.length; i++) if (s.rows[i]!.kid === kid) row = s.rows[i];
     if (!row) return -2;
     if (q.t === 'field' && q.rv) return coder.code(row.revision);
     // The rest is the row's value alone: answered once per value.
@@ -337,7 +337,7 @@ export class DecideMemo {
           }
           if (!n.q && !n.leaf) return undefined;
           (node.jump ??= new Map()).set(k, (to = { to: n, adds: ords.length > before ? ords.slice(before) : NO_KEYS }));
-        } else for (const kid of to.adds) ords.push(kid);
+        } else for (let i = 0; i < to.adds.length; i++) ords.push(to.adds[i]!);
         node = to.to;
         continue;
       }

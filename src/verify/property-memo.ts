@@ -263,7 +263,9 @@ export class PropertyMemo {
     const verdicts = (root.objects ??= new Map());
     const after = this.uidIndex(b).cids;
     let out: string[] | undefined;
-    for (const { uid, cid, resource } of this.uidIndex(a).order) {
+    const order = this.uidIndex(a).order;
+    for (let i = 0; i < order.length; i++) {
+      const { uid, cid, resource } = order[i]!;
       const n = after.get(uid);
       const k = cid * PAIR + (n === undefined ? 0 : n + 1);
       let v = verdicts.get(k);

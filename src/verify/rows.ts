@@ -120,13 +120,14 @@ export class RowTable {
     // By a hash of the rows' ids and the head, then compared (no key string to build and hash).
     // (Kept below 2^30: a small integer, never a heap number, even before the code is optimized.)
     let h = head & 0x3fffffff;
-    for (const r of rows) {
-      h = (h & 0x3fffff) * 211 + (r.id & 0xfffff);
+    for (let i = 0; i < rows.length; i++) {
+      h = (h & 0x3fffff) * 211 + (rows[i]!.id & 0xfffff);
       h ^= h >>> 17;
     }
     let bucket = this.rowsArrays.get(h);
     if (!bucket) this.rowsArrays.set(h, (bucket = []));
-    for (const x of bucket) {
+    for (let b = 0; b < bucket.length; b++) {
+      const x = bucket[b]!;
       if (x.head !== head || x.rows.length !== rows.length) continue;
       let i = 0;
       while (i < rows.length && x.rows[i] === rows[i]) i++;

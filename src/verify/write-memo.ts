@@ -56,7 +56,7 @@ class WalkRows implements WriteReader {
   private own = false;
   constructor(public rows: readonly Row[], private rev: number, public uids: number, readonly req: number[]) {}
   row(kid: number): Row | undefined {
-    for (const r of this.rows) if (r.kid === kid) return r;
+    for (let i = 0; i < this.rows.length; i++) if (this.rows[i]!.kid === kid) return this.rows[i];
     return undefined;
   }
   under(prefix: string): Row[] {
