@@ -43,7 +43,9 @@ export class ActionTable {
 
   /** a with the revisions it names (from) replaced by to, its template kept (a memoized decision made over other revisions). */
   withRevisions(a: Action, from: number[], to: number[]): Action {
-    if (from.every((v, i) => v === to[i])) return a;
+    let same = true;
+    for (let i = 0; i < from.length && same; i++) same = from[i] === to[i];
+    if (same) return a;
     let i = 0;
     const b = replaceRevisions(a, () => String(to[i++])) as Action;
     const info = this.info(a);

@@ -114,6 +114,12 @@ export interface MemoStats {
   propertyMs: number;
 }
 
+/** A write the memo cannot answer yet: run it for real over s (WriteMemo.record). */
+interface Miss {
+  s: ClusterModelState;
+  req: WriteRequest;
+}
+
 interface KubeletWork {
   kid: number;
   deleting: boolean;
@@ -254,10 +260,10 @@ export class ClusterModel implements Model<ClusterModelState> {
   }
 
   /** Records what the memo misses, one computation at a time (they share the store), then walks again. */
-  private async filled(s: ClusterModelState, miss: () => Promise<void>): Promise<Step<ClusterModelState>[]> {
+  private async filled(s: ClusterModelState, miss: Miss): Promise<Step<ClusterModelState>[]> {
     for (;;) {
       const t0 = performance.now();
-      await miss();
+      await this.writes.record(miss.s, miss.req);
       this.stats.writeMs += performance.now() - t0;
       const steps = this.collect(s);
       if (Array.isArray(steps)) return steps;
@@ -265,8 +271,11 @@ export class ClusterModel implements Model<ClusterModelState> {
     }
   }
 
-  /** Every step from s out of the memo, or the first write the memo cannot answer yet. */
-  private collect(s: ClusterModelState): Step<ClusterModelState>[] | (() => Promise<void>) {
+  /**
+   * Every step from s out of the memo, or the first write the memo cannot answer yet (as data, not
+   * a closure: one here would make every call allocate a context until the code is optimized).
+   */
+  private collect(s: ClusterModelState): Step<ClusterModelState>[] | Miss {
     const rows = this.table.shared(s.rows, s.head);
     if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations);
     const out: Step<ClusterModelState>[] = [];
@@ -280,7 +289,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const a = f.actions[0]!;
         const req: WriteRequest = { t: 'act', action: a };
         const w = this.writes.walk(s, req);
-        if (!w) return () => this.writes.record(s, req);
+        if (!w) return { s, req };
         const labels = this.actions.labels(c.name, a);
         out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, withFlight(s.inflight, i, w.ok ? this.rest(f) : undefined)) });
         if (s.faults < this.scope.faultBudget) {
@@ -303,7 +312,7 @@ export class ClusterModel implements Model<ClusterModelState> {
       const b = bindings[bi]!;
       const req: WriteRequest = { t: 'bind', ns: b.ns, name: b.name, node: b.node };
       const w = this.writes.walk(s, req);
-      if (!w) return () => this.writes.record(s, req);
+      if (!w) return { s, req };
       if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w) });
     }
     const work = this.kubeletWork(s);
@@ -311,14 +320,14 @@ export class ClusterModel implements Model<ClusterModelState> {
       const k = work[wi]!;
       const req: WriteRequest = { t: 'kubelet', kid: k.kid, deleting: k.deleting };
       const w = this.writes.walk(s, req);
-      if (!w) return () => this.writes.record(s, req);
+      if (!w) return { s, req };
       if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w) });
     }
     const change = this.scope.change;
     if (change && !s.done.includes(change.label)) {
       const req: WriteRequest = { t: 'env' };
       const w = this.writes.walk(s, req);
-      if (!w) return () => this.writes.record(s, req);
+      if (!w) return { s, req };
       if (!w.ok) throw new Error(`cluster model: ${change.label} was refused`);
       out.push({ label: change.label, env: true, next: this.afterWrite(s, w, s.inflight, [...s.done, change.label]) });
     }

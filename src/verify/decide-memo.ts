@@ -356,11 +356,15 @@ export class DecideMemo {
       for (const i of x.at) k += `${vals[i]!},`;
       k += ';';
     }
-    let d = leaf.made.get(k);
-    if (!d) {
-      const actions = leaf.actions.map((x) => this.actions.withRevisions(x.action, x.nums, x.at.map((i) => vals[i]!)));
-      leaf.made.set(k, (d = { actions, violations: leaf.violations, label: leaf.label }));
-    }
+    return leaf.made.get(k) ?? this.make(leaf, vals, k);
+  }
+
+  // (Apart from made, as the other misses below are from their hits: a closure over `this` or an
+  // argument makes every call of the function that holds it allocate a context, until optimized.)
+  private make(leaf: DecideLeaf, vals: readonly number[], k: string): Decided {
+    const actions = leaf.actions.map((x) => this.actions.withRevisions(x.action, x.nums, x.at.map((i) => vals[i]!)));
+    const d = { actions, violations: leaf.violations, label: leaf.label };
+    leaf.made.set(k, d);
     return d;
   }
 
@@ -383,19 +387,27 @@ export class DecideMemo {
     let d: Decided;
     if (walked) {
       this.stats.decideHits++;
-      d = this.made(walked.leaf, walked.met.map((j) => (j < 0 ? s.head : s.rows[j]!.revision)));
+      const vals: number[] = [];
+      for (let i = 0; i < walked.met.length; i++) {
+        const j = walked.met[i]!;
+        vals.push(j < 0 ? s.head : s.rows[j]!.revision);
+      }
+      d = this.made(walked.leaf, vals);
     } else {
       d = this.decideWalked(c, key, s, root);
-      // The last walk (a hit, or the one a recorded run ends with) left its leaf and revisions.
-      const met = this.decideCoder.vals.map((v) => {
-        const j = s.rows.findIndex((r) => r.revision === v);
-        if (j < 0 && v !== s.head) throw new Error(`cluster model: ${c.name} met a revision that is neither a row's nor the head`);
-        return j;
-      });
-      byOrder.set(order, { leaf: this.lastLeaf!, met });
+      byOrder.set(order, { leaf: this.lastLeaf!, met: this.metRows(c, s) });
     }
     (derived.decided ??= new Map()).set(root, d);
     return d;
+  }
+
+  /** The rows whose revisions the last walk met (-1: the head), in the order it met them. */
+  private metRows(c: Controller<unknown>, s: ClusterModelState): number[] {
+    return this.decideCoder.vals.map((v) => {
+      const j = s.rows.findIndex((r) => r.revision === v);
+      if (j < 0 && v !== s.head) throw new Error(`cluster model: ${c.name} met a revision that is neither a row's nor the head`);
+      return j;
+    });
   }
 
   /** The leaf the last walk reached. */

@@ -199,7 +199,12 @@ export class PropertyMemo {
   /** A state property's verdict on s (an invariant, the goal); root: this.root of its name. */
   ofState(root: PropertyRoot, check: (c: ClusterState) => string[], s: ClusterModelState): string[] {
     const kept = this.kept(root, s);
-    if (kept !== undefined) return kept as string[];
+    return kept !== undefined ? (kept as string[]) : this.stateMissed(root, check, s);
+  }
+
+  // The misses apart from the hits: a closure over `this` or an argument makes every call of the
+  // function that holds it allocate a context (until the code is optimized).
+  private stateMissed(root: PropertyRoot, check: (c: ClusterState) => string[], s: ClusterModelState): string[] {
     const r = this.byLists(root, [s], ([c]) => check(c!), () => check(this.clusterState(s)));
     if (this.verifyMemo && !deepEqual(r, check(this.clusterState(s)))) throw new Error(`cluster model: the memo of ${root.name} differs from its run`);
     return r;
@@ -211,7 +216,10 @@ export class PropertyMemo {
    */
   ofStep(root: PropertyRoot, check: (a: ClusterState, b: ClusterState) => string[], a: ClusterModelState, b: ClusterModelState, perObject?: StepProperty['perObject']): string[] {
     const kept = this.kept(root, a, b);
-    if (kept !== undefined) return kept as string[];
+    return kept !== undefined ? (kept as string[]) : this.stepMissed(root, check, a, b, perObject);
+  }
+
+  private stepMissed(root: PropertyRoot, check: (a: ClusterState, b: ClusterState) => string[], a: ClusterModelState, b: ClusterModelState, perObject?: StepProperty['perObject']): string[] {
     const byObject = perObject && this.objectwise(root, perObject, a, b);
     if (byObject && byObject !== TRIPPED) root.leaves.set(this.leafKey(a, b), { value: byObject });
     const r = byObject && byObject !== TRIPPED ? byObject : this.byLists(root, [a, b], ([x, y]) => check(x!, y!), () => check(this.clusterState(a), this.clusterState(b)));
@@ -269,19 +277,26 @@ export class PropertyMemo {
       const n = after.get(uid);
       const k = cid * PAIR + (n === undefined ? 0 : n + 1);
       let v = verdicts.get(k);
-      if (v === undefined) {
-        this.stats.propertyRuns++;
-        v = this.untripped(() => perObject(resource, this.watch(cid), n === undefined ? undefined : this.watch(n)));
-        verdicts.set(k, v === TRIPPED ? v : [...v]);
-      }
+      if (v === undefined) verdicts.set(k, (v = this.objectVerdict(perObject, resource, cid, n)));
       if (v === TRIPPED) return TRIPPED;
       if (v.length) (out ??= []).push(...v);
     }
     return out ?? [];
   }
 
+  /** One object's verdict, over its values behind the tripwire (TRIPPED when it looked at a revision). */
+  private objectVerdict(perObject: NonNullable<StepProperty['perObject']>, resource: string, cid: number, n: number | undefined): string[] | typeof TRIPPED {
+    this.stats.propertyRuns++;
+    const v = this.untripped(() => perObject(resource, this.watch(cid), n === undefined ? undefined : this.watch(n)));
+    return v === TRIPPED ? v : [...v];
+  }
+
+  private readonly trip = (): void => {
+    this.tripped = true;
+  };
+
   private watch(cid: number): KubeObject {
-    return (this.watched[cid] ??= tripwire(this.table.content(cid), () => (this.tripped = true)));
+    return (this.watched[cid] ??= tripwire(this.table.content(cid), this.trip));
   }
 
   private readonly scheduler = this.root('scheduler');
@@ -289,7 +304,10 @@ export class PropertyMemo {
   /** Each unbound pod the scheduler places, decided over the bound ones (memoized as a property is). */
   bindings(s: ClusterModelState): Binding[] {
     const kept = this.kept(this.scheduler, s);
-    if (kept !== undefined) return kept as Binding[];
+    return kept !== undefined ? (kept as Binding[]) : this.scheduled(s);
+  }
+
+  private scheduled(s: ClusterModelState): Binding[] {
     return this.byLists(this.scheduler, [s], ([c]) => scheduleAll(c!), () => scheduleAll(this.clusterState(s)));
   }
 

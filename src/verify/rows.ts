@@ -195,12 +195,15 @@ export class RowTable {
   }
 
   rankOfKey(kid: number): number {
-    if (this.keyRanked !== this.keyIds.size) {
-      const order = this.keyIds.values.map((k, i) => ({ k, i })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-      this.keyRank = new Array<number>(order.length);
-      order.forEach((x, r) => (this.keyRank[x.i] = r));
-      this.keyRanked = this.keyIds.size;
-    }
+    // (The ranking apart: a closure over `this` here would make every call allocate a context.)
+    if (this.keyRanked !== this.keyIds.size) this.rankKeys();
     return this.keyRank[kid]!;
+  }
+
+  private rankKeys(): void {
+    const order = this.keyIds.values.map((k, i) => ({ k, i })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    this.keyRank = new Array<number>(order.length);
+    order.forEach((x, r) => (this.keyRank[x.i] = r));
+    this.keyRanked = this.keyIds.size;
   }
 }

@@ -60,7 +60,9 @@ class WalkRows implements WriteReader {
     return undefined;
   }
   under(prefix: string): Row[] {
-    return this.rows.filter((r) => r.key.startsWith(prefix)).sort((a, b) => compareKeys(a.key, b.key));
+    const out: Row[] = [];
+    for (let i = 0; i < this.rows.length; i++) if (this.rows[i]!.key.startsWith(prefix)) out.push(this.rows[i]!);
+    return out.sort(byKey);
   }
   head(): number {
     return this.rev;
@@ -71,7 +73,9 @@ class WalkRows implements WriteReader {
   write(kid: number, e: { deleted: boolean; cid: number }, intern: (kid: number, cid: number, rev: number, prev: number) => Row): void {
     const rows = this.own ? (this.rows as Row[]) : [...this.rows];
     this.own = true;
-    const i = rows.findIndex((r) => r.kid === kid);
+    let i = 0;
+    while (i < rows.length && rows[i]!.kid !== kid) i++;
+    if (i === rows.length) i = -1;
     const prev = i >= 0 ? rows[i]!.revision : 0;
     this.rev++;
     if (e.deleted) {
@@ -83,6 +87,15 @@ class WalkRows implements WriteReader {
     }
     this.rows = rows;
   }
+}
+
+const byKey = (a: Row, b: Row): number => compareKeys(a.key, b.key);
+
+/** A listing's answer: each row it returned (content, revision by order type), and the head. */
+function prefixAnswer(rows: readonly Row[], head: number, coder: RevCoder): string {
+  let out = '';
+  for (let i = 0; i < rows.length; i++) out += `${i ? ',' : ''}${rows[i]!.rc}.${coder.code(rows[i]!.revision)}`;
+  return `${out};${coder.code(head)}`;
 }
 
 const small = (code: number): number => {
@@ -156,10 +169,8 @@ export class WriteMemo {
         const r = this.rowAnswer(rd.row(q.kid), coder);
         return r * 4096 + small(coder.code(rd.head()));
       }
-      case 'prefix': {
-        const rows = rd.under(q.prefix).map((r) => `${r.rc}.${coder.code(r.revision)}`).join(',');
-        return `${rows};${coder.code(rd.head())}`;
-      }
+      case 'prefix':
+        return prefixAnswer(rd.under(q.prefix), rd.head(), coder);
       case 'head':
         return coder.code(rd.head());
       case 'uid':
