@@ -429,8 +429,17 @@ export class DecideMemo {
       const rows = s.rows;
       const revs = this.revs;
       revs.length = 0;
-      for (let i = 0; i < rows.length; i++) revs.push(rows[i]!.revision);
-      revs.sort((a, b) => a - b);
+      // Insertion sort: a dozen revisions, mostly in order already (and no array made, as sort makes).
+      for (let i = 0; i < rows.length; i++) {
+        const v = rows[i]!.revision;
+        let j = revs.length;
+        revs.push(v);
+        while (j > 0 && revs[j - 1]! > v) {
+          revs[j] = revs[j - 1]!;
+          j--;
+        }
+        revs[j] = v;
+      }
       const t = this.scratch.reset();
       t.push(this.table.csid(rows));
       for (let i = 0; i < rows.length; i++) t.push(lowerBound(revs, rows[i]!.revision));

@@ -27,7 +27,11 @@ export class RevCoder {
     const vals = this.vals;
     const lo = lowerBound(vals, v);
     if (lo < vals.length && vals[lo] === v) return 2 * lo + 1;
-    vals.splice(lo, 0, v);
+    // Inserted by hand: splice would make an array of what it removed (nothing) on every call.
+    let i = vals.length;
+    vals.push(v);
+    for (; i > lo; i--) vals[i] = vals[i - 1]!;
+    vals[lo] = v;
     return 2 * lo;
   }
 

@@ -91,6 +91,9 @@ class WalkRows implements WriteReader {
 
 const byKey = (a: Row, b: Row): number => compareKeys(a.key, b.key);
 
+/** A request that names no revision (shared, never written). */
+const NO_REVISIONS: number[] = Object.freeze([]) as unknown as number[];
+
 /** A listing's answer: each row it returned (content, revision by order type), and the head. */
 function prefixAnswer(rows: readonly Row[], head: number, coder: RevCoder): string {
   let out = '';
@@ -125,10 +128,19 @@ export class WriteMemo {
 
   /** The trie of a request: by the action's template, the pod and what its kubelet does, the binding, or the change. */
   private writeRoot(req: WriteRequest): TrieNode<WriteQuery, WriteEffect, { ok: boolean }> {
-    const [m, k]: [Map<number | string, TrieNode<WriteQuery, WriteEffect, { ok: boolean }>>, number | string] =
-      req.t === 'act' ? [this.actRoots, this.actions.info(req.action).tpl]
-      : req.t === 'kubelet' ? [this.kubeletRoots, 2 * req.kid + (req.deleting ? 1 : 0)]
-      : [this.writeRoots, req.t === 'bind' ? `b${req.ns}/${req.name}>${req.node}` : 'e'];
+    // (No [map, key] pair: an array made on every walk.)
+    let m: Map<number | string, TrieNode<WriteQuery, WriteEffect, { ok: boolean }>>;
+    let k: number | string;
+    if (req.t === 'act') {
+      m = this.actRoots;
+      k = this.actions.info(req.action).tpl;
+    } else if (req.t === 'kubelet') {
+      m = this.kubeletRoots;
+      k = 2 * req.kid + (req.deleting ? 1 : 0);
+    } else {
+      m = this.writeRoots;
+      k = req.t === 'bind' ? `b${req.ns}/${req.name}>${req.node}` : 'e';
+    }
     let n = m.get(k);
     if (!n) m.set(k, (n = {}));
     return n;
@@ -148,9 +160,9 @@ export class WriteMemo {
   }
 
   private requestRevisions(req: WriteRequest): number[] {
-    if (req.t !== 'act') return [];
+    if (req.t !== 'act') return NO_REVISIONS;
     const { nums } = this.actions.info(req.action);
-    if (nums.some((n) => Number.isNaN(n))) throw new Error('cluster model: an action names a resourceVersion that is no revision');
+    for (let i = 0; i < nums.length; i++) if (Number.isNaN(nums[i])) throw new Error('cluster model: an action names a resourceVersion that is no revision');
     return nums;
   }
 
