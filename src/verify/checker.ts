@@ -256,17 +256,19 @@ function livenessViolation<S>(
   describe: (s: S) => string | undefined,
 ): Violation | undefined {
   const n = g.size;
-  const unmet = g.states.map((s) => goal.unmet(s));
+  // The goal is judged only where the analysis looks: where a run may stop, and in cycles.
+  const judged: (string[] | undefined)[] = new Array(n);
+  const unmet = (i: number): string[] => (judged[i] ??= goal.unmet(g.states[i]!));
   // Where a run may stop: nothing but faults can happen.
   const stops: number[] = [];
   for (let i = 0; i < n; i++) {
     let onlyFaults = true;
     for (let e = g.first(i), end = g.end(i); e < end && onlyFaults; e++) if (!(g.flags[e]! & FAULT)) onlyFaults = false;
-    if (onlyFaults && unmet[i]!.length > 0) stops.push(i);
+    if (onlyFaults && unmet(i).length > 0) stops.push(i);
   }
   if (stops.length) {
     const i = stops.sort((a, b) => g.depth[a]! - g.depth[b]!)[0]!;
-    return { property: goal.name, kind: 'liveness', messages: ['the system stops short of the goal:', ...unmet[i]!], trace: pathTo(i) };
+    return { property: goal.name, kind: 'liveness', messages: ['the system stops short of the goal:', ...unmet(i)], trace: pathTo(i) };
   }
   // System steps of each state, as a flat successor list (the analysis below looks at them several times).
   const sysStart = new Array<number>(n + 1);
@@ -291,7 +293,7 @@ function livenessViolation<S>(
       const internal: Edge[] = [];
       for (const i of comp) for (let k = sysStart[i]!; k < sysStart[i + 1]!; k++) if (inside[sysTo[k]!]) internal.push({ from: i, to: sysTo[k]!, label: g.labels[g.edgeLabel[sysEdge[k]!]!]! });
       if (internal.length === 0) continue;
-      const bad = comp.filter((i) => unmet[i]!.length > 0);
+      const bad = comp.filter((i) => unmet(i).length > 0);
       if (bad.length === 0) continue;
       // Labels enabled everywhere in the component must be taken inside it.
       let always: Set<number> | undefined;
@@ -304,7 +306,7 @@ function livenessViolation<S>(
       if ([...(always ?? [])].some((l) => !taken.has(g.labels[l]!))) continue;
       const entry = comp.sort((a, b) => g.depth[a]! - g.depth[b]!)[0]!;
       const loop = cycleThrough(entry, bad[0]!, internal, g.states, describe);
-      return { property: goal.name, kind: 'liveness', messages: ['a fair cycle never reaches the goal for good:', ...unmet[bad[0]!]!], trace: pathTo(entry), loop };
+      return { property: goal.name, kind: 'liveness', messages: ['a fair cycle never reaches the goal for good:', ...unmet(bad[0]!)], trace: pathTo(entry), loop };
     } finally {
       for (const i of comp) inside[i] = 0;
     }
