@@ -23,6 +23,8 @@ interface Binding {
 /** A content id's values by resource behind the revision tripwire, with content ids (properties' reads). */
 interface Lists {
   objects: Map<string, KubeObject[]>;
+  /** The value ids of each resource's objects, in the same order. */
+  cids: Map<string, number[]>;
   ids: Map<string, number>;
   names: number;
 }
@@ -78,6 +80,7 @@ export class PropertyMemo {
     let d = this.listsOf.get(k);
     if (!d) {
       const objects = new Map<string, KubeObject[]>();
+      const cids = new Map<string, number[]>();
       const codes = new Map<string, number[]>();
       for (const r of s.rows) {
         const resource = this.table.resource(r.kid)?.resource;
@@ -85,14 +88,16 @@ export class PropertyMemo {
         let l = objects.get(resource);
         if (!l) {
           objects.set(resource, (l = []));
+          cids.set(resource, []);
           codes.set(resource, []);
         }
         l.push(this.watch(r.cid));
+        cids.get(resource)!.push(r.cid);
         pushInt(codes.get(resource)!, r.rc);
       }
       const ids = new Map<string, number>();
       for (const [resource, c] of codes) ids.set(resource, this.buckets.id(codesToString(c)));
-      this.listsOf.set(k, (d = { objects, ids, names: this.buckets.id(`\u0001${[...objects.keys()].join('\u0001')}`) }));
+      this.listsOf.set(k, (d = { objects, cids, ids, names: this.buckets.id(`\u0001${[...objects.keys()].join('\u0001')}`) }));
     }
     return d;
   }
@@ -234,17 +239,9 @@ export class PropertyMemo {
     const k = this.table.csid(s.rows);
     let x = this.uidIndexes.get(k);
     if (!x) {
-      const byResource = new Map<string, number[]>();
-      for (const r of s.rows) {
-        const resource = this.table.resource(r.kid)?.resource;
-        if (resource === undefined) continue;
-        let l = byResource.get(resource);
-        if (!l) byResource.set(resource, (l = []));
-        l.push(r.cid);
-      }
       // As byUid builds its map: a later object of a uid takes an earlier one's place.
       const at = new Map<string, { uid: string; cid: number; resource: string }>();
-      for (const [resource, cids] of byResource) {
+      for (const [resource, cids] of this.lists(s).cids) {
         for (const cid of cids) {
           const uid = this.table.content(cid).metadata.uid;
           if (!uid) continue;
