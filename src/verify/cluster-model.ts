@@ -28,7 +28,7 @@
 // run got (memo.ts); the first run of each is the real code, recorded.
 //  - rows.ts: rows are interned (a key, a value, a revision: one shared object with small integer
 //    ids), so a state is an array of them, its content one integer (its content id) and its
-//    canonical form a short string of integers; actions.ts likewise keys in-flight actions by
+//    canonical form a short tuple of integers (interned: tuples.ts); actions.ts likewise keys in-flight actions by
 //    their template (their JSON without the revisions they name);
 //  - write-memo.ts: a write through the REST layer (state-api.ts), by its store calls (which row,
 //    which head) and uid draws;
@@ -37,7 +37,9 @@
 //    field and other objects whole (they are cloned anyway); a walk's leaf is kept by what its
 //    answers depend on (content, and the revisions' order), for every state alike in those;
 //  - property-memo.ts: a property (and the scheduler's decision), by the resources it lists, while
-//    it never looks at a revision (the values are handed to it without, behind a tripwire);
+//    it never looks at a revision (the values are handed to it without, behind a tripwire); a
+//    step property judged object by object (its perObject form) by each object's value ids
+//    before and after;
 //  - here: the keys controllers reconcile and the kubelets' work, by content id alone.
 // States explored with the same rows at the same head share one rows array (rows.ts), and with it
 // what was worked out for them: the canonical form's rows part, reconciles' outcomes. (Writes replayed
