@@ -39,6 +39,8 @@ export class TupleTable {
   }
 
   private add(t: ArrayLike<number>, n: number, h: number): number {
+    // Checked before anything changes: a refused tuple leaves the table as it was.
+    for (let i = 0; i < n; i++) if (t[i] !== (t[i]! | 0)) throw new Error(`tuples: ${t[i]} is not an int32`);
     const id = this.size++;
     if (id === this.start.length) {
       this.start = grow(this.start, id * 2);
@@ -46,11 +48,7 @@ export class TupleTable {
       this.hashes = grow(this.hashes, id * 2);
     }
     if (this.used + n > this.pool.length) this.pool = grow(this.pool, Math.max(this.pool.length * 2, this.used + n));
-    for (let i = 0; i < n; i++) {
-      const v = t[i]!;
-      if (v !== (v | 0)) throw new Error(`tuples: ${v} is not an int32`);
-      this.pool[this.used + i] = v;
-    }
+    for (let i = 0; i < n; i++) this.pool[this.used + i] = t[i]!;
     this.start[id] = this.used;
     this.len[id] = n;
     this.hashes[id] = h;
