@@ -47,55 +47,83 @@ function maxRestarts(pod: PodLike): [number, number] {
   return [regular, sidecar];
 }
 
+/** What the ranking reads of a pod, read once per pod rather than at every comparison of a sort. */
+interface Ranked<P extends PodLike = PodLike> {
+  p: P;
+  /** Active related pods on the pod's node. */
+  rank: number;
+  node: string;
+  phase: number;
+  ready: boolean;
+  cost: number;
+  /** readyTime: 0 unless ready. */
+  readySince: number;
+  restarts: [number, number];
+  created: number;
+}
+
+function ranked<P extends PodLike>(p: P, rank: number): Ranked<P> {
+  return {
+    p, rank,
+    node: p.spec?.nodeName ?? '',
+    phase: phaseOrdinal[p.status?.phase ?? ''] ?? 0,
+    ready: isPodReady(p),
+    cost: deletionCost(p),
+    readySince: readyTime(p),
+    restarts: maxRestarts(p),
+    created: time(p.metadata.creationTimestamp),
+  };
+}
+
 /**
  * ActivePodsWithRanks.Less as a comparator. `rank` is the number of active related pods on the
  * pod's node (pods doubled up on a node go first). Ties upstream leaves to the sort algorithm are
  * broken by uid, then name, so the choice is deterministic.
  */
 export function compareRankedPods(a: PodLike, rankA: number, b: PodLike, rankB: number, now: Instant): number {
-  const na = a.spec?.nodeName ?? '';
-  const nb = b.spec?.nodeName ?? '';
+  return compareRanked(ranked(a, rankA), ranked(b, rankB), now);
+}
+
+function compareRanked(a: Ranked, b: Ranked, now: Instant): number {
+  const na = a.node;
+  const nb = b.node;
   // 1. Unassigned before assigned.
   if (na !== nb && (na === '' || nb === '')) return na === '' ? -1 : 1;
   // 2. Pending before Unknown before Running.
-  const pa = phaseOrdinal[a.status?.phase ?? ''] ?? 0;
-  const pb = phaseOrdinal[b.status?.phase ?? ''] ?? 0;
-  if (pa !== pb) return pa - pb;
+  if (a.phase !== b.phase) return a.phase - b.phase;
   // 3. Not ready before ready.
-  const ra = isPodReady(a);
-  const rb = isPodReady(b);
+  const ra = a.ready;
+  const rb = b.ready;
   if (ra !== rb) return ra ? 1 : -1;
   // 4. Lower deletion cost first.
-  const ca = deletionCost(a);
-  const cb = deletionCost(b);
-  if (ca !== cb) return ca - cb;
+  if (a.cost !== b.cost) return a.cost - b.cost;
   // 5. Doubled up before not.
-  if (rankA !== rankB) return rankB - rankA;
+  if (a.rank !== b.rank) return b.rank - a.rank;
   // 6. Ready for less time first, by logarithmic buckets of age.
   if (ra && rb) {
-    const ta = readyTime(a);
-    const tb = readyTime(b);
+    const ta = a.readySince;
+    const tb = b.readySince;
     if (ta !== tb) {
       if (ta === 0 || tb === 0) return afterOrZero(ta, tb) ? -1 : 1;
       const d = logRank(ta, now) - logRank(tb, now);
       if (d !== 0) return d;
-      return tieBreak(a, b);
+      return tieBreak(a.p, b.p);
     }
   }
   // 7. More container restarts first (regular containers, then sidecars).
-  const [xa, sa] = maxRestarts(a);
-  const [xb, sb] = maxRestarts(b);
+  const [xa, sa] = a.restarts;
+  const [xb, sb] = b.restarts;
   if (xa !== xb) return xb - xa;
   if (sa !== sb) return sb - sa;
   // 8. Newer first; no creation time first of all.
-  const ka = time(a.metadata.creationTimestamp);
-  const kb = time(b.metadata.creationTimestamp);
+  const ka = a.created;
+  const kb = b.created;
   if (ka !== kb) {
     if (ka === 0 || kb === 0) return afterOrZero(ka, kb) ? -1 : 1;
     const d = logRank(ka, now) - logRank(kb, now);
     if (d !== 0) return d;
   }
-  return tieBreak(a, b);
+  return tieBreak(a.p, b.p);
 }
 
 function tieBreak(a: KubeObject, b: KubeObject): number {
@@ -119,7 +147,7 @@ export function podsToDelete<P extends PodLike>(pods: P[], related: PodLike[], c
     const n = p.spec?.nodeName ?? '';
     onNode.set(n, (onNode.get(n) ?? 0) + 1);
   }
-  const ranked = pods.map((p) => ({ p, rank: onNode.get(p.spec?.nodeName ?? '') ?? 0 }));
-  ranked.sort((x, y) => compareRankedPods(x.p, x.rank, y.p, y.rank, now));
-  return ranked.slice(0, count).map((x) => x.p);
+  const order = pods.map((p) => ranked(p, onNode.get(p.spec?.nodeName ?? '') ?? 0));
+  order.sort((x, y) => compareRanked(x, y, now));
+  return order.slice(0, count).map((x) => x.p);
 }

@@ -66,7 +66,8 @@ function cloneJson(v: unknown): unknown {
   }
   if (proto !== Object.prototype && proto !== null) return viaText(v);
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
+  // for-in: a plain object's own keys in Object.keys's order, without building the list.
+  for (const k in v as Record<string, unknown>) {
     const x = (v as Record<string, unknown>)[k];
     if (dropped(x)) continue;
     if (k === '__proto__') Object.defineProperty(out, k, { value: cloneJson(x), enumerable: true, writable: true, configurable: true });

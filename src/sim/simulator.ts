@@ -222,7 +222,7 @@ class Lane implements Actor {
   wakeAt = 0;
   freeAt = -Infinity;
   inReady = false;
-  constructor(readonly w: Worker, readonly node: string | undefined, readonly queue: Set<string>, readonly run: () => Promise<void>) {}
+  constructor(readonly w: Worker, readonly node: string | undefined, readonly queue: Set<string>, readonly run: () => Promise<void> | void) {}
 
   get name(): string {
     return this.w.c.name;
@@ -249,6 +249,8 @@ class Worker {
   readonly pool: Lane[] = [];
   readonly byNode = new Map<string, Lane>();
   readonly failures = new Map<string, number>();
+  /** Who its trace lines name: process/controller. */
+  readonly who: string;
   constructor(
     readonly sim: Simulation,
     readonly c: Controller<unknown>,
@@ -256,7 +258,9 @@ class Worker {
     readonly now: (key: string) => Instant,
     /** For the kubelets: the node whose lane a key goes to (from the object that caused it, else the cache). */
     readonly nodeOf?: (key: string, cause?: KubeObject) => string | undefined,
-  ) {}
+  ) {
+    this.who = `${proc.name}/${c.name}`;
+  }
 
   lanes(): Lane[] {
     return this.nodeOf ? [...this.byNode.values()] : this.pool;
@@ -730,29 +734,17 @@ export class Simulation {
    * of its actions to the server (busy until the server has done them and answered), or land the
    * writes the server has done, in order (a failure stops the rest, as in the runner).
    */
-  private async stepLane(l: Lane): Promise<void> {
+  private stepLane(l: Lane): Promise<void> | void {
     const w = l.w;
-    const who = `${w.proc.name}/${w.c.name}`;
+    const who = w.who;
     if (l.pending.length) {
       if (!l.issued) {
         this.issue(l);
         return;
       }
-      const n = l.issued;
-      l.issued = 0;
-      for (let i = 0; i < n; i++) {
-        const a = l.pending.shift()!;
-        const ok = await this.write(who, l.node, a);
-        if (!ok && !(a.kind === 'create' && a.bestEffort)) {
-          l.pending = [];
-          l.failed = true;
-          break;
-        } else if (ok) l.wait.set(groupResourceKey(a.resource), this.revision);
-      }
-      if (l.pending.length) this.issue(l);
-      else this.finish(l);
-      return;
+      return this.land(l);
     }
+    // A reconcile writes nothing yet: no promise made for it.
     const key = l.nextKey();
     if (key === undefined) return;
     l.queue.delete(key);
@@ -772,6 +764,23 @@ export class Simulation {
     const c = this.costs;
     l.freeAt = this.t + this.cost((w.nodeOf ? c.kubeletSyncMs : c.reconcileMs) + c.perObjectMs * observedObjects(obs));
     if (l.pending.length) this.say(who, `reconcile ${key}: ${l.pending.length} action${l.pending.length === 1 ? '' : 's'}`);
+    else this.finish(l);
+  }
+
+  /** The writes the server has done, in order: a failure stops the rest. */
+  private async land(l: Lane): Promise<void> {
+    const n = l.issued;
+    l.issued = 0;
+    for (let i = 0; i < n; i++) {
+      const a = l.pending.shift()!;
+      const ok = await this.write(l.w.who, l.node, a);
+      if (!ok && !(a.kind === 'create' && a.bestEffort)) {
+        l.pending = [];
+        l.failed = true;
+        break;
+      } else if (ok) l.wait.set(groupResourceKey(a.resource), this.revision);
+    }
+    if (l.pending.length) this.issue(l);
     else this.finish(l);
   }
 
@@ -995,7 +1004,8 @@ export class Simulation {
   }
 
   private goalsUnmet(): string[] {
-    const s = snapshotOf(this.truth, this.t, this.refs);
+    // Judged at once, so the API's state is read in place, only the resources the goals ask for.
+    const s = new TruthView(this.truth, this.t, this.refs);
     return this.props.goal.flatMap((g) => g.unmet(s).map((m) => `${g.name}: ${m}`));
   }
 
@@ -1017,7 +1027,11 @@ export class Simulation {
     const lastWork = SIM_EPOCH + Math.max(0, ...sc.workload.map((w) => w.at), ...(sc.faults.nodeFailures ?? []).map((f) => f.until ?? f.at), ...(sc.faults.partitions ?? []).map((f) => f.until ?? f.at), ...(sc.faults.crashes ?? []).map((c) => c.at + c.restartAfter));
     const checking = this.props.state.length + this.props.step.length > 0;
     while (this.steps < maxSteps) {
-      while (this.timers.size && this.timers.peek()!.at <= this.t) await this.timers.pop()!.fire();
+      // Awaited only when a promise (most moves are synchronous: awaiting their undefined would make one).
+      while (this.timers.size && this.timers.peek()!.at <= this.t) {
+        const done = this.timers.pop()!.fire();
+        if (done) await done;
+      }
       while (this.busy.size && this.busy.peek()!.at <= this.t) this.wake(this.busy.pop()!.actor);
       const a = this.pick();
       if (!a) {
@@ -1034,7 +1048,8 @@ export class Simulation {
         this.t = Math.max(this.t, next);
         continue;
       }
-      await a.run();
+      const done = a.run();
+      if (done) await done;
       this.settle(a);
       this.steps++;
       if (checking && this.steps % checkEvery === 0) this.checkState();
@@ -1113,6 +1128,32 @@ class TruthSnapshot implements SimState {
   }
   resources(): string[] {
     return [...this.byPlural.keys()];
+  }
+}
+
+/**
+ * The API's state as it is, each resource listed when first asked for: what a snapshot would
+ * hold, for a judgment made before anything changes (a large cluster's goals read few resources).
+ */
+class TruthView implements SimState {
+  private readonly lists = new Map<string, readonly KubeObject[]>();
+  constructor(private readonly truth: SimCache, readonly now: Instant, private readonly refs: Map<string, ResourceRef>) {}
+
+  list(resource: string): readonly KubeObject[] {
+    let l = this.lists.get(resource);
+    if (!l) {
+      // As in snapshotOf: the last resource of that name with objects.
+      let found: ResourceRef | undefined;
+      for (const r of this.refs.values()) if (r.resource === resource && r.resource !== 'events' && this.truth.count(r)) found = r;
+      this.lists.set(resource, (l = found ? this.truth.list(found) : []));
+    }
+    return l;
+  }
+
+  resources(): string[] {
+    const out = new Set<string>();
+    for (const r of this.refs.values()) if (r.resource !== 'events' && this.truth.count(r)) out.add(r.resource);
+    return [...out];
   }
 }
 

@@ -37,6 +37,17 @@ function copy(v: unknown): unknown {
  * a part by identity (a container's hash) or compare parts (a === b) find it unchanged.
  */
 export function copySharing(v: unknown, base: unknown): unknown {
+  return share(v, base, 0);
+}
+
+/**
+ * Base's keys at each depth of the walk, in arrays reused from write to write (one frame per
+ * depth is under way at a time): every write walks its object, and a list of keys made per
+ * object was most of what the walk allocated.
+ */
+const baseKeysAt: string[][] = [];
+
+function share(v: unknown, base: unknown, depth: number): unknown {
   if (typeof v !== 'object' || v === null || typeof base !== 'object' || base === null) return deepClone(v);
   // What JSON would convert (toJSON, class instances) is never shared.
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return deepClone(v);
@@ -47,7 +58,7 @@ export function copySharing(v: unknown, base: unknown): unknown {
     let same = n === base.length;
     for (let i = 0; i < n; i++) {
       const x = v[i];
-      const r = dropped(x) ? null : part(x, base[i]);
+      const r = dropped(x) ? null : part(x, base[i], depth + 1);
       out[i] = r;
       if (same && r !== base[i]) same = false;
     }
@@ -56,26 +67,30 @@ export function copySharing(v: unknown, base: unknown): unknown {
   const proto = Object.getPrototypeOf(v);
   if ((proto !== Object.prototype && proto !== null) || Array.isArray(base)) return deepClone(v);
   const b = base as Record<string, unknown>;
-  const baseKeys = Object.keys(b);
+  const baseKeys = (baseKeysAt[depth] ??= []);
+  let n = 0;
+  // for-in visits a plain object's own keys in Object.keys's order (it inherits no enumerable
+  // ones; base is frozen, v is not changed while walked) without building the list.
+  for (const k in b) baseKeys[n++] = k;
   const out: Record<string, unknown> = {};
   let j = 0;
   let same = true;
-  for (const k of Object.keys(v)) {
+  for (const k in v as Record<string, unknown>) {
     const x = (v as Record<string, unknown>)[k];
     if (dropped(x)) continue;
     // Only base's own keys count ("__proto__" and "toString" would read the prototype's).
-    const own = baseKeys[j] === k;
-    const r = part(x, own ? b[k] : undefined);
+    const own = j < n && baseKeys[j] === k;
+    const r = part(x, own ? b[k] : undefined, depth + 1);
     if (k === '__proto__') Object.defineProperty(out, k, { value: r, enumerable: true, writable: true, configurable: true });
     else out[k] = r;
     if (same && (!own || r !== b[k])) same = false;
     j++;
   }
-  return same && j === baseKeys.length ? base : out;
+  return same && j === n ? base : out;
 }
 
 const dropped = (x: unknown) => x === undefined || typeof x === 'function' || typeof x === 'symbol';
 
-function part(x: unknown, base: unknown): unknown {
-  return typeof x === 'string' || typeof x === 'boolean' || x === null ? x : copySharing(x, base);
+function part(x: unknown, base: unknown, depth: number): unknown {
+  return typeof x === 'string' || typeof x === 'boolean' || x === null ? x : share(x, base, depth);
 }

@@ -100,7 +100,8 @@ export function freeze<T>(v: T): T {
     Object.freeze(v);
     // Every write's object passes through here: walk it without building lists of its values.
     if (Array.isArray(v)) for (let i = 0; i < v.length; i++) freeze(v[i]);
-    else for (const k of Object.keys(v)) freeze((v as Record<string, unknown>)[k]);
+    // for-in: the own keys of the plain objects events and stored objects are, without a list of them.
+    else for (const k in v) freeze((v as Record<string, unknown>)[k]);
   }
   return v;
 }

@@ -4,9 +4,22 @@ import { compareKeys } from './keys.js';
 import { LogStore, type LogEntry, type LogRow, type RevisionLog } from './log.js';
 
 class MemoryLog implements RevisionLog {
-  private rows: LogRow[] = []; // revision order
+  /**
+   * The rows above the compacted revision, in revision order: what watches replay (since() is
+   * never asked for older ones). Reads at a revision go through byKey.
+   */
+  private rows: LogRow[] = [];
   private readonly byKey = new Map<string, LogRow[]>(); // each key's rows, revision order
-  private keys: string[] = []; // the keys of byKey in key order, but for those in `added`
+  /**
+   * The keys compaction may change: with more than one row, or a tombstone. Most keys have one
+   * live row, so compaction visits only what was written since, not every key.
+   */
+  private readonly compactable = new Set<string>();
+  /**
+   * The keys of byKey in key order, but for those in `added`; it may still hold keys compaction
+   * removed (reads skip them), pruned once they are as many as the live ones.
+   */
+  private keys: string[] = [];
   /** Keys new since `keys` was last sorted: merged in when a read needs key order (an insertion each would move every key). */
   private added: string[] = [];
   private headRevision = 0;
@@ -28,10 +41,13 @@ class MemoryLog implements RevisionLog {
       // row's value may be made only when first read.
       const mine = row;
       const byKey = this.byKey.get(row.key);
-      if (byKey) byKey.push(mine);
-      else {
+      if (byKey) {
+        byKey.push(mine);
+        this.compactable.add(row.key);
+      } else {
         this.byKey.set(row.key, [mine]);
         this.added.push(row.key);
+        if (row.deleted) this.compactable.add(row.key);
       }
       this.rows.push(mine);
       this.headRevision = row.revision;
@@ -65,20 +81,25 @@ class MemoryLog implements RevisionLog {
   }
 
   compact(revision: number): void {
-    const dropped = new Set<LogRow>();
-    for (const [key, rows] of this.byKey) {
+    for (const key of this.compactable) {
+      const rows = this.byKey.get(key)!;
       const latest = this.firstAbove(rows, revision) - 1;
       if (latest < 0) continue;
       // Keep the latest row at or below the revision unless it is a tombstone, and all above.
       const keepFrom = rows[latest]!.deleted ? latest + 1 : latest;
       if (keepFrom === 0) continue;
-      for (let i = 0; i < keepFrom; i++) dropped.add(rows[i]!);
-      if (keepFrom === rows.length) this.byKey.delete(key);
-      else this.byKey.set(key, rows.slice(keepFrom));
+      if (keepFrom === rows.length) {
+        this.byKey.delete(key);
+        this.compactable.delete(key);
+        continue;
+      }
+      const kept = rows.slice(keepFrom);
+      this.byKey.set(key, kept);
+      if (kept.length === 1 && !kept[0]!.deleted) this.compactable.delete(key);
     }
-    if (dropped.size > 0) this.rows = this.rows.filter((r) => !dropped.has(r));
+    this.rows = this.rows.slice(this.firstAbove(this.rows, revision));
     this.sortKeys();
-    if (this.keys.length !== this.byKey.size) this.keys = this.keys.filter((k) => this.byKey.has(k));
+    if (this.keys.length > 2 * this.byKey.size) this.keys = this.keys.filter((k) => this.byKey.has(k));
     this.compactedRevision = revision;
   }
 
@@ -92,7 +113,8 @@ class MemoryLog implements RevisionLog {
       const key = this.keys[i]!;
       if (key === after) continue;
       if (!key.startsWith(prefix)) break;
-      const rows = this.byKey.get(key)!;
+      const rows = this.byKey.get(key);
+      if (!rows) continue; // compacted away
       const row = rows[this.firstAbove(rows, revision) - 1];
       if (row && !row.deleted) yield row;
     }
@@ -108,9 +130,14 @@ class MemoryLog implements RevisionLog {
     let i = 0;
     let j = 0;
     let k = 0;
-    while (i < old.length && j < add.length) out[k++] = compareKeys(old[i]!, add[j]!) <= 0 ? old[i++]! : add[j++]!;
-    while (i < old.length) out[k++] = old[i++]!;
-    while (j < add.length) out[k++] = add[j++]!;
+    // A key compacted away and written again is in both (or twice in add): kept once.
+    const put = (key: string) => {
+      if (k === 0 || out[k - 1] !== key) out[k++] = key;
+    };
+    while (i < old.length && j < add.length) put(compareKeys(old[i]!, add[j]!) <= 0 ? old[i++]! : add[j++]!);
+    while (i < old.length) put(old[i++]!);
+    while (j < add.length) put(add[j++]!);
+    out.length = k;
     this.keys = out;
   }
 

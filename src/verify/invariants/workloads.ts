@@ -54,12 +54,16 @@ export function ownedReplicaSets(d: DeploymentObject, replicaSets: ReplicaSetObj
 
 /** Counts the Deployment's pods in one state of the world. */
 export function rolloutCounts(d: DeploymentObject, replicaSets: ReplicaSetObject[], pods: KubeObject[], now: Instant): RolloutCounts {
-  const owned = ownedReplicaSets(d, replicaSets);
+  return countPods(d, ownedReplicaSets(d, replicaSets), pods as PodObject[], now);
+}
+
+/** Counts the pods among `pods` that the Deployment's ReplicaSets (`owned`) control. */
+function countPods(d: DeploymentObject, owned: ReplicaSetObject[], pods: Iterable<PodObject>, now: Instant): RolloutCounts {
   const current = new Set(owned.filter((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template)).map((rs) => rs.metadata.uid));
   const uids = new Set(owned.map((rs) => rs.metadata.uid));
   const minReady = d.spec?.minReadySeconds ?? 0;
   const counts: RolloutCounts = { total: 0, available: 0, updated: 0, old: 0 };
-  for (const p of pods as PodObject[]) {
+  for (const p of pods) {
     const ref = controllerOf(p);
     if (!ref || !uids.has(ref.uid) || !isPodActive(p)) continue;
     counts.total++;
@@ -95,9 +99,12 @@ export function rollingUpdateViolations(d: DeploymentObject, replicaSets: Replic
 
 /** LIVE-RU's goal: the rollout is over. */
 export function rolloutComplete(d: DeploymentObject, replicaSets: ReplicaSetObject[], pods: KubeObject[], now: Instant): boolean {
-  const c = rolloutCounts(d, replicaSets, pods, now);
-  const replicas = d.spec?.replicas ?? 1;
   const owned = ownedReplicaSets(d, replicaSets);
+  return rolloutOver(d, owned, countPods(d, owned, pods as PodObject[], now));
+}
+
+function rolloutOver(d: DeploymentObject, owned: ReplicaSetObject[], c: RolloutCounts): boolean {
+  const replicas = d.spec?.replicas ?? 1;
   const oldAtZero = owned.every((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template) || replicasOf(rs) === 0);
   const s = d.status ?? {};
   return c.updated === replicas && c.old === 0 && c.available === replicas && oldAtZero &&
@@ -234,17 +241,45 @@ export const rolloutsComplete: GoalProperty = {
   kind: 'goal',
   name: 'rollout-complete',
   cite: 'seed 003 §3 LIVE-RU; seed 004 §4.2 (a Deployment eventually reaches its replicas)',
+  // Pods are grouped by controller once, so that each Deployment counts only its own (a
+  // simulator judges this goal often, over hundreds of thousands of pods and many Deployments).
   unmet(s: ClusterState): string[] {
     const rss = s.list('replicasets') as ReplicaSetObject[];
-    const pods = s.list('pods') as KubeObject[];
-    return (s.list('deployments') as DeploymentObject[])
-      .filter((d) => !d.metadata.deletionTimestamp && !rolloutComplete(d, rss, pods, s.now))
-      .map((d) => {
-        const c = rolloutCounts(d, rss, pods, s.now);
-        return `deployment ${nameOf(d)}: ${c.updated} updated, ${c.available} available, ${c.old} old of ${d.spec?.replicas ?? 1}`;
-      });
+    const byController = podsByController(s.list('pods') as PodObject[]);
+    const out: string[] = [];
+    for (const d of s.list('deployments') as DeploymentObject[]) {
+      if (d.metadata.deletionTimestamp) continue;
+      const owned = ownedReplicaSets(d, rss);
+      const c = countPods(d, owned, podsOf(owned, byController), s.now);
+      if (!rolloutOver(d, owned, c)) out.push(`deployment ${nameOf(d)}: ${c.updated} updated, ${c.available} available, ${c.old} old of ${d.spec?.replicas ?? 1}`);
+    }
+    return out;
   },
 };
+
+/** Pods by their controller's uid, in the order given. */
+function podsByController(pods: readonly PodObject[]): Map<string, PodObject[]> {
+  const m = new Map<string, PodObject[]>();
+  for (const p of pods) {
+    const uid = controllerOf(p)?.uid;
+    if (uid === undefined) continue;
+    const l = m.get(uid);
+    if (l) l.push(p);
+    else m.set(uid, [p]);
+  }
+  return m;
+}
+
+/** The pods the ReplicaSets control (each ReplicaSet's once). */
+function* podsOf(owned: ReplicaSetObject[], byController: Map<string, PodObject[]>): Generator<PodObject> {
+  const seen = new Set<string>();
+  for (const rs of owned) {
+    const uid = rs.metadata.uid;
+    if (uid === undefined || seen.has(uid)) continue;
+    seen.add(uid);
+    yield* byController.get(uid) ?? [];
+  }
+}
 
 /** INV-SS-uniq and INV-SS-stable for every StatefulSet of a state. */
 export const statefulSetIdentity: StateProperty = {
