@@ -4,6 +4,7 @@
 // its plugins. Everything here is synchronous and reads only the snapshot.
 import type { Selector } from '../model/labels.js';
 import type { PodInfo } from './podinfo.js';
+import type { NodeTable, TableCheck } from './nodetable.js';
 import type { NodeInfo, Snapshot } from './snapshot.js';
 
 export const MAX_NODE_SCORE = 100;
@@ -34,6 +35,8 @@ export interface PreFilterResult {
   filter?: NodeFilter;
   /** Only these nodes can fit (PreFilterResult.NodeNames). */
   nodeNames?: ReadonlySet<string>;
+  /** When the snapshot's node table proves the filter passes; absent, every node goes through the filter. */
+  check?: TableCheck;
 }
 
 export interface FilterPlugin {
@@ -44,6 +47,8 @@ export interface FilterPlugin {
 
 export interface NodeScorer {
   score(node: NodeInfo): number;
+  /** The same score from the node's table row (i of t), reading the NodeInfo only when the row does not say. */
+  scoreRow?(t: NodeTable, i: number, node: NodeInfo): number;
   /** Rescales the raw scores (same order as the nodes) to 0..MAX_NODE_SCORE. */
   normalize?(scores: number[], nodes: readonly NodeInfo[]): void;
 }

@@ -14,6 +14,7 @@ import { interPodAffinity } from './plugins/interpodaffinity.js';
 import { nodeAffinity, nodeName, nodePorts, nodeUnschedulable, taintToleration } from './plugins/node.js';
 import { podTopologySpread } from './plugins/topologyspread.js';
 import { readWriteOnce, volumeRestrictions } from './plugins/volumes.js';
+import { combineChecks, type NodeTable, type TableCheck } from './nodetable.js';
 import { podStartTime, type PodInfo } from './podinfo.js';
 import { domainTotals, termSignature, type NodeInfo, type Snapshot, type TermUse } from './snapshot.js';
 
@@ -77,10 +78,13 @@ interface Prepared {
   nodeNames?: ReadonlySet<string>;
   plugins: string[];
   failure?: Status;
+  /** When a node table proves that every filter passes; absent when some filter needs each NodeInfo. */
+  check?: TableCheck;
 }
 
 function prepare(c: Cycle): Prepared {
   const filters: NodeFilter[] = [];
+  const checks: (TableCheck | undefined)[] = [];
   const plugins: string[] = [];
   let nodeNames: ReadonlySet<string> | undefined;
   if (c.pod.parseError) return { filters, plugins, failure: { code: 'UnschedulableAndUnresolvable', reasons: [`parsing pod: ${c.pod.parseError}`] } };
@@ -88,13 +92,30 @@ function prepare(c: Cycle): Prepared {
     const r = p.preFilter(c);
     if (!r) continue;
     if (isStatus(r)) return { filters, plugins, failure: r };
-    if (r.filter) filters.push(r.filter);
+    if (r.filter) {
+      filters.push(r.filter);
+      checks.push(r.check);
+    }
     if (r.nodeNames) {
       nodeNames = nodeNames ? new Set([...nodeNames].filter((n) => r.nodeNames!.has(n))) : r.nodeNames;
       plugins.push(p.name);
     }
   }
-  return nodeNames ? { filters, nodeNames, plugins } : { filters, plugins };
+  const check = combineChecks(checks);
+  const prep: Prepared = nodeNames ? { filters, nodeNames, plugins } : { filters, plugins };
+  if (check) prep.check = check;
+  return prep;
+}
+
+/**
+ * The snapshot's node table when this decision may use it: the snapshot offers one, every filter
+ * says when the table proves it passes, and each node is judged as it is (no node subset, no
+ * nominated pods' room to add).
+ */
+function tableFor(snap: Snapshot, prep: Prepared, opts: ScheduleOptions): NodeTable | undefined {
+  if (!prep.check || prep.nodeNames || opts.nominated || !snap.nodeTable) return undefined;
+  const t = snap.nodeTable();
+  return t.size === snap.nodes.length ? t : undefined;
 }
 
 function runFilters(filters: NodeFilter[], n: NodeInfo): Status | undefined {
@@ -152,25 +173,36 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
   const feasible: NodeInfo[] = [];
   let processed = 0;
   const len = candidates.length;
+  const table = tableFor(snap, prep, opts);
+  const check = prep.check!;
+  // With the table: the feasible nodes' rows, for the scores that read them.
+  const rows: number[] | undefined = table ? [] : undefined;
   for (let i = 0; i < len && feasible.length < want; i++) {
-    const n = candidates[(start + i) % len]!;
+    const at = (start + i) % len;
+    const n = candidates[at]!;
     processed++;
-    const s = runFilters(prep.filters, withNominated(pod, n, opts));
+    const s = table && table.passes(at, check.flags, check.fits) ? undefined : runFilters(prep.filters, withNominated(pod, n, opts));
     if (s) statuses.set(n.name, s);
-    else feasible.push(n);
+    else {
+      feasible.push(n);
+      rows?.push(at);
+    }
   }
   const nextStartIndex = len ? (start + processed) % all.length : start;
   if (feasible.length === 0) return fail(pod, snap, opts, statuses, nextStartIndex);
   if (feasible.length === 1) {
     return { kind: 'scheduled', node: feasible[0]!.name, nextStartIndex, evaluatedNodes: 1 + statuses.size, feasibleNodes: 1 };
   }
-  const totals = new Array<number>(feasible.length).fill(0);
+  const m = feasible.length;
+  const totals = new Array<number>(m).fill(0);
+  const raw = new Array<number>(m);
   for (const plugin of SCORES) {
     const scorer = plugin.preScore(cycle, feasible);
     if (!scorer) continue;
-    const raw = feasible.map((n) => scorer.score(n));
+    if (table && scorer.scoreRow) for (let i = 0; i < m; i++) raw[i] = scorer.scoreRow(table, rows![i]!, feasible[i]!);
+    else for (let i = 0; i < m; i++) raw[i] = scorer.score(feasible[i]!);
     scorer.normalize?.(raw, feasible);
-    for (let i = 0; i < raw.length; i++) totals[i]! += raw[i]! * plugin.weight;
+    for (let i = 0; i < m; i++) totals[i]! += raw[i]! * plugin.weight;
   }
   let best = 0;
   for (let i = 1; i < totals.length; i++) if (totals[i]! > totals[best]!) best = i;

@@ -5,6 +5,7 @@
 // counts of pods matching a label selector (built the first time a selector is asked about).
 import type { Node, PersistentVolumeClaim, Taint } from 'kubernetes-types/core/v1.js';
 import { matches, selectorToString, type Labels, type Selector } from '../model/labels.js';
+import { NodeTable } from './nodetable.js';
 import type { AffinityTerm, PodInfo } from './podinfo.js';
 import { addResources, emptyResources, resourceValue, toResources, type Resources } from './resources.js';
 
@@ -28,6 +29,11 @@ export interface Snapshot {
    * ('' for nodes without the label): a topology spread constraint's domain totals when every node counts.
    */
   matchingByDomain(ns: string, selector: Selector, selectorKey: string, topologyKey: string): ReadonlyMap<string, number>;
+  /**
+   * Optional: the nodes' numbers as typed arrays, row i for nodes[i], current with every node.
+   * The decision then settles most nodes from it; without it, it reads every NodeInfo.
+   */
+  nodeTable?(): NodeTable;
 }
 
 /** matchingByDomain from per-node counts. */
@@ -68,6 +74,9 @@ export class NodeInfo {
   podsWithRequiredAntiAffinity = 0;
   /** protocol/port -> host IP -> pods using it */
   readonly usedPorts = new Map<string, Map<string, number>>();
+  /** The snapshot's table this node has a row in (never a clone's), and the row. */
+  table: NodeTable | undefined;
+  row = -1;
 
   constructor(readonly name: string, node?: Node) {
     if (node) this.setNode(node);
@@ -85,16 +94,24 @@ export class NodeInfo {
     const alloc = (node.status?.allocatable ?? node.status?.capacity ?? {}) as Record<string, unknown>;
     this.allocatable = toResources(alloc);
     this.allowedPods = alloc.pods === undefined ? 0 : resourceValue('pods', alloc.pods);
+    this.writeThrough();
   }
 
   addPod(p: PodInfo): void {
     this.update(p, 1);
     this.pods.set(p.key, p);
+    this.writeThrough();
   }
 
   removePod(p: PodInfo): void {
     this.update(p, -1);
     this.pods.delete(p.key);
+    this.writeThrough();
+  }
+
+  private writeThrough(): void {
+    const t = this.table;
+    if (t !== undefined && t.live) t.write(this.row, this);
   }
 
   private update(p: PodInfo, sign: 1 | -1): void {
@@ -146,6 +163,7 @@ const MAX_INDEXES = 512;
 export class ClusterSnapshot implements Snapshot {
   private readonly infos = new Map<string, NodeInfo>();
   private sorted: NodeInfo[] | undefined;
+  private table: NodeTable | undefined;
   private readonly podNode = new Map<string, PodInfo>();
   private readonly withScoring = new Set<PodInfo>();
   private readonly antiTerms = new Map<string, { term: AffinityTerm; nodes: Map<string, number> }>();
@@ -160,6 +178,29 @@ export class ClusterSnapshot implements Snapshot {
       this.sorted = [...this.infos.values()].filter((n) => n.exists).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     }
     return this.sorted;
+  }
+
+  /** Built when first asked for after the node list changed (so adding many nodes costs no rebuild each). */
+  nodeTable(): NodeTable {
+    if (!this.table) {
+      const nodes = this.nodes;
+      const t = new NodeTable(nodes.length);
+      for (let i = 0; i < nodes.length; i++) {
+        const n = nodes[i]!;
+        n.table = t;
+        n.row = i;
+        t.write(i, n);
+      }
+      this.table = t;
+    }
+    return this.table;
+  }
+
+  /** Nodes came or went: the sorted list and the table follow when next asked for. */
+  private nodesChanged(): void {
+    this.sorted = undefined;
+    if (this.table) this.table.live = false;
+    this.table = undefined;
   }
 
   node(name: string): NodeInfo | undefined {
@@ -179,7 +220,7 @@ export class ClusterSnapshot implements Snapshot {
     const added = !info.exists;
     const labels = info.labels;
     info.setNode(node);
-    if (added) this.sorted = undefined;
+    if (added) this.nodesChanged();
     if (added || !sameLabels(labels, info.labels)) this.forgetDomains();
   }
 
@@ -188,7 +229,7 @@ export class ClusterSnapshot implements Snapshot {
     if (!info) return;
     if (info.pods.size === 0) this.infos.delete(name);
     else (info as { node: Node | undefined }).node = undefined;
-    this.sorted = undefined;
+    this.nodesChanged();
     this.forgetDomains();
   }
 

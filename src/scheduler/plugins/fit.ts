@@ -57,29 +57,35 @@ export const nodeResourcesFit: FilterPlugin & ScorePlugin = {
   name: 'NodeResourcesFit',
   weight: 1,
   preFilter({ pod }) {
-    return { filter: (n) => fitStatus(pod, n) };
+    const filter = (n: NodeInfo) => fitStatus(pod, n);
+    // The table holds the common case's numbers; scalar resources need the NodeInfo.
+    return pod.requests.scalar ? { filter } : { filter, check: { flags: 0, fits: pod.requests } };
   },
   /** LeastAllocated over cpu and memory (weight 1 each), counting containers without requests as 100m / 200Mi. */
   preScore({ pod }) {
     const cpu = pod.nonZero.milliCPU;
     const mem = pod.nonZero.memory;
     return {
-      score: (n) => {
-        let sum = 0;
-        let weights = 0;
-        if (n.allocatable.milliCPU) {
-          sum += leastRequested(n.nonZero.milliCPU + cpu, n.allocatable.milliCPU);
-          weights++;
-        }
-        if (n.allocatable.memory) {
-          sum += leastRequested(n.nonZero.memory + mem, n.allocatable.memory);
-          weights++;
-        }
-        return weights ? idiv(sum, weights) : 0;
-      },
+      score: (n) => leastAllocated(n.allocatable.milliCPU, n.nonZero.milliCPU + cpu, n.allocatable.memory, n.nonZero.memory + mem),
+      scoreRow: (t, i) => leastAllocated(t.allocCPU[i]!, t.nonZeroCPU[i]! + cpu, t.allocMemory[i]!, t.nonZeroMemory[i]! + mem),
     };
   },
 };
+
+/** The mean of leastRequested over the resources the node has. */
+function leastAllocated(allocCPU: number, cpu: number, allocMemory: number, memory: number): number {
+  let sum = 0;
+  let weights = 0;
+  if (allocCPU) {
+    sum += leastRequested(cpu, allocCPU);
+    weights++;
+  }
+  if (allocMemory) {
+    sum += leastRequested(memory, allocMemory);
+    weights++;
+  }
+  return weights ? idiv(sum, weights) : 0;
+}
 
 /**
  * balancedResourceScorer: (1 − std) × 100 over the cpu and memory fractions after placing the pod,
@@ -87,9 +93,9 @@ export const nodeResourcesFit: FilterPlugin & ScorePlugin = {
  * `100 − |cpu% − mem%|` at half the slope, as upstream scales it.
  */
 export function balancedScore(fractions: number[]): number {
+  if (fractions.length === 2) return balancedOfTwo(fractions[0]!, fractions[1]!);
   let std = 0;
-  if (fractions.length === 2) std = Math.abs((fractions[0]! - fractions[1]!) / 2);
-  else if (fractions.length > 2) {
+  if (fractions.length > 2) {
     const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
     std = Math.sqrt(fractions.reduce((a, f) => a + (f - mean) * (f - mean), 0) / fractions.length);
   }
@@ -103,12 +109,16 @@ export const balancedAllocation: ScorePlugin = {
     const cpu = pod.requests.milliCPU;
     const mem = pod.requests.memory;
     return {
-      score: (n) => {
-        const fr: number[] = [];
-        if (n.allocatable.milliCPU) fr.push(Math.min(1, (n.requested.milliCPU + cpu) / n.allocatable.milliCPU));
-        if (n.allocatable.memory) fr.push(Math.min(1, (n.requested.memory + mem) / n.allocatable.memory));
-        return balancedScore(fr);
-      },
+      score: (n) => balanced(n.allocatable.milliCPU, n.requested.milliCPU + cpu, n.allocatable.memory, n.requested.memory + mem),
+      scoreRow: (t, i) => balanced(t.allocCPU[i]!, t.reqCPU[i]! + cpu, t.allocMemory[i]!, t.reqMemory[i]! + mem),
     };
   },
 };
+
+const balancedOfTwo = (a: number, b: number) => Math.trunc((1 - Math.abs((a - b) / 2)) * MAX_NODE_SCORE);
+
+/** balancedScore over the cpu and memory the node has, without building the fractions' array. */
+function balanced(allocCPU: number, cpu: number, allocMemory: number, memory: number): number {
+  if (!allocCPU || !allocMemory) return MAX_NODE_SCORE; // one fraction or none: std 0
+  return balancedOfTwo(Math.min(1, cpu / allocCPU), Math.min(1, memory / allocMemory));
+}

@@ -3,6 +3,7 @@
 import type { NodeSelectorTerm, PreferredSchedulingTerm, Taint } from 'kubernetes-types/core/v1.js';
 import { compileNodeSelectorTerm, doNotScheduleTaint, findUntoleratedTaint, tolerationsTolerateTaint, TAINT_NODE_UNSCHEDULABLE } from '../../model/scheduling.js';
 import { defaultNormalize, unresolvable, unschedulable, type FilterPlugin, type ScorePlugin } from '../framework.js';
+import { NODE_PORTS_IN_USE, NODE_TAINTED, NODE_UNSCHEDULABLE } from '../nodetable.js';
 import type { NodeInfo } from '../snapshot.js';
 
 export const ERR_NODE_UNSCHEDULABLE = 'node(s) were unschedulable';
@@ -17,7 +18,7 @@ export const nodeUnschedulable: FilterPlugin = {
   preFilter({ pod }) {
     const tolerates = tolerationsTolerateTaint(pod.spec.tolerations, { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' });
     if (tolerates) return undefined;
-    return { filter: (n) => (n.unschedulable ? unresolvable(ERR_NODE_UNSCHEDULABLE) : undefined) };
+    return { filter: (n) => (n.unschedulable ? unresolvable(ERR_NODE_UNSCHEDULABLE) : undefined), check: { flags: NODE_UNSCHEDULABLE } };
   },
 };
 
@@ -41,16 +42,19 @@ export const taintToleration: FilterPlugin & ScorePlugin = {
         const t = findUntoleratedTaint(n.taints, tolerations, doNotScheduleTaint);
         return t ? unresolvable(untoleratedTaintReason(t)) : undefined;
       },
+      check: { flags: NODE_TAINTED },
     };
   },
   preScore({ pod }) {
     const prefer = (pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+    const score = (n: NodeInfo) => {
+      let count = 0;
+      for (const t of n.taints) if (t.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(prefer, t)) count++;
+      return count;
+    };
     return {
-      score: (n) => {
-        let count = 0;
-        for (const t of n.taints) if (t.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(prefer, t)) count++;
-        return count;
-      },
+      score,
+      scoreRow: (t, i, n) => ((t.flags[i]! & NODE_TAINTED) === 0 ? 0 : score(n)),
       normalize: (scores) => defaultNormalize(scores, true),
     };
   },
@@ -102,6 +106,7 @@ export const nodePorts: FilterPlugin = {
     if (wanted.length === 0) return undefined;
     return {
       filter: (n) => (wanted.some((p) => n.portInUse(p.protocol, p.port, p.hostIP)) ? unschedulable(ERR_NODE_PORTS) : undefined),
+      check: { flags: NODE_PORTS_IN_USE },
     };
   },
 };
