@@ -70,7 +70,7 @@ import type { ClusterState } from './invariants/state.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
 import { eagerDeployment, nonBlockingGc, unorderedStatefulSet, type MutantName } from './mutants/index.js';
 import { Interner, lowerBound } from './memo.js';
-import { TupleBuffer, TupleTable } from './tuples.js';
+import { IntColumn, TupleBuffer, TupleTable } from './tuples.js';
 import { ActionTable, describe } from './actions.js';
 import { RowTable, type Row } from './rows.js';
 import { ns, type Scope } from './scopes.js';
@@ -103,6 +103,8 @@ export interface ClusterModelState {
   faults: number;
   /** Violations found in the decision that led here (judged on the step, not part of the state). */
   decisionViolations?: string[];
+  /** The rows' rid (RowTable.rid), once asked (-1 before): states that share rows copy it. */
+  rid: number;
 }
 
 /** How often each memo ran the real code (a miss, with the time it took) or answered from what it stored. */
@@ -215,16 +217,16 @@ export class ClusterModel implements Model<ClusterModelState> {
   }
 
   private afterLog(s: ClusterModelState, log: StateLog, inflight = s.inflight, done = s.done): ClusterModelState {
-    return state(this.table.rowsOf(log), log.head(), this.api.uid, inflight, done, s.faults, undefined);
+    return state(this.table.rowsOf(log), log.head(), this.api.uid, inflight, done, s.faults, undefined, -1);
   }
 
   private afterWrite(s: ClusterModelState, w: WriteResult, inflight = s.inflight, done = s.done): ClusterModelState {
-    return state(w.rows, w.head, w.uid, inflight, done, s.faults, undefined);
+    return state(w.rows, w.head, w.uid, inflight, done, s.faults, undefined, -1);
   }
 
   /** s after controller i's in-flight list is lost (a crash, a failed write): a fault. */
   private lost(s: ClusterModelState, i: number): ClusterModelState {
-    return state(s.rows, s.head, s.uid, withFlight(s.inflight, i, undefined), s.done, s.faults + 1, s.decisionViolations);
+    return state(s.rows, s.head, s.uid, withFlight(s.inflight, i, undefined), s.done, s.faults + 1, s.decisionViolations, s.rid);
   }
 
   clusterState(s: ClusterModelState): ClusterState {
@@ -234,7 +236,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   // ---- Model -----------------------------------------------------------------------------------
 
   async init(): Promise<ClusterModelState[]> {
-    const empty = state([], 0, 0, this.controllerNames.map(() => undefined), [], 0, undefined);
+    const empty = state([], 0, 0, this.controllerNames.map(() => undefined), [], 0, undefined, -1);
     const log = this.api.load(empty);
     await this.api.client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (const name of this.nodeNames) await this.api.client.create(R.nodes, undefined, nodeObject(name, this.now));
@@ -252,7 +254,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     } finally {
       this.settling = false;
     }
-    return [state(s.rows, s.head, s.uid, s.inflight, s.done, s.faults, [])];
+    return [state(s.rows, s.head, s.uid, s.inflight, s.done, s.faults, [], s.rid)];
   }
 
   next(s: ClusterModelState): Step<ClusterModelState>[] | Promise<Step<ClusterModelState>[]> {
@@ -278,8 +280,8 @@ export class ClusterModel implements Model<ClusterModelState> {
    * a closure: one here would make every call allocate a context until the code is optimized).
    */
   private collect(s: ClusterModelState): Step<ClusterModelState>[] | Miss {
-    const rows = this.table.shared(s.rows, s.head);
-    if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations);
+    const rows = this.table.shared(s, s.head);
+    if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations, s.rid);
     const out: Step<ClusterModelState>[] = [];
     // Indexed loops: a for-of allocates its iterator's results until the code is optimized.
     const controllers = this.settling ? this.realList : this.controllers;
@@ -306,7 +308,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const key = keys[ki]!;
         const d = this.decisions.decide(c, key, s);
         if (!d.actions.length) continue;
-        out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations) });
+        out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations, s.rid) });
       }
     }
     const bindings = this.properties.bindings(s);
@@ -425,11 +427,13 @@ export class ClusterModel implements Model<ClusterModelState> {
    * one no live row has); the done flags and the fault count. Counts first, so it parses one way.
    */
   hash(s: ClusterModelState): number {
-    const d = this.table.derived(s.rows);
-    const c = (d.canonical ??= this.canonicalRows(s.rows));
-    const revs = c.revs;
+    // The rows part by rid: worked out once for all the states whose rows are these.
+    const rid = this.table.rid(s);
+    let prefix = this.prefixOfRid.get(rid);
+    if (prefix < 0) this.prefixOfRid.set(rid, (prefix = this.canonicalRows(s.rows)));
+    const rows = s.rows;
     const t = this.scratch.reset();
-    t.push(c.id);
+    t.push(prefix);
     let flights = 0;
     for (let ci = 0; ci < s.inflight.length; ci++) if (s.inflight[ci]) flights++;
     t.push(flights);
@@ -443,7 +447,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const { tpl, nums } = this.actions.info(f.actions[ai]!);
         t.push(tpl);
         t.push(nums.length);
-        for (let k = 0; k < nums.length; k++) t.push(rankIn(revs, nums[k]!));
+        for (let k = 0; k < nums.length; k++) t.push(rankOf(rows, nums[k]!));
       }
     }
     t.push(s.done.length);
@@ -452,11 +456,17 @@ export class ClusterModel implements Model<ClusterModelState> {
     return this.forms.id(t.t, t.n);
   }
 
-  /** The canonical form's rows part: its id, and the revisions in order (for ranking). */
-  private canonicalRows(rows: readonly Row[]): { id: number; revs: number[] } {
+  /** The canonical form's rows part (its interned id), by rid. */
+  private readonly prefixOfRid = new IntColumn(-1);
+  /** The revisions being ordered (a buffer kept between calls). */
+  private readonly revs: number[] = [];
+
+  /** The canonical form's rows part, interned. */
+  private canonicalRows(rows: readonly Row[]): number {
     const n = rows.length;
     // Insertion sorts: a dozen rows, mostly in order already.
-    const revs: number[] = [];
+    const revs = this.revs;
+    revs.length = 0;
     // The rows by key, in a buffer kept between calls (only its first n places are this array's).
     const order = this.order;
     for (let i = 0; i < n; i++) {
@@ -483,7 +493,7 @@ export class ClusterModel implements Model<ClusterModelState> {
       t.push(order[i]!.rc);
       t.push(rankIn(revs, order[i]!.revision));
     }
-    return { id: this.prefixes.id(t.t, t.n), revs };
+    return this.prefixes.id(t.t, t.n);
   }
 
   describe(s: ClusterModelState): string {
@@ -532,7 +542,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const actions = d.actions.filter(keep);
         if (!actions.length) continue;
         const decisionViolations = c.name === 'statefulset' ? statefulSetOrdering.check(this.real.get(c.name)!.observe(key, view), { actions }) : [];
-        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, { key, actions }), s.done, s.faults, decisionViolations) });
+        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, { key, actions }), s.done, s.faults, decisionViolations, s.rid) });
       }
     }
     // The scheduler: each unbound pod, decided over the bound ones.
@@ -602,8 +612,8 @@ export class ClusterModel implements Model<ClusterModelState> {
 }
 
 /** Every state made one way, so they share one shape. */
-function state(rows: readonly Row[], head: number, uid: number, inflight: readonly (InFlight | undefined)[], done: string[], faults: number, decisionViolations: string[] | undefined): ClusterModelState {
-  return { rows, head, uid, inflight, done, faults, decisionViolations };
+function state(rows: readonly Row[], head: number, uid: number, inflight: readonly (InFlight | undefined)[], done: string[], faults: number, decisionViolations: string[] | undefined, rid: number): ClusterModelState {
+  return { rows, head, uid, inflight, done, faults, decisionViolations, rid };
 }
 
 /** The in-flight lists with controller i's replaced. */
@@ -620,6 +630,21 @@ function nodeObject(name: string, now: Instant): KubeObject {
     apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } },
     status: { capacity, allocatable: capacity, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: rfc3339(now), lastTransitionTime: rfc3339(now) }] },
   };
+}
+
+/**
+ * 1 + v's place among the rows' revisions in ascending order, or 0 when no row has it (as the
+ * canonical rows part ranks them; a store gives every row a revision of its own).
+ */
+function rankOf(rows: readonly Row[], v: number): number {
+  let below = 0;
+  let found = false;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!.revision;
+    if (r < v) below++;
+    else if (r === v) found = true;
+  }
+  return found ? below + 1 : 0;
 }
 
 /** 1 + v's place in the ascending revs, or 0 when v is none of them. */

@@ -127,7 +127,7 @@ export class PropertyMemo {
   private leafKey(a: ClusterModelState, b: ClusterModelState | undefined): number {
     const k0 = this.table.csid(a.rows);
     if (!b) return k0;
-    const k1 = this.table.csid(b.rows);
+    const k1 = this.table.stateCsid(b);
     if (k0 >= PAIR || k1 >= PAIR) throw new Error('cluster model: too many contents to key a step property by');
     return k0 * PAIR + k1;
   }

@@ -90,3 +90,24 @@ export class TupleBuffer {
     this.t[this.n++] = v;
   }
 }
+
+/** Int32s by small integer id (an interned tuple's), grown on demand; a place never set reads `none`. */
+export class IntColumn {
+  private a: Int32Array<ArrayBuffer>;
+  constructor(private readonly none: number) {
+    this.a = new Int32Array(1 << 10).fill(none);
+  }
+  get(i: number): number {
+    return i < this.a.length ? this.a[i]! : this.none;
+  }
+  set(i: number, v: number): void {
+    if (i >= this.a.length) {
+      let n = this.a.length * 2;
+      while (n <= i) n *= 2;
+      const b = new Int32Array(n).fill(this.none);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = v;
+  }
+}
