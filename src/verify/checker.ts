@@ -279,6 +279,9 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
       const r = model.next(state);
       const steps = r instanceof Promise ? await r : r;
       g.open(id);
+      // Two steps may lead to one state object (a model's faults often do): hashed once.
+      let prevNext: S | undefined;
+      let prevTo = 0;
       for (let si = 0; si < steps.length; si++) {
         const st = steps[si]!;
         transitions++;
@@ -292,7 +295,9 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
             report({ property: p.name, kind: 'safety', messages: m, trace });
           }
         }
-        const to = add(st.next, id, st.label, nodeDepth + 1);
+        const to = st.next === prevNext ? (prevTo < 0 ? ~prevTo : prevTo) : add(st.next, id, st.label, nodeDepth + 1);
+        prevNext = st.next;
+        prevTo = to;
         g.edge(to < 0 ? ~to : to, g.labelId(st.label), (st.env || st.fault ? ENV : 0) | (st.fault ? FAULT : 0));
         if (to < 0) next.push(~to);
       }

@@ -465,15 +465,14 @@ export class ClusterModel implements Model<ClusterModelState> {
   private canonicalRows(rows: readonly Row[]): number {
     const n = rows.length;
     // Insertion sorts: a dozen rows, mostly in order already.
+    // Both buffers kept between calls (only their first n places are this call's: emptied by
+    // length, an array's store is freed, and the next call would allocate one again).
     const revs = this.revs;
-    revs.length = 0;
-    // The rows by key, in a buffer kept between calls (only its first n places are this array's).
     const order = this.order;
     for (let i = 0; i < n; i++) {
       const r = rows[i]!;
       const v = r.revision;
       let j = i - 1;
-      revs.push(v);
       while (j >= 0 && revs[j]! > v) {
         revs[j + 1] = revs[j]!;
         j--;
@@ -491,7 +490,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     t.push(n);
     for (let i = 0; i < n; i++) {
       t.push(order[i]!.rc);
-      t.push(rankIn(revs, order[i]!.revision));
+      t.push(rankIn(revs, n, order[i]!.revision));
     }
     return this.prefixes.id(t.t, t.n);
   }
@@ -647,8 +646,8 @@ function rankOf(rows: readonly Row[], v: number): number {
   return found ? below + 1 : 0;
 }
 
-/** 1 + v's place in the ascending revs, or 0 when v is none of them. */
-function rankIn(revs: readonly number[], v: number): number {
-  const lo = lowerBound(revs, v);
-  return lo < revs.length && revs[lo] === v ? lo + 1 : 0;
+/** 1 + v's place in the ascending revs[0 .. n - 1], or 0 when v is none of them. */
+function rankIn(revs: readonly number[], n: number, v: number): number {
+  const lo = lowerBound(revs, v, n);
+  return lo < n && revs[lo] === v ? lo + 1 : 0;
 }

@@ -403,7 +403,7 @@ export class DecideMemo {
 
   /** The rows whose revisions the last walk met (-1: the head), in the order it met them. */
   private metRows(c: Controller<unknown>, s: ClusterModelState): number[] {
-    return this.decideCoder.vals.map((v) => {
+    return this.decideCoder.met().map((v) => {
       const j = s.rows.findIndex((r) => r.revision === v);
       if (j < 0 && v !== s.head) throw new Error(`cluster model: ${c.name} met a revision that is neither a row's nor the head`);
       return j;
@@ -427,13 +427,12 @@ export class DecideMemo {
   private orderKey(s: ClusterModelState, d: Derived): number {
     if (d.order === undefined) {
       const rows = s.rows;
+      // Reused: its first rows.length places are these rows' (emptied by its length, its store would go).
       const revs = this.revs;
-      revs.length = 0;
       // Insertion sort: a dozen revisions, mostly in order already (and no array made, as sort makes).
       for (let i = 0; i < rows.length; i++) {
         const v = rows[i]!.revision;
-        let j = revs.length;
-        revs.push(v);
+        let j = i;
         while (j > 0 && revs[j - 1]! > v) {
           revs[j] = revs[j - 1]!;
           j--;
@@ -442,8 +441,8 @@ export class DecideMemo {
       }
       const t = this.scratch.reset();
       t.push(this.table.csid(rows));
-      for (let i = 0; i < rows.length; i++) t.push(lowerBound(revs, rows[i]!.revision));
-      t.push(rows.length && s.head === revs[revs.length - 1] ? 0 : 1);
+      for (let i = 0; i < rows.length; i++) t.push(lowerBound(revs, rows[i]!.revision, rows.length));
+      t.push(rows.length && s.head === revs[rows.length - 1] ? 0 : 1);
       d.order = this.orderKeys.id(t.t, t.n);
     }
     return d.order;
