@@ -351,7 +351,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   private keys(c: Controller<unknown>, s: ClusterModelState): string[] {
     let m = this.keyMemo.get(c.name);
     if (!m) this.keyMemo.set(c.name, (m = new Map()));
-    const k = this.table.csid(s.rows);
+    const k = this.table.stateCsid(s);
     let keys = m.get(k);
     if (!keys) {
       const objects: Located[] = [];
@@ -368,7 +368,7 @@ export class ClusterModel implements Model<ClusterModelState> {
 
   /** The pods a kubelet has work for: bound here and not yet Ready, or being deleted (content alone decides). */
   private kubeletWork(s: ClusterModelState): KubeletWork[] {
-    const k = this.table.csid(s.rows);
+    const k = this.table.stateCsid(s);
     let work = this.kubeletMemo.get(k);
     if (!work) {
       work = [];

@@ -223,7 +223,7 @@ export class DecideMemo {
   private readonly walkViews = new Map<number, { view: SnapshotView; kidOf: Map<KubeObject, number> }>();
 
   private walkView(s: ClusterModelState): { view: SnapshotView; kidOf: Map<KubeObject, number> } {
-    const k = this.table.csid(s.rows);
+    const k = this.table.stateCsid(s);
     let w = this.walkViews.get(k);
     if (!w) {
       const located: Located[] = [];
@@ -245,7 +245,7 @@ export class DecideMemo {
   /** The answer a read gets from s (the coder's sequence is the order of the reads). */
   private decideAnswer(q: ViewQuery, s: ClusterModelState, coder: RevCoder, ords: number[]): Answer {
     if (q.t === 'view') {
-      const k = this.table.csid(s.rows);
+      const k = this.table.stateCsid(s);
       if (q.m === 'resourceVersion') {
         // Whether the view holds anything of the resource is content; the version is the head.
         let none = q.byContent.get(k) as number | undefined;
@@ -326,7 +326,7 @@ export class DecideMemo {
       if (q.content) {
         // Reads of content alone go the same way for every state of this content (from the same
         // node, the keys met before are the same): taken once, then jumped, with the keys they meet.
-        const k = this.table.csid(s.rows);
+        const k = this.table.stateCsid(s);
         let to = node.jump?.get(k);
         if (!to) {
           const before = ords.length;
@@ -440,7 +440,7 @@ export class DecideMemo {
         revs[j] = v;
       }
       const t = this.scratch.reset();
-      t.push(this.table.csid(rows));
+      t.push(this.table.stateCsid(s));
       for (let i = 0; i < rows.length; i++) t.push(lowerBound(revs, rows[i]!.revision, rows.length));
       t.push(rows.length && s.head === revs[rows.length - 1] ? 0 : 1);
       d.order = this.orderKeys.id(t.t, t.n);

@@ -29,8 +29,6 @@ export interface Row extends LogRow {
  * the same rows at the same head share (RowTable.shared).
  */
 export interface Derived {
-  /** The content id: the (key, value) ids of the rows in order, interned. */
-  csid?: number;
   parsed?: { objects: Located[]; cluster: ClusterState };
   /** Reconciles' outcomes over these rows (at the head they were shared at), by their memo's root (decide-memo.ts). */
   decided?: Map<object, unknown>;
@@ -164,7 +162,7 @@ export class RowTable {
     return (s.rid = this.rids.id(t.t, t.n));
   }
 
-  /** A state's content id, by its rid (no Derived made for a next state's rows). */
+  /** A state's content id (RowTable.csid), by its rid: worked out once per rid, no Derived made for it. */
   stateCsid(s: RowsState): number {
     const rid = this.rid(s);
     let c = this.ridCsids.get(rid);
@@ -209,15 +207,11 @@ export class RowTable {
     return (r[DERIVED] ??= {});
   }
 
-  csid(rows: readonly Row[]): number {
-    const d = (rows as { [DERIVED]?: Derived })[DERIVED];
-    if (d?.csid !== undefined) return d.csid;
+  /** The content id of rows: the (key, value) ids in order, interned. */
+  private csid(rows: readonly Row[]): number {
     const t = this.scratch.reset();
     for (let i = 0; i < rows.length; i++) t.push(rows[i]!.rc);
-    const c = this.csids.id(t.t, t.n);
-    // Kept on a shared array's Derived; a next state's array gets none (stateCsid keeps it by rid).
-    if (d) d.csid = c;
-    return c;
+    return this.csids.id(t.t, t.n);
   }
 
   /** The rows' objects (with revisions) and the cluster state the properties judge. */

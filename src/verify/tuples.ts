@@ -112,3 +112,55 @@ export class IntColumn {
     this.a[i] = v;
   }
 }
+
+/**
+ * Pairs of int32s to values 0, 1, …: open addressing over one Int32Array of (a, b, value + 1)
+ * triples. A Map keyed by a * 2^k + b would key by a number beyond the small integers: a heap
+ * number made per lookup, and hashed as a double.
+ */
+export class PairMap {
+  private t = new Int32Array(3 << 10);
+  size = 0;
+
+  /** The value of (a, b), or -1. */
+  get(a: number, b: number): number {
+    const t = this.t;
+    const mask = t.length / 3 - 1;
+    for (let s = pairHash(a, b) & mask; ; s = (s + 1) & mask) {
+      const v = t[3 * s + 2]!;
+      if (v === 0) return -1;
+      if (t[3 * s] === a && t[3 * s + 1] === b) return v - 1;
+    }
+  }
+
+  /** Sets (a, b)'s value (v >= 0). */
+  set(a: number, b: number, v: number): void {
+    if ((this.size + 1) * 2 > this.t.length / 3) this.grow();
+    const t = this.t;
+    const mask = t.length / 3 - 1;
+    let s = pairHash(a, b) & mask;
+    for (; t[3 * s + 2] !== 0; s = (s + 1) & mask) {
+      if (t[3 * s] === a && t[3 * s + 1] === b) {
+        t[3 * s + 2] = v + 1;
+        return;
+      }
+    }
+    t[3 * s] = a;
+    t[3 * s + 1] = b;
+    t[3 * s + 2] = v + 1;
+    this.size++;
+  }
+
+  private grow(): void {
+    const old = this.t;
+    this.t = new Int32Array(old.length * 2);
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 3) if (old[i + 2] !== 0) this.set(old[i]!, old[i + 1]!, old[i + 2]! - 1);
+  }
+}
+
+function pairHash(a: number, b: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ b;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
