@@ -71,7 +71,7 @@ import { statefulSetOrdering } from './invariants/workloads.js';
 import { eagerDeployment, nonBlockingGc, unorderedStatefulSet, type MutantName } from './mutants/index.js';
 import { Interner, lowerBound } from './memo.js';
 import { IntColumn, TupleBuffer, TupleTable } from './tuples.js';
-import { ActionTable, describe } from './actions.js';
+import { ActionTable, describe, type ActionInfo, type ActionLabels } from './actions.js';
 import { RowTable, type Row } from './rows.js';
 import { ns, type Scope } from './scopes.js';
 import { StateApi, type StateLog } from './state-api.js';
@@ -90,6 +90,21 @@ const NONE: string[] = Object.freeze([]) as unknown as string[];
 interface InFlight {
   key: string;
   actions: Action[];
+  // Worked out once per list (ClusterModel.flight interns them), each when first needed: a
+  // WeakMap lookup by action or list on every step was a good part of the step's work.
+  /** Each action's template and revisions (ActionTable.info). */
+  infos: readonly ActionInfo[] | undefined;
+  /** The write request of the first action. */
+  req: WriteRequest | undefined;
+  /** What is left once the first action went through (undefined: nothing; null: not yet worked out). */
+  rest: InFlight | undefined | null;
+  /** The labels of the first action's steps, and the controller they name. */
+  labels: ActionLabels | undefined;
+  labelsOf: string | undefined;
+}
+
+function inFlight(key: string, actions: Action[]): InFlight {
+  return { key, actions, infos: undefined, req: undefined, rest: null, labels: undefined, labelsOf: undefined };
 }
 
 export interface ClusterModelState {
@@ -128,6 +143,8 @@ interface KubeletWork {
   kid: number;
   deleting: boolean;
   label: string;
+  /** Its write request (made once: the write memo keeps its root on it). */
+  req: WriteRequest;
 }
 
 // ---- the model -------------------------------------------------------------------------------
@@ -290,11 +307,10 @@ export class ClusterModel implements Model<ClusterModelState> {
       const i = this.slots.get(c.name)!;
       const f = s.inflight[i];
       if (f) {
-        const a = f.actions[0]!;
-        const req: WriteRequest = { t: 'act', action: a };
+        const req = (f.req ??= { t: 'act', action: f.actions[0]!, root: undefined, revs: undefined });
         const w = this.writes.walk(s, req);
         if (!w) return { s, req };
-        const labels = this.actions.labels(c.name, a);
+        const labels = this.labels(c.name, f);
         out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, withFlight(s.inflight, i, w.ok ? this.rest(f) : undefined)) });
         if (s.faults < this.scope.faultBudget) {
           const lost = this.lost(s, i);
@@ -314,7 +330,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     const bindings = this.properties.bindings(s);
     for (let bi = 0; bi < bindings.length; bi++) {
       const b = bindings[bi]!;
-      const req: WriteRequest = { t: 'bind', ns: b.ns, name: b.name, node: b.node };
+      const req = (b.req ??= { t: 'bind', ns: b.ns, name: b.name, node: b.node, root: undefined, revs: undefined });
       const w = this.writes.walk(s, req);
       if (!w) return { s, req };
       if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w) });
@@ -322,14 +338,14 @@ export class ClusterModel implements Model<ClusterModelState> {
     const work = this.kubeletWork(s);
     for (let wi = 0; wi < work.length; wi++) {
       const k = work[wi]!;
-      const req: WriteRequest = { t: 'kubelet', kid: k.kid, deleting: k.deleting };
+      const req = k.req;
       const w = this.writes.walk(s, req);
       if (!w) return { s, req };
       if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w) });
     }
     const change = this.scope.change;
     if (change && !s.done.includes(change.label)) {
-      const req: WriteRequest = { t: 'env' };
+      const req = this.envRequest;
       const w = this.writes.walk(s, req);
       if (!w) return { s, req };
       if (!w.ok) throw new Error(`cluster model: ${change.label} was refused`);
@@ -380,7 +396,8 @@ export class ClusterModel implements Model<ClusterModelState> {
         const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
         if (!p.metadata.deletionTimestamp && (ready || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')) continue;
         const deleting = !!p.metadata.deletionTimestamp;
-        work.push({ kid: r.kid, deleting, label: `kubelet: ${deleting ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}` });
+        const req: WriteRequest = { t: 'kubelet', kid: r.kid, deleting, root: undefined, revs: undefined };
+        work.push({ kid: r.kid, deleting, label: `kubelet: ${deleting ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}`, req });
       }
       this.kubeletMemo.set(k, work);
     }
@@ -394,19 +411,31 @@ export class ClusterModel implements Model<ClusterModelState> {
     let m = this.flights.get(actions);
     if (!m) this.flights.set(actions, (m = new Map()));
     let f = m.get(key);
-    if (!f) m.set(key, (f = { key, actions }));
+    if (!f) m.set(key, (f = inFlight(key, actions)));
     return f;
   }
 
   /** What is left in flight once f's first action went through (undefined: nothing). */
-  private readonly rests = new WeakMap<InFlight, InFlight | undefined>();
-
   private rest(f: InFlight): InFlight | undefined {
-    if (this.rests.has(f)) return this.rests.get(f);
-    const r = f.actions.length > 1 ? this.flight(f.key, f.actions.slice(1)) : undefined;
-    this.rests.set(f, r);
-    return r;
+    if (f.rest === null) f.rest = f.actions.length > 1 ? this.flight(f.key, f.actions.slice(1)) : undefined;
+    return f.rest;
   }
+
+  /** The labels of the steps of f's first action, held by controller c. */
+  private labels(c: string, f: InFlight): ActionLabels {
+    if (f.labelsOf !== c) {
+      f.labels = this.actions.labels(c, f.actions[0]!);
+      f.labelsOf = c;
+    }
+    return f.labels!;
+  }
+
+  private infos(f: InFlight): readonly ActionInfo[] {
+    return (f.infos ??= f.actions.map((a) => this.actions.info(a)));
+  }
+
+  /** The scope's change as a write request (made once: the write memo keeps its root on it). */
+  private readonly envRequest: WriteRequest = { t: 'env', root: undefined, revs: undefined };
 
   // ---- canonical form --------------------------------------------------------------------------
 
@@ -443,8 +472,9 @@ export class ClusterModel implements Model<ClusterModelState> {
       t.push(ci);
       t.push(this.keyStrings.id(f.key));
       t.push(f.actions.length);
-      for (let ai = 0; ai < f.actions.length; ai++) {
-        const { tpl, nums } = this.actions.info(f.actions[ai]!);
+      const infos = this.infos(f);
+      for (let ai = 0; ai < infos.length; ai++) {
+        const { tpl, nums } = infos[ai]!;
         t.push(tpl);
         t.push(nums.length);
         for (let k = 0; k < nums.length; k++) t.push(rankOf(rows, nums[k]!));
@@ -528,7 +558,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         } catch {
           ok = false;
         }
-        out.push({ label: `${c.name}: ${describe(a)}${ok ? '' : ' (refused)'}`, next: this.afterLog(s, log, withFlight(s.inflight, i, ok && rest.length ? { key: f.key, actions: rest } : undefined)) });
+        out.push({ label: `${c.name}: ${describe(a)}${ok ? '' : ' (refused)'}`, next: this.afterLog(s, log, withFlight(s.inflight, i, ok && rest.length ? inFlight(f.key, rest) : undefined)) });
         if (s.faults < this.scope.faultBudget) {
           out.push({ label: `fault: ${c.name} crashes`, env: true, fault: true, next: this.lost(s, i) });
           out.push({ label: `fault: ${c.name}: ${describe(a)} fails`, env: true, fault: true, next: this.lost(s, i) });
@@ -541,7 +571,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const actions = d.actions.filter(keep);
         if (!actions.length) continue;
         const decisionViolations = c.name === 'statefulset' ? statefulSetOrdering.check(this.real.get(c.name)!.observe(key, view), { actions }) : [];
-        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, { key, actions }), s.done, s.faults, decisionViolations, s.rid) });
+        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, inFlight(key, actions)), s.done, s.faults, decisionViolations, s.rid) });
       }
     }
     // The scheduler: each unbound pod, decided over the bound ones.

@@ -11,6 +11,7 @@ import { schedulePod } from '../scheduler/schedule.js';
 import type { ClusterModelState, MemoStats } from './cluster-model.js';
 import type { ClusterState, StepProperty } from './invariants/state.js';
 import type { RowTable } from './rows.js';
+import type { WriteRequest } from './write-memo.js';
 import { codesToString, insert, Interner, pushInt, tripwire, type Read, type TrieNode } from './memo.js';
 import { PairMap } from './tuples.js';
 
@@ -19,6 +20,8 @@ interface Binding {
   name: string;
   node: string;
   label: string;
+  /** Its write request, made when first needed (cluster-model.ts: the write memo keeps its root on it). */
+  req: WriteRequest | undefined;
 }
 
 /** A content id's values by resource behind the revision tripwire, with content ids (properties' reads). */
@@ -333,7 +336,7 @@ function scheduleAll(s: ClusterState): Binding[] {
   for (const p of pods) {
     if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
     const r = schedulePod(podInfoOf(p), snap);
-    if (r.kind === 'scheduled') out.push({ ns: p.metadata.namespace!, name: p.metadata.name!, node: r.node, label: `scheduler binds ${p.metadata.name} to ${r.node}` });
+    if (r.kind === 'scheduled') out.push({ ns: p.metadata.namespace!, name: p.metadata.name!, node: r.node, label: `scheduler binds ${p.metadata.name} to ${r.node}`, req: undefined });
   }
   return out;
 }
