@@ -30,8 +30,8 @@ export interface Row extends LogRow {
  */
 export interface Derived {
   parsed?: { objects: Located[]; cluster: ClusterState };
-  /** Reconciles' outcomes over these rows (at the head they were shared at), by their memo's root (decide-memo.ts). */
-  decided?: Map<object, unknown>;
+  /** The shared array's number (0, 1, …): what reconciles' outcomes over these rows, at this head, are kept by (decide-memo.ts). */
+  sid?: number;
   /** What reconciles' walks depend on, interned (decide-memo.ts). */
   order?: number;
   /** The rows' rid, for a shared array (RowTable.shared). */
@@ -139,7 +139,7 @@ export class RowTable {
       while (this.sharedRows.length < rid) this.sharedRows.push(undefined);
       this.sharedRows[rid] = s.rows;
       this.sharedHead.set(rid, head);
-      this.derived(s.rows).rid = rid;
+      this.shareNew(s.rows, rid);
       return s.rows;
     }
     if (this.sharedHead.get(rid) === head) return first;
@@ -147,8 +147,16 @@ export class RowTable {
     if (!others) this.sharedElse.set(rid, (others = []));
     for (let b = 0; b < others.length; b++) if (others[b]!.head === head) return others[b]!.rows;
     others.push({ head, rows: s.rows });
-    this.derived(s.rows).rid = rid;
+    this.shareNew(s.rows, rid);
     return s.rows;
+  }
+
+  private sharedCount = 0;
+
+  private shareNew(rows: readonly Row[], rid: number): void {
+    const d = this.derived(rows);
+    d.rid = rid;
+    d.sid = this.sharedCount++;
   }
 
   /** The rid of a state's rows: their ids in order, interned (worked out once per state). */
