@@ -70,7 +70,7 @@ import type { ClusterState } from './invariants/state.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
 import { eagerDeployment, nonBlockingGc, unorderedStatefulSet, type MutantName } from './mutants/index.js';
 import { Interner, lowerBound } from './memo.js';
-import { IntColumn, TupleBuffer, TupleTable } from './tuples.js';
+import { IntColumn, PairMap, TupleBuffer, TupleTable } from './tuples.js';
 import { ActionTable, describe, type ActionInfo, type ActionLabels } from './actions.js';
 import { RowTable, type Row } from './rows.js';
 import { ns, type Scope } from './scopes.js';
@@ -442,8 +442,14 @@ export class ClusterModel implements Model<ClusterModelState> {
   private readonly keyStrings = new Interner<string>();
   /** The canonical forms' rows parts, interned. */
   private readonly prefixes = new TupleTable();
-  /** The canonical forms, interned: a state's hash is its form's id. */
-  private readonly forms = new TupleTable();
+  /**
+   * The canonical forms, interned: a state's hash is its form's id. A form is its rows part and
+   * the rest (in-flight lists, flags, faults), each interned apart, then the pair: the rests are
+   * few and their table stays in the caches, and a pair's slot holds its key, so a lookup in the
+   * large table of forms touches one place, not a slot and then the tuple's integers elsewhere.
+   */
+  private readonly rests = new TupleTable();
+  private readonly forms = new PairMap();
   /** The tuple being built (one buffer, reused), and the rows being ordered. */
   private readonly scratch = new TupleBuffer();
   private readonly order: Row[] = [];
@@ -462,7 +468,6 @@ export class ClusterModel implements Model<ClusterModelState> {
     if (prefix < 0) this.prefixOfRid.set(rid, (prefix = this.canonicalRows(s.rows)));
     const rows = s.rows;
     const t = this.scratch.reset();
-    t.push(prefix);
     let flights = 0;
     for (let ci = 0; ci < s.inflight.length; ci++) if (s.inflight[ci]) flights++;
     t.push(flights);
@@ -483,7 +488,10 @@ export class ClusterModel implements Model<ClusterModelState> {
     t.push(s.done.length);
     for (let k = 0; k < s.done.length; k++) t.push(this.doneIds.id(s.done[k]!));
     t.push(s.faults);
-    return this.forms.id(t.t, t.n);
+    const rest = this.rests.id(t.t, t.n);
+    let form = this.forms.get(prefix, rest);
+    if (form < 0) this.forms.set(prefix, rest, (form = this.forms.size));
+    return form;
   }
 
   /** The canonical form's rows part (its interned id), by rid. */

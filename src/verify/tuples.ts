@@ -120,12 +120,14 @@ export class IntColumn {
  */
 export class PairMap {
   private t = new Int32Array(3 << 10);
+  /** Slots - 1 (their number a power of 2). */
+  private mask = (1 << 10) - 1;
   size = 0;
 
   /** The value of (a, b), or -1. */
   get(a: number, b: number): number {
     const t = this.t;
-    const mask = t.length / 3 - 1;
+    const mask = this.mask;
     for (let s = pairHash(a, b) & mask; ; s = (s + 1) & mask) {
       const v = t[3 * s + 2]!;
       if (v === 0) return -1;
@@ -135,9 +137,9 @@ export class PairMap {
 
   /** Sets (a, b)'s value (v >= 0). */
   set(a: number, b: number, v: number): void {
-    if ((this.size + 1) * 2 > this.t.length / 3) this.grow();
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
     const t = this.t;
-    const mask = t.length / 3 - 1;
+    const mask = this.mask;
     let s = pairHash(a, b) & mask;
     for (; t[3 * s + 2] !== 0; s = (s + 1) & mask) {
       if (t[3 * s] === a && t[3 * s + 1] === b) {
@@ -154,6 +156,7 @@ export class PairMap {
   private grow(): void {
     const old = this.t;
     this.t = new Int32Array(old.length * 2);
+    this.mask = this.mask * 2 + 1;
     this.size = 0;
     for (let i = 0; i < old.length; i += 3) if (old[i + 2] !== 0) this.set(old[i]!, old[i + 1]!, old[i + 2]! - 1);
   }
