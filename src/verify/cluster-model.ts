@@ -101,10 +101,12 @@ interface InFlight {
   /** The labels of the first action's steps, and the controller they name. */
   labels: ActionLabels | undefined;
   labelsOf: string | undefined;
+  /** Its key's id in the canonical form (-1: not yet asked). */
+  keyId: number;
 }
 
 function inFlight(key: string, actions: Action[]): InFlight {
-  return { key, actions, infos: undefined, req: undefined, rest: null, labels: undefined, labelsOf: undefined };
+  return { key, actions, infos: undefined, req: undefined, rest: null, labels: undefined, labelsOf: undefined, keyId: -1 };
 }
 
 export interface ClusterModelState {
@@ -118,8 +120,9 @@ export interface ClusterModelState {
   faults: number;
   /** Violations found in the decision that led here (judged on the step, not part of the state). */
   decisionViolations?: string[];
-  /** The rows' rid (RowTable.rid), once asked (-1 before): states that share rows copy it. */
+  /** The rows' rid (RowTable.rid) and content id, once asked (-1 before): states that share rows copy them. */
   rid: number;
+  csid: number;
 }
 
 /** How often each memo ran the real code (a miss, with the time it took) or answered from what it stored. */
@@ -234,16 +237,16 @@ export class ClusterModel implements Model<ClusterModelState> {
   }
 
   private afterLog(s: ClusterModelState, log: StateLog, inflight = s.inflight, done = s.done): ClusterModelState {
-    return state(this.table.rowsOf(log), log.head(), this.api.uid, inflight, done, s.faults, undefined, -1);
+    return state(this.table.rowsOf(log), log.head(), this.api.uid, inflight, done, s.faults, undefined, -1, -1);
   }
 
   private afterWrite(s: ClusterModelState, w: WriteResult, inflight = s.inflight, done = s.done): ClusterModelState {
-    return state(w.rows, w.head, w.uid, inflight, done, s.faults, undefined, -1);
+    return state(w.rows, w.head, w.uid, inflight, done, s.faults, undefined, -1, -1);
   }
 
   /** s after controller i's in-flight list is lost (a crash, a failed write): a fault. */
   private lost(s: ClusterModelState, i: number): ClusterModelState {
-    return state(s.rows, s.head, s.uid, withFlight(s.inflight, i, undefined), s.done, s.faults + 1, s.decisionViolations, s.rid);
+    return state(s.rows, s.head, s.uid, withFlight(s.inflight, i, undefined), s.done, s.faults + 1, s.decisionViolations, s.rid, s.csid);
   }
 
   clusterState(s: ClusterModelState): ClusterState {
@@ -253,7 +256,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   // ---- Model -----------------------------------------------------------------------------------
 
   async init(): Promise<ClusterModelState[]> {
-    const empty = state([], 0, 0, this.controllerNames.map(() => undefined), [], 0, undefined, -1);
+    const empty = state([], 0, 0, this.controllerNames.map(() => undefined), [], 0, undefined, -1, -1);
     const log = this.api.load(empty);
     await this.api.client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (const name of this.nodeNames) await this.api.client.create(R.nodes, undefined, nodeObject(name, this.now));
@@ -271,7 +274,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     } finally {
       this.settling = false;
     }
-    return [state(s.rows, s.head, s.uid, s.inflight, s.done, s.faults, [], s.rid)];
+    return [state(s.rows, s.head, s.uid, s.inflight, s.done, s.faults, [], s.rid, s.csid)];
   }
 
   next(s: ClusterModelState): Step<ClusterModelState>[] | Promise<Step<ClusterModelState>[]> {
@@ -298,7 +301,7 @@ export class ClusterModel implements Model<ClusterModelState> {
    */
   private collect(s: ClusterModelState): Step<ClusterModelState>[] | Miss {
     const rows = this.table.shared(s, s.head);
-    if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations, s.rid);
+    if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations, s.rid, s.csid);
     const out: Step<ClusterModelState>[] = [];
     // Indexed loops: a for-of allocates its iterator's results until the code is optimized.
     const controllers = this.settling ? this.realList : this.controllers;
@@ -324,7 +327,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const key = keys[ki]!;
         const d = this.decisions.decide(c, key, s);
         if (!d.actions.length) continue;
-        out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations, s.rid) });
+        out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations, s.rid, s.csid) });
       }
     }
     const bindings = this.properties.bindings(s);
@@ -462,10 +465,14 @@ export class ClusterModel implements Model<ClusterModelState> {
    * one no live row has); the done flags and the fault count. Counts first, so it parses one way.
    */
   hash(s: ClusterModelState): number {
-    // The rows part by rid: worked out once for all the states whose rows are these.
-    const rid = this.table.rid(s);
-    let prefix = this.prefixOfRid.get(rid);
-    if (prefix < 0) this.prefixOfRid.set(rid, (prefix = this.canonicalRows(s.rows)));
+    // The rows part: by rid where the state has one (it shares its rows with the state explored,
+    // whose steps all ask), else by content and the revisions' order (a next state after a write).
+    const rid = s.rid;
+    let prefix = rid >= 0 ? this.prefixOfRid.get(rid) : -1;
+    if (prefix < 0) {
+      prefix = this.contentPrefix(s);
+      if (rid >= 0) this.prefixOfRid.set(rid, prefix);
+    }
     const rows = s.rows;
     const t = this.scratch.reset();
     let flights = 0;
@@ -475,7 +482,8 @@ export class ClusterModel implements Model<ClusterModelState> {
       const f = s.inflight[ci];
       if (!f) continue;
       t.push(ci);
-      t.push(this.keyStrings.id(f.key));
+      if (f.keyId < 0) f.keyId = this.keyStrings.id(f.key);
+      t.push(f.keyId);
       t.push(f.actions.length);
       const infos = this.infos(f);
       for (let ai = 0; ai < infos.length; ai++) {
@@ -498,6 +506,40 @@ export class ClusterModel implements Model<ClusterModelState> {
   private readonly prefixOfRid = new IntColumn(-1);
   /** The revisions being ordered (a buffer kept between calls). */
   private readonly revs: number[] = [];
+
+  /** The canonical form's rows part by content id and the ranks of the rows' revisions, in the rows' order (interned). */
+  private readonly prefixOfContent = new PairMap();
+  private readonly rankVectors = new TupleTable();
+
+  /**
+   * The canonical form's rows part of s, by what fixes it: the content (keys and values in the
+   * rows' order) and the order of the revisions. Both are looked up in small tables; the part is
+   * worked out (canonicalRows) once per pair.
+   */
+  private contentPrefix(s: ClusterModelState): number {
+    const rows = s.rows;
+    const n = rows.length;
+    const revs = this.revs;
+    // Insertion sort: a dozen revisions, mostly in order already (the buffer's first n places).
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]!.revision;
+      let j = i;
+      while (j > 0 && revs[j - 1]! > v) {
+        revs[j] = revs[j - 1]!;
+        j--;
+      }
+      revs[j] = v;
+    }
+    const t = this.rankScratch.reset();
+    for (let i = 0; i < n; i++) t.push(lowerBound(revs, rows[i]!.revision, n));
+    const rv = this.rankVectors.id(t.t, t.n);
+    const csid = this.table.stateCsid(s);
+    let p = this.prefixOfContent.get(csid, rv);
+    if (p < 0) this.prefixOfContent.set(csid, rv, (p = this.canonicalRows(rows)));
+    return p;
+  }
+
+  private readonly rankScratch = new TupleBuffer();
 
   /** The canonical form's rows part, interned. */
   private canonicalRows(rows: readonly Row[]): number {
@@ -579,7 +621,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const actions = d.actions.filter(keep);
         if (!actions.length) continue;
         const decisionViolations = c.name === 'statefulset' ? statefulSetOrdering.check(this.real.get(c.name)!.observe(key, view), { actions }) : [];
-        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, inFlight(key, actions)), s.done, s.faults, decisionViolations, s.rid) });
+        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, inFlight(key, actions)), s.done, s.faults, decisionViolations, s.rid, s.csid) });
       }
     }
     // The scheduler: each unbound pod, decided over the bound ones.
@@ -649,8 +691,8 @@ export class ClusterModel implements Model<ClusterModelState> {
 }
 
 /** Every state made one way, so they share one shape. */
-function state(rows: readonly Row[], head: number, uid: number, inflight: readonly (InFlight | undefined)[], done: string[], faults: number, decisionViolations: string[] | undefined, rid: number): ClusterModelState {
-  return { rows, head, uid, inflight, done, faults, decisionViolations, rid };
+function state(rows: readonly Row[], head: number, uid: number, inflight: readonly (InFlight | undefined)[], done: string[], faults: number, decisionViolations: string[] | undefined, rid: number, csid: number): ClusterModelState {
+  return { rows, head, uid, inflight, done, faults, decisionViolations, rid, csid };
 }
 
 /** The in-flight lists with controller i's replaced. */

@@ -41,13 +41,14 @@ export interface Derived {
 const DERIVED = Symbol('derived');
 
 /**
- * A state as far as its rows go: the rows, and their rid (RowTable.rid; -1 until asked). The rid
- * rides on the state, which is made anyway, not on its rows array: most next states' arrays are
- * duplicates thrown away at once, and a property added to an array costs it a new shape.
+ * A state as far as its rows go: the rows, their rid (RowTable.rid) and content id (-1 until
+ * asked). They ride on the state, which is made anyway, not on its rows array: most next states'
+ * arrays are duplicates thrown away at once, and a property added to an array costs it a new shape.
  */
 export interface RowsState {
   readonly rows: readonly Row[];
   rid: number;
+  csid: number;
 }
 
 export class RowTable {
@@ -65,8 +66,6 @@ export class RowTable {
   private rowCount = 0;
   /** Rows arrays by their rows' ids in order, interned: a rid names a state's rows (what is derived from them alone goes by it). */
   private readonly rids = new TupleTable();
-  /** Each rid's content id (-1: not yet asked). */
-  private readonly ridCsids = new IntColumn(-1);
   /** The shared array of each rid (RowTable.shared), at the head it was first shared at; other heads apart. */
   private readonly sharedRows: (readonly Row[] | undefined)[] = [];
   private readonly sharedHead = new IntColumn(-1);
@@ -170,12 +169,14 @@ export class RowTable {
     return (s.rid = this.rids.id(t.t, t.n));
   }
 
-  /** A state's content id (RowTable.csid), by its rid: worked out once per rid, no Derived made for it. */
+  /**
+   * A state's content id (RowTable.csid), once per state. (Not by rid: a next state's rid is a
+   * lookup in a table as large as the states, the content ids' table is small and stays in the
+   * caches; only states explored need their rid.)
+   */
   stateCsid(s: RowsState): number {
-    const rid = this.rid(s);
-    let c = this.ridCsids.get(rid);
-    if (c < 0) this.ridCsids.set(rid, (c = this.csid(s.rows)));
-    return c;
+    if (s.csid < 0) s.csid = this.csid(s.rows);
+    return s.csid;
   }
 
   /** Rows are shared by every state that holds them, so each is parsed once. */
