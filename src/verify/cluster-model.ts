@@ -42,7 +42,9 @@
 //    before and after;
 //  - here: the keys controllers reconcile and the kubelets' work, by content id alone.
 // States explored with the same rows at the same head share one rows array (rows.ts), and with it
-// what was worked out for them: the canonical form's rows part, reconciles' outcomes. (Writes replayed
+// what was worked out for them: reconciles' outcomes. A state's canonical rows part goes by its
+// rows' rid when it shares them with a state explored, else by its content id and the order of
+// its revisions; the form is the pair of that part and the rest, interned. (Writes replayed
 // are not kept with it: they hold the next states' rows, most of them duplicates, which a large
 // scope cannot afford to keep: 4 replicas, bounded at 1M states, ran slower with them.)
 // Revisions are answered by order type (equal to one met before, or between two), never by value:
