@@ -6,14 +6,14 @@ import type { Action } from '../controllers/runtime.js';
 import { Interner } from './memo.js';
 
 /** An action's canonical parts: its JSON with the resourceVersions it names taken out, and those. */
-interface ActionInfo {
+export interface ActionInfo {
   tpl: number;
   rvs: string[];
   /** The revisions as numbers (NaN for one no revision could print as: it never matches). */
   nums: number[];
 }
 
-interface ActionLabels {
+export interface ActionLabels {
   ok: string;
   refused: string;
   crash: string;

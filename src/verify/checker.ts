@@ -83,29 +83,68 @@ export interface CheckResult {
 }
 
 /**
+ * A growable column of int32s: a typed array holds no pointers, so the GC never scans it, and a
+ * push past its end doubles it rather than moving a large JS array.
+ */
+class Ints {
+  a = new Int32Array(1 << 10);
+  n = 0;
+
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.n * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+
+  at(i: number): number {
+    return this.a[i]!;
+  }
+}
+
+/**
  * The explored graph, kept flat (no object per state or edge: they are most of what a check
  * allocates). A state's steps are taken all at once, states in the order of their ids, so the
  * edges of state i are the run edgeStart[i] .. edgeStart[i + 1] (or to the end, for the last).
  */
 class Graph<S> {
   readonly states: S[] = [];
-  readonly parent: number[] = [];
-  readonly label: string[] = [];
-  readonly depth: number[] = [];
-  readonly edgeStart: number[] = [];
-  readonly to: number[] = [];
+  readonly parent = new Ints();
+  /** The label of the step that found each state, by label id. */
+  readonly label = new Ints();
+  readonly depth = new Ints();
+  readonly edgeStart = new Ints();
+  readonly to = new Ints();
   /** Edge labels by id (labels repeat: a step's label names no state). */
-  readonly edgeLabel: number[] = [];
+  readonly edgeLabel = new Ints();
   /** ENV for an environment step or a fault, FAULT (with ENV) for a fault. */
-  readonly flags: number[] = [];
+  readonly flags = new Ints();
   readonly labels: string[] = [];
   private readonly labelIds = new Map<string, number>();
+  /** The last label looked up and its id: a state's steps often repeat one (a fault's two, a controller's). */
+  private lastLabel = '';
+  private lastLabelId = -1;
 
   get size(): number {
     return this.states.length;
   }
 
-  add(state: S, parent: number, label: string, depth: number): number {
+  labelId(label: string): number {
+    if (label === this.lastLabel && this.lastLabelId >= 0) return this.lastLabelId;
+    let l = this.labelIds.get(label);
+    if (l === undefined) {
+      l = this.labels.length;
+      this.labels.push(label);
+      this.labelIds.set(label, l);
+    }
+    this.lastLabel = label;
+    this.lastLabelId = l;
+    return l;
+  }
+
+  add(state: S, parent: number, label: number, depth: number): number {
     const id = this.states.length;
     this.states.push(state);
     this.parent.push(parent);
@@ -116,30 +155,58 @@ class Graph<S> {
 
   /** Starts state id's edges (called once per state, in id order). */
   open(id: number): void {
-    while (this.edgeStart.length <= id) this.edgeStart.push(this.to.length);
+    while (this.edgeStart.n <= id) this.edgeStart.push(this.to.n);
   }
 
-  edge(to: number, label: string, flags: number): void {
-    let l = this.labelIds.get(label);
-    if (l === undefined) {
-      l = this.labels.length;
-      this.labels.push(label);
-      this.labelIds.set(label, l);
-    }
+  edge(to: number, label: number, flags: number): void {
     this.to.push(to);
-    this.edgeLabel.push(l);
+    this.edgeLabel.push(label);
     this.flags.push(flags);
   }
 
   /** The first edge of state i and the end of its edges (none for a state never expanded). */
   first(i: number): number {
-    return i < this.edgeStart.length ? this.edgeStart[i]! : this.to.length;
+    return i < this.edgeStart.n ? this.edgeStart.at(i) : this.to.n;
   }
 
   end(i: number): number {
-    return i + 1 < this.edgeStart.length ? this.edgeStart[i + 1]! : i < this.edgeStart.length ? this.to.length : this.first(i);
+    return i + 1 < this.edgeStart.n ? this.edgeStart.at(i + 1) : i < this.edgeStart.n ? this.to.n : this.first(i);
   }
 }
+
+/**
+ * States' ids by their hash. A model that interns its forms hashes to small integers 0, 1, …: those
+ * index a typed array (no hash table to probe, nothing per entry for the GC); any other hash goes
+ * to a Map. Which of the two holds a hash depends on the hash alone.
+ */
+class Ids {
+  /** id + 1 by hash (0: not seen), for integer hashes below DENSE. */
+  private dense = new Int32Array(1 << 10);
+  private readonly other = new Map<string | number, number>();
+
+  get(h: string | number): number | undefined {
+    if (typeof h === 'number' && h >= 0 && h < DENSE && (h | 0) === h) {
+      const v = h < this.dense.length ? this.dense[h]! : 0;
+      return v === 0 ? undefined : v - 1;
+    }
+    return this.other.get(h);
+  }
+
+  set(h: string | number, id: number): void {
+    if (typeof h === 'number' && h >= 0 && h < DENSE && (h | 0) === h) {
+      if (h >= this.dense.length) {
+        let n = this.dense.length * 2;
+        while (n <= h) n *= 2;
+        const b = new Int32Array(n);
+        b.set(this.dense);
+        this.dense = b;
+      }
+      this.dense[h] = id + 1;
+    } else this.other.set(h, id);
+  }
+}
+
+const DENSE = 1 << 26;
 
 const ENV = 1;
 const FAULT = 2;
@@ -150,7 +217,7 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
   const maxStates = opts.maxStates ?? 1_000_000;
   const stopAtFirst = opts.stopAtFirst ?? true;
   const g = new Graph<S>();
-  const ids = new Map<string | number, number>();
+  const ids = new Ids();
   const violations: Violation[] = [];
   const seenProps = new Set<string>();
   let transitions = 0;
@@ -159,9 +226,10 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
   const describe = (s: S) => model.describe?.(s);
   const pathTo = (id: number): TraceStep[] => {
     const out: TraceStep[] = [];
-    for (let i = id; i >= 0; i = g.parent[i]!) {
+    for (let i = id; i >= 0; i = g.parent.at(i)) {
       const d = describe(g.states[i]!);
-      out.push(d === undefined ? { label: g.label[i]! } : { label: g.label[i]!, state: d });
+      const label = g.labels[g.label.at(i)]!;
+      out.push(d === undefined ? { label } : { label, state: d });
     }
     return out.reverse();
   };
@@ -183,7 +251,7 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
     const h = model.hash(state);
     const known = ids.get(h);
     if (known !== undefined) return known;
-    const id = g.add(state, parent, label, d);
+    const id = g.add(state, parent, g.labelId(label), d);
     ids.set(h, id);
     safety(id);
     return ~id;
@@ -202,7 +270,7 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
     for (let fi = 0; fi < frontier.length; fi++) {
       const id = frontier[fi]!;
       if (done()) break;
-      const nodeDepth = g.depth[id]!;
+      const nodeDepth = g.depth.at(id);
       if (nodeDepth >= maxDepth || g.size >= maxStates) {
         bounded = true;
         continue;
@@ -211,6 +279,9 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
       const r = model.next(state);
       const steps = r instanceof Promise ? await r : r;
       g.open(id);
+      // Two steps may lead to one state object (a model's faults often do): hashed once.
+      let prevNext: S | undefined;
+      let prevTo = 0;
       for (let si = 0; si < steps.length; si++) {
         const st = steps[si]!;
         transitions++;
@@ -224,13 +295,15 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
             report({ property: p.name, kind: 'safety', messages: m, trace });
           }
         }
-        const to = add(st.next, id, st.label, nodeDepth + 1);
-        g.edge(to < 0 ? ~to : to, st.label, (st.env || st.fault ? ENV : 0) | (st.fault ? FAULT : 0));
+        const to = st.next === prevNext ? (prevTo < 0 ? ~prevTo : prevTo) : add(st.next, id, st.label, nodeDepth + 1);
+        prevNext = st.next;
+        prevTo = to;
+        g.edge(to < 0 ? ~to : to, g.labelId(st.label), (st.env || st.fault ? ENV : 0) | (st.fault ? FAULT : 0));
         if (to < 0) next.push(~to);
       }
       opts.onProgress?.(g.size, nodeDepth);
     }
-    if (next.length) depth = g.depth[next[0]!]!;
+    if (next.length) depth = g.depth.at(next[0]!);
     frontier = next;
   }
   if (frontier.length) bounded = true;
@@ -263,11 +336,11 @@ function livenessViolation<S>(
   const stops: number[] = [];
   for (let i = 0; i < n; i++) {
     let onlyFaults = true;
-    for (let e = g.first(i), end = g.end(i); e < end && onlyFaults; e++) if (!(g.flags[e]! & FAULT)) onlyFaults = false;
+    for (let e = g.first(i), end = g.end(i); e < end && onlyFaults; e++) if (!(g.flags.at(e) & FAULT)) onlyFaults = false;
     if (onlyFaults && unmet(i).length > 0) stops.push(i);
   }
   if (stops.length) {
-    const i = stops.sort((a, b) => g.depth[a]! - g.depth[b]!)[0]!;
+    const i = stops.sort((a, b) => g.depth.at(a) - g.depth.at(b))[0]!;
     return { property: goal.name, kind: 'liveness', messages: ['the system stops short of the goal:', ...unmet(i)], trace: pathTo(i) };
   }
   // System steps of each state, as a flat successor list (the analysis below looks at them several times).
@@ -275,10 +348,10 @@ function livenessViolation<S>(
   const sysEdge: number[] = [];
   for (let i = 0; i < n; i++) {
     sysStart[i] = sysEdge.length;
-    for (let e = g.first(i), end = g.end(i); e < end; e++) if (!(g.flags[e]! & ENV)) sysEdge.push(e);
+    for (let e = g.first(i), end = g.end(i); e < end; e++) if (!(g.flags.at(e) & ENV)) sysEdge.push(e);
   }
   sysStart[n] = sysEdge.length;
-  const sysTo = sysEdge.map((e) => g.to[e]!);
+  const sysTo = sysEdge.map((e) => g.to.at(e));
   const inside = new Uint8Array(n);
   for (const comp of sccs(n, sysStart, sysTo)) {
     // A single state without a step back to itself holds no cycle.
@@ -291,7 +364,7 @@ function livenessViolation<S>(
     for (const i of comp) inside[i] = 1;
     try {
       const internal: Edge[] = [];
-      for (const i of comp) for (let k = sysStart[i]!; k < sysStart[i + 1]!; k++) if (inside[sysTo[k]!]) internal.push({ from: i, to: sysTo[k]!, label: g.labels[g.edgeLabel[sysEdge[k]!]!]! });
+      for (const i of comp) for (let k = sysStart[i]!; k < sysStart[i + 1]!; k++) if (inside[sysTo[k]!]) internal.push({ from: i, to: sysTo[k]!, label: g.labels[g.edgeLabel.at(sysEdge[k]!)]! });
       if (internal.length === 0) continue;
       const bad = comp.filter((i) => unmet(i).length > 0);
       if (bad.length === 0) continue;
@@ -299,12 +372,12 @@ function livenessViolation<S>(
       let always: Set<number> | undefined;
       for (const i of comp) {
         const here = new Set<number>();
-        for (let k = sysStart[i]!; k < sysStart[i + 1]!; k++) here.add(g.edgeLabel[sysEdge[k]!]!);
+        for (let k = sysStart[i]!; k < sysStart[i + 1]!; k++) here.add(g.edgeLabel.at(sysEdge[k]!));
         always = always ? new Set([...always].filter((l) => here.has(l))) : here;
       }
       const taken = new Set(internal.map((e) => e.label));
       if ([...(always ?? [])].some((l) => !taken.has(g.labels[l]!))) continue;
-      const entry = comp.sort((a, b) => g.depth[a]! - g.depth[b]!)[0]!;
+      const entry = comp.sort((a, b) => g.depth.at(a) - g.depth.at(b))[0]!;
       const loop = cycleThrough(entry, bad[0]!, internal, g.states, describe);
       return { property: goal.name, kind: 'liveness', messages: ['a fair cycle never reaches the goal for good:', ...unmet(bad[0]!)], trace: pathTo(entry), loop };
     } finally {

@@ -42,7 +42,9 @@
 //    before and after;
 //  - here: the keys controllers reconcile and the kubelets' work, by content id alone.
 // States explored with the same rows at the same head share one rows array (rows.ts), and with it
-// what was worked out for them: the canonical form's rows part, reconciles' outcomes. (Writes replayed
+// what was worked out for them: reconciles' outcomes. A state's canonical rows part goes by its
+// rows' rid when it shares them with a state explored, else by its content id and the order of
+// its revisions; the form is the pair of that part and the rest, interned. (Writes replayed
 // are not kept with it: they hold the next states' rows, most of them duplicates, which a large
 // scope cannot afford to keep: 4 replicas, bounded at 1M states, ran slower with them.)
 // Revisions are answered by order type (equal to one met before, or between two), never by value:
@@ -70,8 +72,8 @@ import type { ClusterState } from './invariants/state.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
 import { eagerDeployment, nonBlockingGc, unorderedStatefulSet, type MutantName } from './mutants/index.js';
 import { Interner, lowerBound } from './memo.js';
-import { TupleBuffer, TupleTable } from './tuples.js';
-import { ActionTable, describe } from './actions.js';
+import { IntColumn, PairMap, TupleBuffer, TupleTable } from './tuples.js';
+import { ActionTable, describe, type ActionInfo, type ActionLabels } from './actions.js';
 import { RowTable, type Row } from './rows.js';
 import { ns, type Scope } from './scopes.js';
 import { StateApi, type StateLog } from './state-api.js';
@@ -90,6 +92,23 @@ const NONE: string[] = Object.freeze([]) as unknown as string[];
 interface InFlight {
   key: string;
   actions: Action[];
+  // Worked out once per list (ClusterModel.flight interns them), each when first needed: a
+  // WeakMap lookup by action or list on every step was a good part of the step's work.
+  /** Each action's template and revisions (ActionTable.info). */
+  infos: readonly ActionInfo[] | undefined;
+  /** The write request of the first action. */
+  req: WriteRequest | undefined;
+  /** What is left once the first action went through (undefined: nothing; null: not yet worked out). */
+  rest: InFlight | undefined | null;
+  /** The labels of the first action's steps, and the controller they name. */
+  labels: ActionLabels | undefined;
+  labelsOf: string | undefined;
+  /** Its key's id in the canonical form (-1: not yet asked). */
+  keyId: number;
+}
+
+function inFlight(key: string, actions: Action[]): InFlight {
+  return { key, actions, infos: undefined, req: undefined, rest: null, labels: undefined, labelsOf: undefined, keyId: -1 };
 }
 
 export interface ClusterModelState {
@@ -103,6 +122,9 @@ export interface ClusterModelState {
   faults: number;
   /** Violations found in the decision that led here (judged on the step, not part of the state). */
   decisionViolations?: string[];
+  /** The rows' rid (RowTable.rid) and content id, once asked (-1 before): states that share rows copy them. */
+  rid: number;
+  csid: number;
 }
 
 /** How often each memo ran the real code (a miss, with the time it took) or answered from what it stored. */
@@ -126,6 +148,8 @@ interface KubeletWork {
   kid: number;
   deleting: boolean;
   label: string;
+  /** Its write request (made once: the write memo keeps its root on it). */
+  req: WriteRequest;
 }
 
 // ---- the model -------------------------------------------------------------------------------
@@ -215,16 +239,16 @@ export class ClusterModel implements Model<ClusterModelState> {
   }
 
   private afterLog(s: ClusterModelState, log: StateLog, inflight = s.inflight, done = s.done): ClusterModelState {
-    return state(this.table.rowsOf(log), log.head(), this.api.uid, inflight, done, s.faults, undefined);
+    return state(this.table.rowsOf(log), log.head(), this.api.uid, inflight, done, s.faults, undefined, -1, -1);
   }
 
   private afterWrite(s: ClusterModelState, w: WriteResult, inflight = s.inflight, done = s.done): ClusterModelState {
-    return state(w.rows, w.head, w.uid, inflight, done, s.faults, undefined);
+    return state(w.rows, w.head, w.uid, inflight, done, s.faults, undefined, -1, -1);
   }
 
   /** s after controller i's in-flight list is lost (a crash, a failed write): a fault. */
   private lost(s: ClusterModelState, i: number): ClusterModelState {
-    return state(s.rows, s.head, s.uid, withFlight(s.inflight, i, undefined), s.done, s.faults + 1, s.decisionViolations);
+    return state(s.rows, s.head, s.uid, withFlight(s.inflight, i, undefined), s.done, s.faults + 1, s.decisionViolations, s.rid, s.csid);
   }
 
   clusterState(s: ClusterModelState): ClusterState {
@@ -234,7 +258,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   // ---- Model -----------------------------------------------------------------------------------
 
   async init(): Promise<ClusterModelState[]> {
-    const empty = state([], 0, 0, this.controllerNames.map(() => undefined), [], 0, undefined);
+    const empty = state([], 0, 0, this.controllerNames.map(() => undefined), [], 0, undefined, -1, -1);
     const log = this.api.load(empty);
     await this.api.client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (const name of this.nodeNames) await this.api.client.create(R.nodes, undefined, nodeObject(name, this.now));
@@ -252,7 +276,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     } finally {
       this.settling = false;
     }
-    return [state(s.rows, s.head, s.uid, s.inflight, s.done, s.faults, [])];
+    return [state(s.rows, s.head, s.uid, s.inflight, s.done, s.faults, [], s.rid, s.csid)];
   }
 
   next(s: ClusterModelState): Step<ClusterModelState>[] | Promise<Step<ClusterModelState>[]> {
@@ -278,8 +302,8 @@ export class ClusterModel implements Model<ClusterModelState> {
    * a closure: one here would make every call allocate a context until the code is optimized).
    */
   private collect(s: ClusterModelState): Step<ClusterModelState>[] | Miss {
-    const rows = this.table.shared(s.rows, s.head);
-    if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations);
+    const rows = this.table.shared(s, s.head);
+    if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations, s.rid, s.csid);
     const out: Step<ClusterModelState>[] = [];
     // Indexed loops: a for-of allocates its iterator's results until the code is optimized.
     const controllers = this.settling ? this.realList : this.controllers;
@@ -288,11 +312,10 @@ export class ClusterModel implements Model<ClusterModelState> {
       const i = this.slots.get(c.name)!;
       const f = s.inflight[i];
       if (f) {
-        const a = f.actions[0]!;
-        const req: WriteRequest = { t: 'act', action: a };
+        const req = (f.req ??= { t: 'act', action: f.actions[0]!, root: undefined, revs: undefined });
         const w = this.writes.walk(s, req);
         if (!w) return { s, req };
-        const labels = this.actions.labels(c.name, a);
+        const labels = this.labels(c.name, f);
         out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, withFlight(s.inflight, i, w.ok ? this.rest(f) : undefined)) });
         if (s.faults < this.scope.faultBudget) {
           const lost = this.lost(s, i);
@@ -306,13 +329,13 @@ export class ClusterModel implements Model<ClusterModelState> {
         const key = keys[ki]!;
         const d = this.decisions.decide(c, key, s);
         if (!d.actions.length) continue;
-        out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations) });
+        out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations, s.rid, s.csid) });
       }
     }
     const bindings = this.properties.bindings(s);
     for (let bi = 0; bi < bindings.length; bi++) {
       const b = bindings[bi]!;
-      const req: WriteRequest = { t: 'bind', ns: b.ns, name: b.name, node: b.node };
+      const req = (b.req ??= { t: 'bind', ns: b.ns, name: b.name, node: b.node, root: undefined, revs: undefined });
       const w = this.writes.walk(s, req);
       if (!w) return { s, req };
       if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w) });
@@ -320,14 +343,14 @@ export class ClusterModel implements Model<ClusterModelState> {
     const work = this.kubeletWork(s);
     for (let wi = 0; wi < work.length; wi++) {
       const k = work[wi]!;
-      const req: WriteRequest = { t: 'kubelet', kid: k.kid, deleting: k.deleting };
+      const req = k.req;
       const w = this.writes.walk(s, req);
       if (!w) return { s, req };
       if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w) });
     }
     const change = this.scope.change;
     if (change && !s.done.includes(change.label)) {
-      const req: WriteRequest = { t: 'env' };
+      const req = this.envRequest;
       const w = this.writes.walk(s, req);
       if (!w) return { s, req };
       if (!w.ok) throw new Error(`cluster model: ${change.label} was refused`);
@@ -349,7 +372,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   private keys(c: Controller<unknown>, s: ClusterModelState): string[] {
     let m = this.keyMemo.get(c.name);
     if (!m) this.keyMemo.set(c.name, (m = new Map()));
-    const k = this.table.csid(s.rows);
+    const k = this.table.stateCsid(s);
     let keys = m.get(k);
     if (!keys) {
       const objects: Located[] = [];
@@ -366,7 +389,7 @@ export class ClusterModel implements Model<ClusterModelState> {
 
   /** The pods a kubelet has work for: bound here and not yet Ready, or being deleted (content alone decides). */
   private kubeletWork(s: ClusterModelState): KubeletWork[] {
-    const k = this.table.csid(s.rows);
+    const k = this.table.stateCsid(s);
     let work = this.kubeletMemo.get(k);
     if (!work) {
       work = [];
@@ -378,7 +401,8 @@ export class ClusterModel implements Model<ClusterModelState> {
         const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
         if (!p.metadata.deletionTimestamp && (ready || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')) continue;
         const deleting = !!p.metadata.deletionTimestamp;
-        work.push({ kid: r.kid, deleting, label: `kubelet: ${deleting ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}` });
+        const req: WriteRequest = { t: 'kubelet', kid: r.kid, deleting, root: undefined, revs: undefined };
+        work.push({ kid: r.kid, deleting, label: `kubelet: ${deleting ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}`, req });
       }
       this.kubeletMemo.set(k, work);
     }
@@ -392,27 +416,45 @@ export class ClusterModel implements Model<ClusterModelState> {
     let m = this.flights.get(actions);
     if (!m) this.flights.set(actions, (m = new Map()));
     let f = m.get(key);
-    if (!f) m.set(key, (f = { key, actions }));
+    if (!f) m.set(key, (f = inFlight(key, actions)));
     return f;
   }
 
   /** What is left in flight once f's first action went through (undefined: nothing). */
-  private readonly rests = new WeakMap<InFlight, InFlight | undefined>();
-
   private rest(f: InFlight): InFlight | undefined {
-    if (this.rests.has(f)) return this.rests.get(f);
-    const r = f.actions.length > 1 ? this.flight(f.key, f.actions.slice(1)) : undefined;
-    this.rests.set(f, r);
-    return r;
+    if (f.rest === null) f.rest = f.actions.length > 1 ? this.flight(f.key, f.actions.slice(1)) : undefined;
+    return f.rest;
   }
+
+  /** The labels of the steps of f's first action, held by controller c. */
+  private labels(c: string, f: InFlight): ActionLabels {
+    if (f.labelsOf !== c) {
+      f.labels = this.actions.labels(c, f.actions[0]!);
+      f.labelsOf = c;
+    }
+    return f.labels!;
+  }
+
+  private infos(f: InFlight): readonly ActionInfo[] {
+    return (f.infos ??= f.actions.map((a) => this.actions.info(a)));
+  }
+
+  /** The scope's change as a write request (made once: the write memo keeps its root on it). */
+  private readonly envRequest: WriteRequest = { t: 'env', root: undefined, revs: undefined };
 
   // ---- canonical form --------------------------------------------------------------------------
 
   private readonly keyStrings = new Interner<string>();
   /** The canonical forms' rows parts, interned. */
   private readonly prefixes = new TupleTable();
-  /** The canonical forms, interned: a state's hash is its form's id. */
-  private readonly forms = new TupleTable();
+  /**
+   * The canonical forms, interned: a state's hash is its form's id. A form is its rows part and
+   * the rest (in-flight lists, flags, faults), each interned apart, then the pair: the rests are
+   * few and their table stays in the caches, and a pair's slot holds its key, so a lookup in the
+   * large table of forms touches one place, not a slot and then the tuple's integers elsewhere.
+   */
+  private readonly rests = new TupleTable();
+  private readonly forms = new PairMap();
   /** The tuple being built (one buffer, reused), and the rows being ordered. */
   private readonly scratch = new TupleBuffer();
   private readonly order: Row[] = [];
@@ -425,11 +467,16 @@ export class ClusterModel implements Model<ClusterModelState> {
    * one no live row has); the done flags and the fault count. Counts first, so it parses one way.
    */
   hash(s: ClusterModelState): number {
-    const d = this.table.derived(s.rows);
-    const c = (d.canonical ??= this.canonicalRows(s.rows));
-    const revs = c.revs;
+    // The rows part: by rid where the state has one (it shares its rows with the state explored,
+    // whose steps all ask), else by content and the revisions' order (a next state after a write).
+    const rid = s.rid;
+    let prefix = rid >= 0 ? this.prefixOfRid.get(rid) : -1;
+    if (prefix < 0) {
+      prefix = this.contentPrefix(s);
+      if (rid >= 0) this.prefixOfRid.set(rid, prefix);
+    }
+    const rows = s.rows;
     const t = this.scratch.reset();
-    t.push(c.id);
     let flights = 0;
     for (let ci = 0; ci < s.inflight.length; ci++) if (s.inflight[ci]) flights++;
     t.push(flights);
@@ -437,33 +484,77 @@ export class ClusterModel implements Model<ClusterModelState> {
       const f = s.inflight[ci];
       if (!f) continue;
       t.push(ci);
-      t.push(this.keyStrings.id(f.key));
+      if (f.keyId < 0) f.keyId = this.keyStrings.id(f.key);
+      t.push(f.keyId);
       t.push(f.actions.length);
-      for (let ai = 0; ai < f.actions.length; ai++) {
-        const { tpl, nums } = this.actions.info(f.actions[ai]!);
+      const infos = this.infos(f);
+      for (let ai = 0; ai < infos.length; ai++) {
+        const { tpl, nums } = infos[ai]!;
         t.push(tpl);
         t.push(nums.length);
-        for (let k = 0; k < nums.length; k++) t.push(rankIn(revs, nums[k]!));
+        for (let k = 0; k < nums.length; k++) t.push(rankOf(rows, nums[k]!));
       }
     }
     t.push(s.done.length);
     for (let k = 0; k < s.done.length; k++) t.push(this.doneIds.id(s.done[k]!));
     t.push(s.faults);
-    return this.forms.id(t.t, t.n);
+    const rest = this.rests.id(t.t, t.n);
+    let form = this.forms.get(prefix, rest);
+    if (form < 0) this.forms.set(prefix, rest, (form = this.forms.size));
+    return form;
   }
 
-  /** The canonical form's rows part: its id, and the revisions in order (for ranking). */
-  private canonicalRows(rows: readonly Row[]): { id: number; revs: number[] } {
+  /** The canonical form's rows part (its interned id), by rid. */
+  private readonly prefixOfRid = new IntColumn(-1);
+  /** The revisions being ordered (a buffer kept between calls). */
+  private readonly revs: number[] = [];
+
+  /** The canonical form's rows part by content id and the ranks of the rows' revisions, in the rows' order (interned). */
+  private readonly prefixOfContent = new PairMap();
+  private readonly rankVectors = new TupleTable();
+
+  /**
+   * The canonical form's rows part of s, by what fixes it: the content (keys and values in the
+   * rows' order) and the order of the revisions. Both are looked up in small tables; the part is
+   * worked out (canonicalRows) once per pair.
+   */
+  private contentPrefix(s: ClusterModelState): number {
+    const rows = s.rows;
+    const n = rows.length;
+    const revs = this.revs;
+    // Insertion sort: a dozen revisions, mostly in order already (the buffer's first n places).
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]!.revision;
+      let j = i;
+      while (j > 0 && revs[j - 1]! > v) {
+        revs[j] = revs[j - 1]!;
+        j--;
+      }
+      revs[j] = v;
+    }
+    const t = this.rankScratch.reset();
+    for (let i = 0; i < n; i++) t.push(lowerBound(revs, rows[i]!.revision, n));
+    const rv = this.rankVectors.id(t.t, t.n);
+    const csid = this.table.stateCsid(s);
+    let p = this.prefixOfContent.get(csid, rv);
+    if (p < 0) this.prefixOfContent.set(csid, rv, (p = this.canonicalRows(rows)));
+    return p;
+  }
+
+  private readonly rankScratch = new TupleBuffer();
+
+  /** The canonical form's rows part, interned. */
+  private canonicalRows(rows: readonly Row[]): number {
     const n = rows.length;
     // Insertion sorts: a dozen rows, mostly in order already.
-    const revs: number[] = [];
-    // The rows by key, in a buffer kept between calls (only its first n places are this array's).
+    // Both buffers kept between calls (only their first n places are this call's: emptied by
+    // length, an array's store is freed, and the next call would allocate one again).
+    const revs = this.revs;
     const order = this.order;
     for (let i = 0; i < n; i++) {
       const r = rows[i]!;
       const v = r.revision;
       let j = i - 1;
-      revs.push(v);
       while (j >= 0 && revs[j]! > v) {
         revs[j + 1] = revs[j]!;
         j--;
@@ -481,9 +572,9 @@ export class ClusterModel implements Model<ClusterModelState> {
     t.push(n);
     for (let i = 0; i < n; i++) {
       t.push(order[i]!.rc);
-      t.push(rankIn(revs, order[i]!.revision));
+      t.push(rankIn(revs, n, order[i]!.revision));
     }
-    return { id: this.prefixes.id(t.t, t.n), revs };
+    return this.prefixes.id(t.t, t.n);
   }
 
   describe(s: ClusterModelState): string {
@@ -519,7 +610,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         } catch {
           ok = false;
         }
-        out.push({ label: `${c.name}: ${describe(a)}${ok ? '' : ' (refused)'}`, next: this.afterLog(s, log, withFlight(s.inflight, i, ok && rest.length ? { key: f.key, actions: rest } : undefined)) });
+        out.push({ label: `${c.name}: ${describe(a)}${ok ? '' : ' (refused)'}`, next: this.afterLog(s, log, withFlight(s.inflight, i, ok && rest.length ? inFlight(f.key, rest) : undefined)) });
         if (s.faults < this.scope.faultBudget) {
           out.push({ label: `fault: ${c.name} crashes`, env: true, fault: true, next: this.lost(s, i) });
           out.push({ label: `fault: ${c.name}: ${describe(a)} fails`, env: true, fault: true, next: this.lost(s, i) });
@@ -532,7 +623,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const actions = d.actions.filter(keep);
         if (!actions.length) continue;
         const decisionViolations = c.name === 'statefulset' ? statefulSetOrdering.check(this.real.get(c.name)!.observe(key, view), { actions }) : [];
-        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, { key, actions }), s.done, s.faults, decisionViolations) });
+        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, inFlight(key, actions)), s.done, s.faults, decisionViolations, s.rid, s.csid) });
       }
     }
     // The scheduler: each unbound pod, decided over the bound ones.
@@ -602,8 +693,8 @@ export class ClusterModel implements Model<ClusterModelState> {
 }
 
 /** Every state made one way, so they share one shape. */
-function state(rows: readonly Row[], head: number, uid: number, inflight: readonly (InFlight | undefined)[], done: string[], faults: number, decisionViolations: string[] | undefined): ClusterModelState {
-  return { rows, head, uid, inflight, done, faults, decisionViolations };
+function state(rows: readonly Row[], head: number, uid: number, inflight: readonly (InFlight | undefined)[], done: string[], faults: number, decisionViolations: string[] | undefined, rid: number, csid: number): ClusterModelState {
+  return { rows, head, uid, inflight, done, faults, decisionViolations, rid, csid };
 }
 
 /** The in-flight lists with controller i's replaced. */
@@ -622,8 +713,23 @@ function nodeObject(name: string, now: Instant): KubeObject {
   };
 }
 
-/** 1 + v's place in the ascending revs, or 0 when v is none of them. */
-function rankIn(revs: readonly number[], v: number): number {
-  const lo = lowerBound(revs, v);
-  return lo < revs.length && revs[lo] === v ? lo + 1 : 0;
+/**
+ * 1 + v's place among the rows' revisions in ascending order, or 0 when no row has it (as the
+ * canonical rows part ranks them; a store gives every row a revision of its own).
+ */
+function rankOf(rows: readonly Row[], v: number): number {
+  let below = 0;
+  let found = false;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!.revision;
+    if (r < v) below++;
+    else if (r === v) found = true;
+  }
+  return found ? below + 1 : 0;
+}
+
+/** 1 + v's place in the ascending revs[0 .. n - 1], or 0 when v is none of them. */
+function rankIn(revs: readonly number[], n: number, v: number): number {
+  const lo = lowerBound(revs, v, n);
+  return lo < n && revs[lo] === v ? lo + 1 : 0;
 }

@@ -17,7 +17,13 @@ import { statefulSetOrdering } from './invariants/workloads.js';
 import type { Derived, Row, RowTable } from './rows.js';
 import { Tracker, WholeCopies, type At } from './tracking.js';
 import { codesToString, insert, Interner, lowerBound, pushInt, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
-import { TupleBuffer, TupleTable } from './tuples.js';
+import { PairMap, TupleBuffer, TupleTable } from './tuples.js';
+
+/** A reconcile's trie, and its number (decisions are kept by it). */
+interface DecideRoot {
+  node: TrieNode<ViewQuery, never, DecideLeaf>;
+  id: number;
+}
 
 /** No keys met (shared by the jumps over reads that meet none). */
 const NO_KEYS: readonly number[] = Object.freeze([]);
@@ -45,8 +51,8 @@ interface DecideLeaf {
   actions: { action: Action; at: number[]; nums: number[] }[];
   violations: string[];
   label: string;
-  /** The decision for each set of revision values met, made once. */
-  made: Map<string, Decided>;
+  /** Its number (DecideMemo.made keys decisions by it). */
+  id: number;
   /** The decision, when its actions name no revision. */
   plain?: Decided;
 }
@@ -100,14 +106,16 @@ export class DecideMemo {
     private readonly stats: MemoStats,
   ) {}
 
-  private readonly decideRoots = new Map<Controller<unknown>, Map<string, TrieNode<ViewQuery, never, DecideLeaf>>>();
+  private readonly decideRoots = new Map<Controller<unknown>, Map<string, DecideRoot>>();
   private readonly viewQueries = new Map<string, ViewQuery>();
+  private rootCount = 0;
+  private leafCount = 0;
 
-  private decideRoot(c: Controller<unknown>, key: string): TrieNode<ViewQuery, never, DecideLeaf> {
+  private decideRoot(c: Controller<unknown>, key: string): DecideRoot {
     let m = this.decideRoots.get(c);
     if (!m) this.decideRoots.set(c, (m = new Map()));
     let n = m.get(key);
-    if (!n) m.set(key, (n = {}));
+    if (!n) m.set(key, (n = { node: {}, id: this.rootCount++ }));
     return n;
   }
 
@@ -223,7 +231,7 @@ export class DecideMemo {
   private readonly walkViews = new Map<number, { view: SnapshotView; kidOf: Map<KubeObject, number> }>();
 
   private walkView(s: ClusterModelState): { view: SnapshotView; kidOf: Map<KubeObject, number> } {
-    const k = this.table.csid(s.rows);
+    const k = this.table.stateCsid(s);
     let w = this.walkViews.get(k);
     if (!w) {
       const located: Located[] = [];
@@ -245,7 +253,7 @@ export class DecideMemo {
   /** The answer a read gets from s (the coder's sequence is the order of the reads). */
   private decideAnswer(q: ViewQuery, s: ClusterModelState, coder: RevCoder, ords: number[]): Answer {
     if (q.t === 'view') {
-      const k = this.table.csid(s.rows);
+      const k = this.table.stateCsid(s);
       if (q.m === 'resourceVersion') {
         // Whether the view holds anything of the resource is content; the version is the head.
         let none = q.byContent.get(k) as number | undefined;
@@ -326,7 +334,7 @@ export class DecideMemo {
       if (q.content) {
         // Reads of content alone go the same way for every state of this content (from the same
         // node, the keys met before are the same): taken once, then jumped, with the keys they meet.
-        const k = this.table.csid(s.rows);
+        const k = this.table.stateCsid(s);
         let to = node.jump?.get(k);
         if (!to) {
           const before = ords.length;
@@ -350,60 +358,78 @@ export class DecideMemo {
   /** The decision of a leaf with the walk's revisions in its actions. */
   private made(leaf: DecideLeaf, vals: readonly number[]): Decided {
     if (leaf.plain) return leaf.plain;
-    // Keyed by the revision values (each followed by ',', each action by ';'), made only when new.
-    let k = '';
-    for (const x of leaf.actions) {
-      for (const i of x.at) k += `${vals[i]!},`;
-      k += ';';
+    // Keyed by the leaf and the revision values its actions name, in order (the leaf fixes how
+    // many each has), interned: no key string built per step. Made only when new.
+    const t = this.madeKey.reset();
+    t.push(leaf.id);
+    for (let ai = 0; ai < leaf.actions.length; ai++) {
+      const at = leaf.actions[ai]!.at;
+      for (let i = 0; i < at.length; i++) t.push(vals[at[i]!]!);
     }
-    return leaf.made.get(k) ?? this.make(leaf, vals, k);
+    const id = this.madeIds.id(t.t, t.n);
+    return id < this.madeList.length ? this.madeList[id]! : this.make(leaf, vals);
   }
+
+  private readonly madeKey = new TupleBuffer();
+  private readonly madeIds = new TupleTable();
+  /** Decisions by their made key's id. */
+  private readonly madeList: Decided[] = [];
 
   // (Apart from made, as the other misses below are from their hits: a closure over `this` or an
   // argument makes every call of the function that holds it allocate a context, until optimized.)
-  private make(leaf: DecideLeaf, vals: readonly number[], k: string): Decided {
+  private make(leaf: DecideLeaf, vals: readonly number[]): Decided {
     const actions = leaf.actions.map((x) => this.actions.withRevisions(x.action, x.nums, x.at.map((i) => vals[i]!)));
     const d = { actions, violations: leaf.violations, label: leaf.label };
-    leaf.made.set(k, d);
+    this.madeList.push(d);
     return d;
   }
 
   /** What c decides reconciling key in s: from the memo, or run for real and recorded. */
   decide(c: Controller<unknown>, key: string, s: ClusterModelState): Decided {
     const root = this.decideRoot(c, key);
-    // A reconcile reads the rows and the head alone, which a shared rows array fixes (RowTable.shared).
+    // A reconcile reads the rows and the head alone, which a shared rows array fixes (RowTable.shared):
+    // kept by the array's number and the root's (a Map on every array explored was most of what
+    // the decisions kept).
     const derived = this.table.derived(s.rows);
-    const known = derived.decided?.get(root) as Decided | undefined;
-    if (known) {
+    const sid = derived.sid!;
+    const known = this.decided.get(sid, root.id);
+    if (known >= 0) {
       this.stats.decideHits++;
-      return known;
+      return this.decidedList[known]!;
     }
     // The same walk for every rows array of this content whose revisions are in the same order
     // (and the head above them, or not): its leaf, with the revisions it met taken from s.
     const order = this.orderKey(s, derived);
-    let byOrder = this.byOrder.get(root);
-    if (!byOrder) this.byOrder.set(root, (byOrder = new Map()));
-    const walked = byOrder.get(order);
+    const w = this.byOrder.get(root.id, order);
     let d: Decided;
-    if (walked) {
+    if (w >= 0) {
       this.stats.decideHits++;
-      const vals: number[] = [];
+      const walked = this.walkedList[w]!;
+      const vals = this.vals;
       for (let i = 0; i < walked.met.length; i++) {
         const j = walked.met[i]!;
-        vals.push(j < 0 ? s.head : s.rows[j]!.revision);
+        vals[i] = j < 0 ? s.head : s.rows[j]!.revision;
       }
       d = this.made(walked.leaf, vals);
     } else {
-      d = this.decideWalked(c, key, s, root);
-      byOrder.set(order, { leaf: this.lastLeaf!, met: this.metRows(c, s) });
+      d = this.decideWalked(c, key, s, root.node);
+      this.byOrder.set(root.id, order, this.walkedList.length);
+      this.walkedList.push({ leaf: this.lastLeaf!, met: this.metRows(c, s) });
     }
-    (derived.decided ??= new Map()).set(root, d);
+    this.decided.set(sid, root.id, this.decidedList.length);
+    this.decidedList.push(d);
     return d;
   }
 
+  /** Decisions by shared rows array (its sid) and root, into decidedList. */
+  private readonly decided = new PairMap();
+  private readonly decidedList: Decided[] = [];
+  /** The revisions a walk met, taken from a state (a buffer: made reads only the places its leaf names). */
+  private readonly vals: number[] = [];
+
   /** The rows whose revisions the last walk met (-1: the head), in the order it met them. */
   private metRows(c: Controller<unknown>, s: ClusterModelState): number[] {
-    return this.decideCoder.vals.map((v) => {
+    return this.decideCoder.met().map((v) => {
       const j = s.rows.findIndex((r) => r.revision === v);
       if (j < 0 && v !== s.head) throw new Error(`cluster model: ${c.name} met a revision that is neither a row's nor the head`);
       return j;
@@ -412,8 +438,9 @@ export class DecideMemo {
 
   /** The leaf the last walk reached. */
   private lastLeaf: DecideLeaf | undefined;
-  /** By root: the leaf a walk reaches by the order key of the rows (orderKey), and the rows whose revisions it met (-1: the head). */
-  private readonly byOrder = new Map<TrieNode<ViewQuery, never, DecideLeaf>, Map<number, { leaf: DecideLeaf; met: number[] }>>();
+  /** By root and the order key of the rows (orderKey): the leaf a walk reaches, and the rows whose revisions it met (-1: the head), in walkedList. */
+  private readonly byOrder = new PairMap();
+  private readonly walkedList: { leaf: DecideLeaf; met: number[] }[] = [];
   private readonly orderKeys = new TupleTable();
   private readonly scratch = new TupleBuffer();
   private readonly revs: number[] = [];
@@ -427,13 +454,12 @@ export class DecideMemo {
   private orderKey(s: ClusterModelState, d: Derived): number {
     if (d.order === undefined) {
       const rows = s.rows;
+      // Reused: its first rows.length places are these rows' (emptied by its length, its store would go).
       const revs = this.revs;
-      revs.length = 0;
       // Insertion sort: a dozen revisions, mostly in order already (and no array made, as sort makes).
       for (let i = 0; i < rows.length; i++) {
         const v = rows[i]!.revision;
-        let j = revs.length;
-        revs.push(v);
+        let j = i;
         while (j > 0 && revs[j - 1]! > v) {
           revs[j] = revs[j - 1]!;
           j--;
@@ -441,9 +467,9 @@ export class DecideMemo {
         revs[j] = v;
       }
       const t = this.scratch.reset();
-      t.push(this.table.csid(rows));
-      for (let i = 0; i < rows.length; i++) t.push(lowerBound(revs, rows[i]!.revision));
-      t.push(rows.length && s.head === revs[revs.length - 1] ? 0 : 1);
+      t.push(this.table.stateCsid(s));
+      for (let i = 0; i < rows.length; i++) t.push(lowerBound(revs, rows[i]!.revision, rows.length));
+      t.push(rows.length && s.head === revs[rows.length - 1] ? 0 : 1);
       d.order = this.orderKeys.id(t.t, t.n);
     }
     return d.order;
@@ -568,7 +594,7 @@ export class DecideMemo {
       }),
       violations,
       label,
-      made: new Map(),
+      id: this.leafCount++,
     };
     if (leaf.actions.every((x) => x.at.length === 0)) leaf.plain = { actions, violations, label };
     insert(root, reads, leaf, () => true);

@@ -19,38 +19,49 @@ import type { KubeObject } from '../model/object.js';
 
 /** Order-type coding of the revisions one computation meets, in the order it meets them. */
 export class RevCoder {
-  /** The distinct revisions met so far, ascending. */
+  /**
+   * The distinct revisions met so far, ascending: vals[0] .. vals[n - 1]. The array is reused walk
+   * after walk, what lies past n left over (emptying it by its length would free its store, and the
+   * next walk allocate one again).
+   */
   readonly vals: number[] = [];
+  n = 0;
 
-  /** Odd 2i+1: equal to vals[i]; even 2i: new, just below vals[i] (or above all when i = length). */
+  /** Odd 2i+1: equal to vals[i]; even 2i: new, just below vals[i] (or above all when i = n). */
   code(v: number): number {
     const vals = this.vals;
-    const lo = lowerBound(vals, v);
-    if (lo < vals.length && vals[lo] === v) return 2 * lo + 1;
+    const n = this.n;
+    const lo = lowerBound(vals, v, n);
+    if (lo < n && vals[lo] === v) return 2 * lo + 1;
     // Inserted by hand: splice would make an array of what it removed (nothing) on every call.
-    let i = vals.length;
-    vals.push(v);
-    for (; i > lo; i--) vals[i] = vals[i - 1]!;
+    for (let i = n; i > lo; i--) vals[i] = vals[i - 1]!;
     vals[lo] = v;
+    this.n = n + 1;
     return 2 * lo;
   }
 
   /** Forgets every revision met (a coder is reused walk after walk). */
   reset(): this {
-    this.vals.length = 0;
+    this.n = 0;
     return this;
   }
 
   /** Where v sits among the revisions met (-1: never met). */
   indexOf(v: number): number {
-    return this.vals.indexOf(v);
+    for (let i = 0; i < this.n; i++) if (this.vals[i] === v) return i;
+    return -1;
+  }
+
+  /** The revisions met, ascending (a copy). */
+  met(): number[] {
+    return this.vals.slice(0, this.n);
   }
 }
 
-/** The first place in the ascending vals whose value is not below v (vals.length when none is). */
-export function lowerBound(vals: readonly number[], v: number): number {
+/** The first place in the ascending vals[0 .. n - 1] whose value is not below v (n when none is). */
+export function lowerBound(vals: readonly number[], v: number, n = vals.length): number {
   let lo = 0;
-  let hi = vals.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (vals[mid]! < v) lo = mid + 1;

@@ -11,13 +11,17 @@ import { schedulePod } from '../scheduler/schedule.js';
 import type { ClusterModelState, MemoStats } from './cluster-model.js';
 import type { ClusterState, StepProperty } from './invariants/state.js';
 import type { RowTable } from './rows.js';
+import type { WriteRequest } from './write-memo.js';
 import { codesToString, insert, Interner, pushInt, tripwire, type Read, type TrieNode } from './memo.js';
+import { PairMap } from './tuples.js';
 
 interface Binding {
   ns: string;
   name: string;
   node: string;
   label: string;
+  /** Its write request, made when first needed (cluster-model.ts: the write memo keeps its root on it). */
+  req: WriteRequest | undefined;
 }
 
 /** A content id's values by resource behind the revision tripwire, with content ids (properties' reads). */
@@ -45,7 +49,9 @@ const PAIR = 2 ** 26;
 export interface PropertyRoot {
   name: string;
   node: TrieNode<ListQuery, never, unknown>;
-  leaves: Map<number, { value: unknown }>;
+  /** Into leafList, by the content ids of the state (and -1) or of a step's two states. */
+  leaves: PairMap;
+  leafList: { value: unknown }[];
   /** A per-object step property's verdicts by the pair of value ids (the one after +1, 0: gone). */
   objects?: Map<number, string[] | typeof TRIPPED>;
 }
@@ -76,7 +82,7 @@ export class PropertyMemo {
   private readonly listsOf = new Map<number, Lists>();
 
   private lists(s: ClusterModelState): Lists {
-    const k = this.table.csid(s.rows);
+    const k = this.table.stateCsid(s);
     let d = this.listsOf.get(k);
     if (!d) {
       const objects = new Map<string, KubeObject[]>();
@@ -119,23 +125,31 @@ export class PropertyMemo {
   /** The memo of the property (or the scheduler) called name: made once, and then handed in with every call. */
   root(name: string): PropertyRoot {
     let r = this.propRoots.get(name);
-    if (!r) this.propRoots.set(name, (r = { name, node: {}, leaves: new Map() }));
+    if (!r) this.propRoots.set(name, (r = { name, node: {}, leaves: new PairMap(), leafList: [] }));
     return r;
   }
 
-  /** The key of a's content id (and b's, for a step) in a root's leaves. */
-  private leafKey(a: ClusterModelState, b: ClusterModelState | undefined): number {
-    const k0 = this.table.csid(a.rows);
-    if (!b) return k0;
-    const k1 = this.table.csid(b.rows);
-    if (k0 >= PAIR || k1 >= PAIR) throw new Error('cluster model: too many contents to key a step property by');
-    return k0 * PAIR + k1;
+  /** The leaf kept for a's content id (and b's, for a step). */
+  private leaf(root: PropertyRoot, a: ClusterModelState, b: ClusterModelState | undefined): { value: unknown } | undefined {
+    const i = root.leaves.get(this.table.stateCsid(a), b ? this.table.stateCsid(b) : -1);
+    return i < 0 ? undefined : root.leafList[i];
+  }
+
+  private setLeaf(root: PropertyRoot, a: ClusterModelState, b: ClusterModelState | undefined, leaf: { value: unknown }): void {
+    const k0 = this.table.stateCsid(a);
+    const k1 = b ? this.table.stateCsid(b) : -1;
+    const i = root.leaves.get(k0, k1);
+    if (i >= 0) root.leafList[i] = leaf;
+    else {
+      root.leaves.set(k0, k1, root.leafList.length);
+      root.leafList.push(leaf);
+    }
   }
 
   /** The verdict kept for these states' contents, when there is one that holds without a run (the hit path: nothing made). */
   private kept(root: PropertyRoot, a: ClusterModelState, b?: ClusterModelState): unknown {
     if (this.verifyMemo) return undefined;
-    const v = root.leaves.get(this.leafKey(a, b))?.value;
+    const v = this.leaf(root, a, b)?.value;
     return v === TRIPPED ? undefined : v;
   }
 
@@ -147,13 +161,12 @@ export class PropertyMemo {
    */
   private byLists<T>(root: PropertyRoot, states: ClusterModelState[], f: (cs: ClusterState[]) => T, real: () => T): T {
     // Every read here is of content: the leaf a walk reaches is kept by the states' content ids.
-    const k = this.leafKey(states[0]!, states[1]);
-    const known = root.leaves.get(k);
+    const known = this.leaf(root, states[0]!, states[1]);
     if (known) return known.value === TRIPPED ? real() : (known.value as T);
     let node = root.node;
     for (;;) {
       if (node.leaf) {
-        root.leaves.set(k, node.leaf);
+        this.setLeaf(root, states[0]!, states[1], node.leaf);
         return node.leaf.value === TRIPPED ? real() : (node.leaf.value as T);
       }
       const q = node.q;
@@ -226,7 +239,7 @@ export class PropertyMemo {
 
   private stepMissed(root: PropertyRoot, check: (a: ClusterState, b: ClusterState) => string[], a: ClusterModelState, b: ClusterModelState, perObject?: StepProperty['perObject']): string[] {
     const byObject = perObject && this.objectwise(root, perObject, a, b);
-    if (byObject && byObject !== TRIPPED) root.leaves.set(this.leafKey(a, b), { value: byObject });
+    if (byObject && byObject !== TRIPPED) this.setLeaf(root, a, b, { value: byObject });
     const r = byObject && byObject !== TRIPPED ? byObject : this.byLists(root, [a, b], ([x, y]) => check(x!, y!), () => check(this.clusterState(a), this.clusterState(b)));
     if (this.verifyMemo && !deepEqual(r, check(this.clusterState(a), this.clusterState(b)))) throw new Error(`cluster model: the memo of ${root.name} differs from its run`);
     return r;
@@ -236,7 +249,7 @@ export class PropertyMemo {
   private readonly uidIndexes = new Map<number, UidIndex>();
 
   private uidIndex(s: ClusterModelState): UidIndex {
-    const k = this.table.csid(s.rows);
+    const k = this.table.stateCsid(s);
     let x = this.uidIndexes.get(k);
     if (!x) {
       // As byUid builds its map: a later object of a uid takes an earlier one's place.
@@ -323,7 +336,7 @@ function scheduleAll(s: ClusterState): Binding[] {
   for (const p of pods) {
     if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
     const r = schedulePod(podInfoOf(p), snap);
-    if (r.kind === 'scheduled') out.push({ ns: p.metadata.namespace!, name: p.metadata.name!, node: r.node, label: `scheduler binds ${p.metadata.name} to ${r.node}` });
+    if (r.kind === 'scheduled') out.push({ ns: p.metadata.namespace!, name: p.metadata.name!, node: r.node, label: `scheduler binds ${p.metadata.name} to ${r.node}`, req: undefined });
   }
   return out;
 }

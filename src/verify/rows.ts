@@ -8,7 +8,7 @@ import { freeze } from '../store/fanout.js';
 import type { Located } from '../controllers/runtime.js';
 import { MapState, type ClusterState } from './invariants/state.js';
 import { Interner } from './memo.js';
-import { TupleBuffer, TupleTable } from './tuples.js';
+import { IntColumn, TupleBuffer, TupleTable } from './tuples.js';
 import type { StateLog } from './state-api.js';
 
 /** A live row, interned: one object per key, value, revision and previous revision. */
@@ -29,18 +29,27 @@ export interface Row extends LogRow {
  * the same rows at the same head share (RowTable.shared).
  */
 export interface Derived {
-  /** The content id: the (key, value) ids of the rows in order, interned. */
-  csid?: number;
   parsed?: { objects: Located[]; cluster: ClusterState };
-  /** The canonical form's rows part (its interned id), and the revisions in order (for ranking). */
-  canonical?: { id: number; revs: number[] };
-  /** Reconciles' outcomes over these rows (at the head they were shared at), by their memo's root (decide-memo.ts). */
-  decided?: Map<object, unknown>;
+  /** The shared array's number (0, 1, …): what reconciles' outcomes over these rows, at this head, are kept by (decide-memo.ts). */
+  sid?: number;
   /** What reconciles' walks depend on, interned (decide-memo.ts). */
   order?: number;
+  /** The rows' rid, for a shared array (RowTable.shared). */
+  rid?: number;
 }
 
 const DERIVED = Symbol('derived');
+
+/**
+ * A state as far as its rows go: the rows, their rid (RowTable.rid) and content id (-1 until
+ * asked). They ride on the state, which is made anyway, not on its rows array: most next states'
+ * arrays are duplicates thrown away at once, and a property added to an array costs it a new shape.
+ */
+export interface RowsState {
+  readonly rows: readonly Row[];
+  rid: number;
+  csid: number;
+}
 
 export class RowTable {
   private readonly keyIds = new Interner<string>();
@@ -55,8 +64,12 @@ export class RowTable {
   private readonly csids = new TupleTable();
   private readonly scratch = new TupleBuffer();
   private rowCount = 0;
-  /** Rows arrays by their rows and head: states with the same ones share one array, and so what is derived from it. */
-  private readonly rowsArrays = new Map<number, { head: number; rows: readonly Row[] }[]>();
+  /** Rows arrays by their rows' ids in order, interned: a rid names a state's rows (what is derived from them alone goes by it). */
+  private readonly rids = new TupleTable();
+  /** The shared array of each rid (RowTable.shared), at the head it was first shared at; other heads apart. */
+  private readonly sharedRows: (readonly Row[] | undefined)[] = [];
+  private readonly sharedHead = new IntColumn(-1);
+  private readonly sharedElse = new Map<number, { head: number; rows: readonly Row[] }[]>();
 
   /** refs: the resources the model shows, by their keys' prefix (`/group/resource/`). */
   constructor(private readonly refs: ReadonlyMap<string, ResourceRef>, private readonly now: Instant) {}
@@ -116,25 +129,54 @@ export class RowTable {
    * Asked for the states being explored only (cluster-model.ts): the many next states that turn out
    * to be known already are not kept alive by it.
    */
-  shared(rows: readonly Row[], head: number): readonly Row[] {
-    // By a hash of the rows' ids and the head, then compared (no key string to build and hash).
-    // (Kept below 2^30: a small integer, never a heap number, even before the code is optimized.)
-    let h = head & 0x3fffffff;
-    for (let i = 0; i < rows.length; i++) {
-      h = (h & 0x3fffff) * 211 + (rows[i]!.id & 0xfffff);
-      h ^= h >>> 17;
+  shared(s: RowsState, head: number): readonly Row[] {
+    // By rid (the rows' ids in order), then head: one head per rid is the rule.
+    const rid = this.rid(s);
+    const first = this.sharedRows[rid];
+    if (!first) {
+      // Filled in rid order but for rids met only as next states (a hole, rarely): kept packed.
+      while (this.sharedRows.length < rid) this.sharedRows.push(undefined);
+      this.sharedRows[rid] = s.rows;
+      this.sharedHead.set(rid, head);
+      this.shareNew(s.rows, rid);
+      return s.rows;
     }
-    let bucket = this.rowsArrays.get(h);
-    if (!bucket) this.rowsArrays.set(h, (bucket = []));
-    for (let b = 0; b < bucket.length; b++) {
-      const x = bucket[b]!;
-      if (x.head !== head || x.rows.length !== rows.length) continue;
-      let i = 0;
-      while (i < rows.length && x.rows[i] === rows[i]) i++;
-      if (i === rows.length) return x.rows;
-    }
-    bucket.push({ head, rows });
-    return rows;
+    if (this.sharedHead.get(rid) === head) return first;
+    let others = this.sharedElse.get(rid);
+    if (!others) this.sharedElse.set(rid, (others = []));
+    for (let b = 0; b < others.length; b++) if (others[b]!.head === head) return others[b]!.rows;
+    others.push({ head, rows: s.rows });
+    this.shareNew(s.rows, rid);
+    return s.rows;
+  }
+
+  private sharedCount = 0;
+
+  private shareNew(rows: readonly Row[], rid: number): void {
+    const d = this.derived(rows);
+    d.rid = rid;
+    d.sid = this.sharedCount++;
+  }
+
+  /** The rid of a state's rows: their ids in order, interned (worked out once per state). */
+  rid(s: RowsState): number {
+    if (s.rid >= 0) return s.rid;
+    const d = (s.rows as { [DERIVED]?: Derived })[DERIVED];
+    if (d?.rid !== undefined) return (s.rid = d.rid);
+    const rows = s.rows;
+    const t = this.scratch.reset();
+    for (let i = 0; i < rows.length; i++) t.push(rows[i]!.id);
+    return (s.rid = this.rids.id(t.t, t.n));
+  }
+
+  /**
+   * A state's content id (RowTable.csid), once per state. (Not by rid: a next state's rid is a
+   * lookup in a table as large as the states, the content ids' table is small and stays in the
+   * caches; only states explored need their rid.)
+   */
+  stateCsid(s: RowsState): number {
+    if (s.csid < 0) s.csid = this.csid(s.rows);
+    return s.csid;
   }
 
   /** Rows are shared by every state that holds them, so each is parsed once. */
@@ -174,14 +216,11 @@ export class RowTable {
     return (r[DERIVED] ??= {});
   }
 
-  csid(rows: readonly Row[]): number {
-    const d = this.derived(rows);
-    if (d.csid === undefined) {
-      const t = this.scratch.reset();
-      for (let i = 0; i < rows.length; i++) t.push(rows[i]!.rc);
-      d.csid = this.csids.id(t.t, t.n);
-    }
-    return d.csid;
+  /** The content id of rows: the (key, value) ids in order, interned. */
+  private csid(rows: readonly Row[]): number {
+    const t = this.scratch.reset();
+    for (let i = 0; i < rows.length; i++) t.push(rows[i]!.rc);
+    return this.csids.id(t.t, t.n);
   }
 
   /** The rows' objects (with revisions) and the cluster state the properties judge. */

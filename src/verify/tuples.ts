@@ -4,14 +4,15 @@
 // these replaced were most of what the checker allocated per step).
 
 export class TupleTable {
-  /** The tuples one after another; tuple i is pool[start[i]] .. pool[start[i] + len[i]]. */
+  /**
+   * The tuples one after another, each as its id, its length, then its integers: a lookup that
+   * finds its slot reads the tuple from one place (separate columns of ids, lengths and starts
+   * were a cache miss each, most of a lookup's time once the table outgrows the caches).
+   */
   private pool = new Int32Array(1 << 12);
   private used = 0;
-  private start = new Int32Array(1 << 8);
-  private len = new Int32Array(1 << 8);
-  private hashes = new Int32Array(1 << 8);
-  /** Open addressing: tuple id + 1 by slot (0: empty). */
-  private slots = new Int32Array(1 << 9);
+  /** Open addressing, two int32s a slot: the tuple's place in the pool + 1 (0: empty), and its hash. */
+  private slots = new Int32Array(2 << 9);
   size = 0;
 
   /** The id of the first n integers of t (each an int32), given one if new. */
@@ -24,16 +25,18 @@ export class TupleTable {
       h ^= h >>> 17;
     }
     h ^= h >>> 13;
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    const pool = this.pool;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const at = this.slots[s]!;
+      const at = slots[2 * s]!;
       if (at === 0) break;
-      const id = at - 1;
-      if (this.hashes[id] !== h || this.len[id] !== n) continue;
-      const o = this.start[id]!;
+      if (slots[2 * s + 1] !== h) continue;
+      const o = at - 1;
+      if (pool[o + 1] !== n) continue;
       let i = 0;
-      while (i < n && this.pool[o + i] === t[i]) i++;
-      if (i === n) return id;
+      while (i < n && pool[o + 2 + i] === t[i]) i++;
+      if (i === n) return pool[o]!;
     }
     return this.add(t, n, h);
   }
@@ -42,33 +45,31 @@ export class TupleTable {
     // Checked before anything changes: a refused tuple leaves the table as it was.
     for (let i = 0; i < n; i++) if (t[i] !== (t[i]! | 0)) throw new Error(`tuples: ${t[i]} is not an int32`);
     const id = this.size++;
-    if (id === this.start.length) {
-      this.start = grow(this.start, id * 2);
-      this.len = grow(this.len, id * 2);
-      this.hashes = grow(this.hashes, id * 2);
-    }
-    if (this.used + n > this.pool.length) this.pool = grow(this.pool, Math.max(this.pool.length * 2, this.used + n));
-    for (let i = 0; i < n; i++) this.pool[this.used + i] = t[i]!;
-    this.start[id] = this.used;
-    this.len[id] = n;
-    this.hashes[id] = h;
-    this.used += n;
+    if (this.used + n + 2 > this.pool.length) this.pool = grow(this.pool, Math.max(this.pool.length * 2, this.used + n + 2));
+    const o = this.used;
+    this.pool[o] = id;
+    this.pool[o + 1] = n;
+    for (let i = 0; i < n; i++) this.pool[o + 2 + i] = t[i]!;
+    this.used += n + 2;
     // Kept at most half full.
-    if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    else this.place(id);
+    if (this.size * 4 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.place(o, h);
     return id;
   }
 
-  private place(id: number): void {
-    const mask = this.slots.length - 1;
-    let s = this.hashes[id]! & mask;
-    while (this.slots[s] !== 0) s = (s + 1) & mask;
-    this.slots[s] = id + 1;
+  private place(o: number, h: number): void {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    let s = h & mask;
+    while (slots[2 * s] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = o + 1;
+    slots[2 * s + 1] = h;
   }
 
   private rehash(size: number): void {
+    const old = this.slots;
     this.slots = new Int32Array(size);
-    for (let id = 0; id < this.size; id++) this.place(id);
+    for (let s = 0; s < old.length; s += 2) if (old[s] !== 0) this.place(old[s]! - 1, old[s + 1]!);
   }
 }
 
@@ -89,4 +90,80 @@ export class TupleBuffer {
   push(v: number): void {
     this.t[this.n++] = v;
   }
+}
+
+/** Int32s by small integer id (an interned tuple's), grown on demand; a place never set reads `none`. */
+export class IntColumn {
+  private a: Int32Array<ArrayBuffer>;
+  constructor(private readonly none: number) {
+    this.a = new Int32Array(1 << 10).fill(none);
+  }
+  get(i: number): number {
+    return i < this.a.length ? this.a[i]! : this.none;
+  }
+  set(i: number, v: number): void {
+    if (i >= this.a.length) {
+      let n = this.a.length * 2;
+      while (n <= i) n *= 2;
+      const b = new Int32Array(n).fill(this.none);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = v;
+  }
+}
+
+/**
+ * Pairs of int32s to values 0, 1, …: open addressing over one Int32Array of (a, b, value + 1)
+ * triples. A Map keyed by a * 2^k + b would key by a number beyond the small integers: a heap
+ * number made per lookup, and hashed as a double.
+ */
+export class PairMap {
+  private t = new Int32Array(3 << 10);
+  /** Slots - 1 (their number a power of 2). */
+  private mask = (1 << 10) - 1;
+  size = 0;
+
+  /** The value of (a, b), or -1. */
+  get(a: number, b: number): number {
+    const t = this.t;
+    const mask = this.mask;
+    for (let s = pairHash(a, b) & mask; ; s = (s + 1) & mask) {
+      const v = t[3 * s + 2]!;
+      if (v === 0) return -1;
+      if (t[3 * s] === a && t[3 * s + 1] === b) return v - 1;
+    }
+  }
+
+  /** Sets (a, b)'s value (v >= 0). */
+  set(a: number, b: number, v: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const t = this.t;
+    const mask = this.mask;
+    let s = pairHash(a, b) & mask;
+    for (; t[3 * s + 2] !== 0; s = (s + 1) & mask) {
+      if (t[3 * s] === a && t[3 * s + 1] === b) {
+        t[3 * s + 2] = v + 1;
+        return;
+      }
+    }
+    t[3 * s] = a;
+    t[3 * s + 1] = b;
+    t[3 * s + 2] = v + 1;
+    this.size++;
+  }
+
+  private grow(): void {
+    const old = this.t;
+    this.t = new Int32Array(old.length * 2);
+    this.mask = this.mask * 2 + 1;
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 3) if (old[i + 2] !== 0) this.set(old[i]!, old[i + 1]!, old[i + 2]! - 1);
+  }
+}
+
+function pairHash(a: number, b: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ b;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
 }

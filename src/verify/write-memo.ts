@@ -15,12 +15,19 @@ import type { Scope } from './scopes.js';
 import type { StateApi, StateLog, StoreTap } from './state-api.js';
 import { insert, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
 
-/** A write step's request, before anything is read: it names the root of its trie. */
-export type WriteRequest =
+/**
+ * A write step's request, before anything is read: it names the root of its trie. A model that
+ * keeps its requests (one per in-flight list, binding, kubelet's work) hands them in again: their
+ * root and revisions are worked out once, kept on them (undefined until then).
+ */
+export type WriteRequest = (
   | { t: 'act'; action: Action }
   | { t: 'bind'; ns: string; name: string; node: string }
   | { t: 'kubelet'; kid: number; deleting: boolean }
-  | { t: 'env' };
+  | { t: 'env' }
+) & { root: WriteRoot | undefined; revs: number[] | undefined };
+
+type WriteRoot = TrieNode<WriteQuery, WriteEffect, { ok: boolean }>;
 
 /**
  * The reads of a write: the request's own revisions, each store call (a write reads the row it
@@ -127,7 +134,11 @@ export class WriteMemo {
   private readonly kubeletRoots = new Map<number, TrieNode<WriteQuery, WriteEffect, { ok: boolean }>>();
 
   /** The trie of a request: by the action's template, the pod and what its kubelet does, the binding, or the change. */
-  private writeRoot(req: WriteRequest): TrieNode<WriteQuery, WriteEffect, { ok: boolean }> {
+  private writeRoot(req: WriteRequest): WriteRoot {
+    return (req.root ??= this.findRoot(req));
+  }
+
+  private findRoot(req: WriteRequest): WriteRoot {
     // (No [map, key] pair: an array made on every walk.)
     let m: Map<number | string, TrieNode<WriteQuery, WriteEffect, { ok: boolean }>>;
     let k: number | string;
@@ -160,6 +171,10 @@ export class WriteMemo {
   }
 
   private requestRevisions(req: WriteRequest): number[] {
+    return (req.revs ??= this.revisionsOf(req));
+  }
+
+  private revisionsOf(req: WriteRequest): number[] {
     if (req.t !== 'act') return NO_REVISIONS;
     const { nums } = this.actions.info(req.action);
     for (let i = 0; i < nums.length; i++) if (Number.isNaN(nums[i])) throw new Error('cluster model: an action names a resourceVersion that is no revision');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TupleBuffer, TupleTable } from '../../src/verify/tuples.js';
+import { PairMap, TupleBuffer, TupleTable } from '../../src/verify/tuples.js';
 
 const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 
@@ -53,4 +53,21 @@ test('a tuple buffer is reused without its old contents leaking into the next tu
   b.reset().push(7);
   assert.notEqual(table.id(b.t, b.n), x);
   assert.equal(table.id([7, 8], 2), x);
+});
+
+test('a pair map gives back every value set, through its growth, and -1 for a pair never set', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(int32, int32), { maxLength: 3000 }), (pairs) => {
+      const map = new PairMap();
+      const byText = new Map<string, number>();
+      pairs.forEach(([a, b], i) => {
+        map.set(a, b, i);
+        byText.set(`${a},${b}`, i);
+      });
+      assert.equal(map.size, byText.size);
+      for (const [a, b] of pairs) assert.equal(map.get(a, b), byText.get(`${a},${b}`));
+      if (!byText.has('7,-7')) assert.equal(map.get(7, -7), -1);
+    }),
+    { numRuns: 50 },
+  );
 });
