@@ -1,9 +1,10 @@
 // The numbers the filter and score pass reads of every examined node, as typed arrays indexed by the
 // node's place in the name-sorted node list. A decision examines hundreds of nodes; reading each
 // NodeInfo and the objects it points to (taints, pod map, resources) is a cache miss apiece in a
-// large heap, while these arrays are contiguous. The table only ever proves that a node passes
-// (or scores it where the plugin says it can): a node it cannot vouch for goes through the real
-// filters, so statuses and messages are the plugins' own.
+// large heap, while these arrays are contiguous. The table proves that a node passes, or that it
+// fails for one reason only, no room for another pod (a busy cluster's common failure), and scores
+// nodes where the plugin says it can: any other node goes through the real filters, so statuses
+// and messages are the plugins' own.
 import type { Resources } from './resources.js';
 import type { NodeInfo } from './snapshot.js';
 
@@ -11,6 +12,11 @@ import type { NodeInfo } from './snapshot.js';
 export const NODE_UNSCHEDULABLE = 1;
 export const NODE_TAINTED = 2;
 export const NODE_PORTS_IN_USE = 4;
+
+/** What the table knows of a node under a check: it passes every filter; every filter but for the pod count (NodeResourcesFit's "Too many pods" alone); or not enough to say. */
+export const TABLE_PASSES = 0;
+export const TABLE_NO_POD_ROOM = 1;
+export const TABLE_UNKNOWN = 2;
 
 /** What a filter plugin's preFilter says the table can settle: the node passes when none of these flags is set (and the request fits, if given). */
 export interface TableCheck {
@@ -66,18 +72,22 @@ export class NodeTable {
   }
 
   /**
-   * True only when every filter of the check surely passes on node i. The resource test is
-   * insufficientResources' common case, the same arithmetic on the same values.
+   * TABLE_PASSES only when every filter of the check surely passes on node i; TABLE_NO_POD_ROOM
+   * only when every one does but NodeResourcesFit, and that for the pod count alone (the request
+   * fits otherwise). The resource test is insufficientResources' common case, the same arithmetic
+   * on the same values.
    */
-  passes(i: number, flags: number, req: Resources | undefined): boolean {
-    if ((this.flags[i]! & flags) !== 0) return false;
-    if (req === undefined) return true;
-    return (
-      this.podCount[i]! + 1 <= this.allowedPods[i]! &&
+  verdict(i: number, flags: number, req: Resources | undefined): number {
+    if ((this.flags[i]! & flags) !== 0) return TABLE_UNKNOWN;
+    if (req === undefined) return TABLE_PASSES;
+    if (
       req.milliCPU <= this.allocCPU[i]! - this.reqCPU[i]! &&
       req.memory <= this.allocMemory[i]! - this.reqMemory[i]! &&
       req.ephemeralStorage <= this.allocEphemeral[i]! - this.reqEphemeral[i]!
-    );
+    ) {
+      return this.podCount[i]! + 1 <= this.allowedPods[i]! ? TABLE_PASSES : TABLE_NO_POD_ROOM;
+    }
+    return TABLE_UNKNOWN;
   }
 }
 

@@ -9,12 +9,12 @@
 // nextStartNodeIndex, so equal nodes take turns.
 import { matches, type Selector } from '../model/labels.js';
 import { isStatus, type Cycle, type FilterPlugin, type NodeFilter, type ScorePlugin, type Status } from './framework.js';
-import { balancedAllocation, nodeResourcesFit } from './plugins/fit.js';
+import { balancedAllocation, NO_POD_ROOM, nodeResourcesFit } from './plugins/fit.js';
 import { interPodAffinity } from './plugins/interpodaffinity.js';
 import { nodeAffinity, nodeName, nodePorts, nodeUnschedulable, taintToleration } from './plugins/node.js';
 import { podTopologySpread } from './plugins/topologyspread.js';
 import { readWriteOnce, volumeRestrictions } from './plugins/volumes.js';
-import { combineChecks, type NodeTable, type TableCheck } from './nodetable.js';
+import { combineChecks, TABLE_NO_POD_ROOM, TABLE_PASSES, type NodeTable, type TableCheck } from './nodetable.js';
 import { podStartTime, type PodInfo } from './podinfo.js';
 import { domainTotals, termSignature, type NodeInfo, type Snapshot, type TermUse } from './snapshot.js';
 
@@ -175,13 +175,28 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
   const len = candidates.length;
   const table = tableFor(snap, prep, opts);
   const check = prep.check!;
-  // With the table: the feasible nodes' rows, for the scores that read them.
+  // With the table: the feasible nodes' rows, for the scores that read them, and the rows it shows
+  // have no room for another pod (their status is known without reading their NodeInfo; a decision
+  // that finds a node only counts them).
   const rows: number[] | undefined = table ? [] : undefined;
+  const full: number[] = [];
   for (let i = 0; i < len && feasible.length < want; i++) {
     const at = (start + i) % len;
-    const n = candidates[at]!;
     processed++;
-    const s = table && table.passes(at, check.flags, check.fits) ? undefined : runFilters(prep.filters, withNominated(pod, n, opts));
+    if (table) {
+      const v = table.verdict(at, check.flags, check.fits);
+      if (v === TABLE_PASSES) {
+        feasible.push(candidates[at]!);
+        rows!.push(at);
+        continue;
+      }
+      if (v === TABLE_NO_POD_ROOM) {
+        full.push(at);
+        continue;
+      }
+    }
+    const n = candidates[at]!;
+    const s = runFilters(prep.filters, withNominated(pod, n, opts));
     if (s) statuses.set(n.name, s);
     else {
       feasible.push(n);
@@ -189,9 +204,12 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
     }
   }
   const nextStartIndex = len ? (start + processed) % all.length : start;
-  if (feasible.length === 0) return fail(pod, snap, opts, statuses, nextStartIndex);
+  if (feasible.length === 0) {
+    for (let k = 0; k < full.length; k++) statuses.set(candidates[full[k]!]!.name, NO_POD_ROOM);
+    return fail(pod, snap, opts, statuses, nextStartIndex);
+  }
   if (feasible.length === 1) {
-    return { kind: 'scheduled', node: feasible[0]!.name, nextStartIndex, evaluatedNodes: 1 + statuses.size, feasibleNodes: 1 };
+    return { kind: 'scheduled', node: feasible[0]!.name, nextStartIndex, evaluatedNodes: 1 + statuses.size + full.length, feasibleNodes: 1 };
   }
   const m = feasible.length;
   const totals = new Array<number>(m).fill(0);
@@ -210,7 +228,7 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
     kind: 'scheduled',
     node: feasible[best]!.name,
     nextStartIndex,
-    evaluatedNodes: feasible.length + statuses.size,
+    evaluatedNodes: feasible.length + statuses.size + full.length,
     feasibleNodes: feasible.length,
     score: totals[best]!,
   };

@@ -184,8 +184,8 @@ test('decisions with the node table equal decisions without it', () => {
   assert.ok(used.table > 300, `the table was used in ${used.table} decisions`);
 });
 
-test('a table that hides a taint, a cordon, a port, a pod count or the requests scores read is caught', () => {
-  const hide = (field: 'flags' | 'podCount' | 'nonZeroCPU' | 'reqMemory') => (t: NodeTable) => {
+test('a table that hides a taint, a cordon, a port, a pod count, room for pods or the requests scores read is caught', () => {
+  const hide = (field: 'flags' | 'podCount' | 'allowedPods' | 'nonZeroCPU' | 'reqMemory') => (t: NodeTable) => {
     const c = new NodeTable(t.size);
     for (const k of Object.keys(t) as (keyof NodeTable)[]) {
       const v = t[k];
@@ -194,7 +194,7 @@ test('a table that hides a taint, a cordon, a port, a pod count or the requests 
     c[field].fill(0);
     return c;
   };
-  for (const field of ['flags', 'podCount', 'nonZeroCPU', 'reqMemory'] as const) {
+  for (const field of ['flags', 'podCount', 'allowedPods', 'nonZeroCPU', 'reqMemory'] as const) {
     const r = fc.check(fc.property(cases, ([copies, nodes, steps]) => run(copies, [...nodes, ...steps], (s) => lying(s, hide(field)), { table: 0 })), { numRuns: 400 });
     assert.ok(r.failed, `a table without ${field} went unnoticed`);
   }

@@ -11,6 +11,10 @@ interface Insufficient {
 }
 
 const NONE_LACKING: readonly Insufficient[] = Object.freeze([]);
+const TOO_MANY_PODS = 'Too many pods';
+
+/** The filter's status for a node whose only lack is room for one more pod (shared: statuses are only read). */
+export const NO_POD_ROOM: Status = Object.freeze({ code: 'Unschedulable', reasons: Object.freeze([TOO_MANY_PODS]) as string[] }) as Status;
 
 /** fitsRequest: every resource the node lacks for the pod, in upstream's order (pods, cpu, memory, ephemeral-storage, others). */
 export function insufficientResources(req: Resources, n: NodeInfo): readonly Insufficient[] {
@@ -25,7 +29,7 @@ export function insufficientResources(req: Resources, n: NodeInfo): readonly Ins
     !req.scalar
   ) return NONE_LACKING;
   const out: Insufficient[] = [];
-  if (n.pods.size + 1 > n.allowedPods) out.push({ reason: 'Too many pods', unresolvable: false });
+  if (n.pods.size + 1 > n.allowedPods) out.push({ reason: TOO_MANY_PODS, unresolvable: false });
   if (isZero(req)) return out;
   if (req.milliCPU > 0 && req.milliCPU > a.milliCPU - u.milliCPU) out.push({ reason: 'Insufficient cpu', unresolvable: req.milliCPU > a.milliCPU });
   if (req.memory > 0 && req.memory > a.memory - u.memory) out.push({ reason: 'Insufficient memory', unresolvable: req.memory > a.memory });
