@@ -151,6 +151,14 @@ export function fitErrorMessage(numAllNodes: number, statuses: Iterable<Status>,
   return msg;
 }
 
+let feasibleBuf = new Int32Array(1024);
+
+/** A buffer of at least n places for a decision's feasible nodes (read only until the decision copies them out). */
+function feasibleScratch(n: number): Int32Array {
+  if (feasibleBuf.length < n) feasibleBuf = new Int32Array(Math.max(n, feasibleBuf.length * 2));
+  return feasibleBuf;
+}
+
 /** Decides where the pod goes, or why it goes nowhere. Pure: reads the pod and the snapshot only. */
 export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions = {}): ScheduleResult {
   const all = snap.nodes;
@@ -170,24 +178,24 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
     for (const n of all) if (!prep.nodeNames.has(n.name)) statuses.set(n.name, absent);
   }
   const want = feasibleNodesToFind(candidates.length, opts.percentageOfNodesToScore);
-  const feasible: NodeInfo[] = [];
   let processed = 0;
   const len = candidates.length;
   const table = tableFor(snap, prep, opts);
   const check = prep.check!;
-  // With the table: the feasible nodes' rows, for the scores that read them, and the rows it shows
-  // have no room for another pod (their status is known without reading their NodeInfo; a decision
-  // that finds a node only counts them).
-  const rows: number[] | undefined = table ? [] : undefined;
+  // The feasible nodes' places, gathered in a buffer kept between decisions (a list grown node by
+  // node was most of what a decision allocated), then copied out at their number; and the places
+  // the table shows have no room for another pod (their status is known without reading their
+  // NodeInfo; a decision that finds a node only counts them).
+  const found = feasibleScratch(Math.min(want, len));
+  let nf = 0;
   const full: number[] = [];
-  for (let i = 0; i < len && feasible.length < want; i++) {
+  for (let i = 0; i < len && nf < want; i++) {
     const at = (start + i) % len;
     processed++;
     if (table) {
       const v = table.verdict(at, check.flags, check.fits);
       if (v === TABLE_PASSES) {
-        feasible.push(candidates[at]!);
-        rows!.push(at);
+        found[nf++] = at;
         continue;
       }
       if (v === TABLE_NO_POD_ROOM) {
@@ -198,26 +206,26 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
     const n = candidates[at]!;
     const s = runFilters(prep.filters, withNominated(pod, n, opts));
     if (s) statuses.set(n.name, s);
-    else {
-      feasible.push(n);
-      rows?.push(at);
-    }
+    else found[nf++] = at;
   }
   const nextStartIndex = len ? (start + processed) % all.length : start;
-  if (feasible.length === 0) {
+  if (nf === 0) {
     for (let k = 0; k < full.length; k++) statuses.set(candidates[full[k]!]!.name, NO_POD_ROOM);
     return fail(pod, snap, opts, statuses, nextStartIndex);
   }
-  if (feasible.length === 1) {
-    return { kind: 'scheduled', node: feasible[0]!.name, nextStartIndex, evaluatedNodes: 1 + statuses.size + full.length, feasibleNodes: 1 };
+  if (nf === 1) {
+    return { kind: 'scheduled', node: candidates[found[0]!]!.name, nextStartIndex, evaluatedNodes: 1 + statuses.size + full.length, feasibleNodes: 1 };
   }
+  const rows = found.slice(0, nf);
+  const feasible = new Array<NodeInfo>(nf);
+  for (let i = 0; i < nf; i++) feasible[i] = candidates[rows[i]!]!;
   const m = feasible.length;
   const totals = new Array<number>(m).fill(0);
   const raw = new Array<number>(m);
   for (const plugin of SCORES) {
     const scorer = plugin.preScore(cycle, feasible);
     if (!scorer) continue;
-    if (table && scorer.scoreRow) for (let i = 0; i < m; i++) raw[i] = scorer.scoreRow(table, rows![i]!, feasible[i]!);
+    if (table && scorer.scoreRow) for (let i = 0; i < m; i++) raw[i] = scorer.scoreRow(table, rows[i]!, feasible[i]!);
     else for (let i = 0; i < m; i++) raw[i] = scorer.score(feasible[i]!);
     scorer.normalize?.(raw, feasible);
     for (let i = 0; i < m; i++) totals[i]! += raw[i]! * plugin.weight;
