@@ -74,7 +74,7 @@ import { eagerDeployment, nonBlockingGc, unorderedStatefulSet, type MutantName }
 import { Interner, lowerBound } from './memo.js';
 import { IntColumn, PairMap, TupleBuffer, TupleTable } from './tuples.js';
 import { ActionTable, describe, type ActionInfo, type ActionLabels } from './actions.js';
-import { RowTable, type Row } from './rows.js';
+import { RowTable, sortRevisions, type Row } from './rows.js';
 import { ns, type Scope } from './scopes.js';
 import { StateApi, type StateLog } from './state-api.js';
 import { WriteMemo, type WriteRequest, type WriteResult } from './write-memo.js';
@@ -522,16 +522,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     const rows = s.rows;
     const n = rows.length;
     const revs = this.revs;
-    // Insertion sort: a dozen revisions, mostly in order already (the buffer's first n places).
-    for (let i = 0; i < n; i++) {
-      const v = rows[i]!.revision;
-      let j = i;
-      while (j > 0 && revs[j - 1]! > v) {
-        revs[j] = revs[j - 1]!;
-        j--;
-      }
-      revs[j] = v;
-    }
+    sortRevisions(rows, revs);
     const t = this.rankScratch.reset();
     for (let i = 0; i < n; i++) t.push(lowerBound(revs, rows[i]!.revision, n));
     const rv = this.rankVectors.id(t.t, t.n);

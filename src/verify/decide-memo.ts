@@ -14,7 +14,7 @@ import { SnapshotView } from '../controllers/snapshot.js';
 import type { ActionTable } from './actions.js';
 import type { ClusterModelState, MemoStats } from './cluster-model.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
-import type { Derived, Row, RowTable } from './rows.js';
+import { sortRevisions, type Derived, type Row, type RowTable } from './rows.js';
 import { Tracker, WholeCopies, type At } from './tracking.js';
 import { codesToString, insert, Interner, lowerBound, pushInt, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
 import { PairMap, TupleBuffer, TupleTable } from './tuples.js';
@@ -454,18 +454,8 @@ export class DecideMemo {
   private orderKey(s: ClusterModelState, d: Derived): number {
     if (d.order === undefined) {
       const rows = s.rows;
-      // Reused: its first rows.length places are these rows' (emptied by its length, its store would go).
       const revs = this.revs;
-      // Insertion sort: a dozen revisions, mostly in order already (and no array made, as sort makes).
-      for (let i = 0; i < rows.length; i++) {
-        const v = rows[i]!.revision;
-        let j = i;
-        while (j > 0 && revs[j - 1]! > v) {
-          revs[j] = revs[j - 1]!;
-          j--;
-        }
-        revs[j] = v;
-      }
+      sortRevisions(rows, revs);
       const t = this.scratch.reset();
       t.push(this.table.stateCsid(s));
       for (let i = 0; i < rows.length; i++) t.push(lowerBound(revs, rows[i]!.revision, rows.length));

@@ -28,6 +28,23 @@ export interface Row extends LogRow {
  * that write nothing (a reconcile, a fault) share with the state they leave, and which states with
  * the same rows at the same head share (RowTable.shared).
  */
+/**
+ * The rows' revisions in ascending order, into the first rows.length places of `into` (a buffer
+ * reused from call to call: emptied by its length, its store would go). Insertion sort: a dozen
+ * revisions, mostly in order already, and no array made (as sort makes).
+ */
+export function sortRevisions(rows: readonly Row[], into: number[]): void {
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i]!.revision;
+    let j = i;
+    while (j > 0 && into[j - 1]! > v) {
+      into[j] = into[j - 1]!;
+      j--;
+    }
+    into[j] = v;
+  }
+}
+
 export interface Derived {
   parsed?: { objects: Located[]; cluster: ClusterState };
   /** The shared array's number (0, 1, …): what reconciles' outcomes over these rows, at this head, are kept by (decide-memo.ts). */
