@@ -17,6 +17,7 @@ export const NODE_PORTS_IN_USE = 4;
 export const TABLE_PASSES = 0;
 export const TABLE_NO_POD_ROOM = 1;
 export const TABLE_UNKNOWN = 2;
+export type TableVerdict = typeof TABLE_PASSES | typeof TABLE_NO_POD_ROOM | typeof TABLE_UNKNOWN;
 
 /** What a filter plugin's preFilter says the table can settle: the node passes when none of these flags is set (and the request fits, if given). */
 export interface TableCheck {
@@ -77,7 +78,7 @@ export class NodeTable {
    * fits otherwise). The resource test is insufficientResources' common case, the same arithmetic
    * on the same values.
    */
-  verdict(i: number, flags: number, req: Resources | undefined): number {
+  verdict(i: number, flags: number, req: Resources | undefined): TableVerdict {
     if ((this.flags[i]! & flags) !== 0) return TABLE_UNKNOWN;
     if (req === undefined) return TABLE_PASSES;
     if (

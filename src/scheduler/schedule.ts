@@ -219,7 +219,7 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
   const rows = found.slice(0, nf);
   const feasible = new Array<NodeInfo>(nf);
   for (let i = 0; i < nf; i++) feasible[i] = candidates[rows[i]!]!;
-  const m = feasible.length;
+  const m = nf;
   const totals = new Array<number>(m).fill(0);
   const raw = new Array<number>(m);
   for (const plugin of SCORES) {

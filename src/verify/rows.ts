@@ -24,11 +24,6 @@ export interface Row extends LogRow {
 }
 
 /**
- * What a state's rows give every step, worked out once. It hangs on the rows array, which the steps
- * that write nothing (a reconcile, a fault) share with the state they leave, and which states with
- * the same rows at the same head share (RowTable.shared).
- */
-/**
  * The rows' revisions in ascending order, into the first rows.length places of `into` (a buffer
  * reused from call to call: emptied by its length, its store would go). Insertion sort: a dozen
  * revisions, mostly in order already, and no array made (as sort makes).
@@ -45,6 +40,11 @@ export function sortRevisions(rows: readonly Row[], into: number[]): void {
   }
 }
 
+/**
+ * What a state's rows give every step, worked out once. It hangs on the rows array, which the steps
+ * that write nothing (a reconcile, a fault) share with the state they leave, and which states with
+ * the same rows at the same head share (RowTable.shared).
+ */
 export interface Derived {
   parsed?: { objects: Located[]; cluster: ClusterState };
   /** The shared array's number (0, 1, …): what reconciles' outcomes over these rows, at this head, are kept by (decide-memo.ts). */
