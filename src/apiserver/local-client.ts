@@ -8,8 +8,20 @@ import { createToken } from './tokenrequest.js';
 import type { WriteOptions as RestWriteOptions } from './options.js';
 import { startWatch, type WatchTiming, defaultWatchTiming } from './watch.js';
 
+export interface LocalClientOptions {
+  /**
+   * Callers only read what writes answer (the simulator and the model checker drop it): they get
+   * the stored object, deeply frozen, instead of a copy made for each write.
+   */
+  sharedResults?: boolean;
+}
+
 export class LocalClient implements ApiClient {
-  constructor(private readonly rest: Rest, private readonly timing: WatchTiming = defaultWatchTiming) {}
+  constructor(
+    private readonly rest: Rest,
+    private readonly timing: WatchTiming = defaultWatchTiming,
+    private readonly options: LocalClientOptions = {},
+  ) {}
 
   private type(r: ResourceRef) {
     return this.rest.resource(r.group, r.version, r.resource);
@@ -18,6 +30,7 @@ export class LocalClient implements ApiClient {
   private opts(o?: WriteOptions): RestWriteOptions {
     const w: RestWriteOptions = { dryRun: !!o?.dryRun, fieldValidation: 'Ignore' };
     if (o?.fieldManager) w.fieldManager = o.fieldManager;
+    if (this.options.sharedResults) w.sharedResult = true;
     return w;
   }
 
@@ -55,7 +68,8 @@ export class LocalClient implements ApiClient {
   }
 
   async delete(r: ResourceRef, ns: string | undefined, name: string, opts: DeleteOptions = {}): Promise<void> {
-    await this.rest.delete(this.type(r), ns, name, { ...opts, dryRun: !!opts.dryRun });
+    // What the delete answers is not handed back.
+    await this.rest.delete(this.type(r), ns, name, { ...opts, dryRun: !!opts.dryRun, sharedResult: true });
   }
 
   watch(r: ResourceRef, ns: string | undefined, opts: WatchOptions, handlers: WatchHandlers): { stop(): void } {

@@ -14,6 +14,8 @@ export interface WriteOptions {
   fieldValidation: FieldValidation;
   /** Who asks (a create records it where the kind keeps its requestor: a CSR's spec.username). */
   user?: UserInfo;
+  /** The caller only reads the written object: it gets the stored one, deeply frozen, not a copy. */
+  sharedResult?: boolean;
 }
 
 /** A list's or watch's query parameters: the API's list options plus the watch-only ones. */
@@ -29,6 +31,8 @@ export interface DeleteOptions {
   orphanDependents?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun: boolean;
+  /** As WriteOptions.sharedResult: the object answered is only read. */
+  sharedResult?: boolean;
 }
 
 type Query = URLSearchParams;

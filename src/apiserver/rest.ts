@@ -8,6 +8,7 @@ import { apiVersionOf, groupKind, groupResource, Registry } from '../model/regis
 import { errors, StatusError, type Status } from '../model/status.js';
 import { fieldErrors, FieldPath, type FieldError } from '../model/field.js';
 import type { ObjectStore } from '../store/types.js';
+import { copyStored } from '../store/copy.js';
 import { StoreError, objectKey, resourcePrefix } from '../store/types.js';
 import * as mm from './metamodel.js';
 import * as strategy from './strategy.js';
@@ -57,6 +58,13 @@ const rawOf = (b: Body) => b.raw ?? JSON.stringify(b.value);
 
 // Upstream retries until the request times out; a bound keeps a pathological race from spinning forever.
 const MAX_CONFLICT_RETRIES = 200;
+/** Reads of the stored object that the write path only reads (it builds the next object beside it). */
+const SHARED = { shared: true } as const;
+
+/** What a write answers: the stored object's (frozen) parts copied, unless the caller only reads it. */
+function answer(o: KubeObject, opts: { sharedResult?: boolean }): KubeObject {
+  return opts.sharedResult ? o : copyStored(o);
+}
 
 export class Rest {
   readonly registry: Registry;
@@ -204,7 +212,7 @@ export class Rest {
     const warnings: string[] = [];
     const obj = this.decode(t, body, opts, warnings);
     this.checkIdentity(t, ns, name, obj);
-    const current = await this.deps.store.get(this.key(t, ns, name));
+    const current = await this.deps.store.get(this.key(t, ns, name), SHARED);
     if (!current) {
       if (!strategy.allowsCreateOnUpdate(t)) throw errors.notFound(groupResource(t), name);
       delete obj.metadata.resourceVersion;
@@ -212,7 +220,7 @@ export class Rest {
       return { ...created, warnings: [...warnings, ...created.warnings], created: true };
     }
     const precondition = parseResourceVersion(obj.metadata.resourceVersion);
-    const object = await this.writeLoop(t, ns, name, opts.dryRun, precondition, (old) => {
+    const object = await this.writeLoop(t, ns, name, opts, precondition, (old) => {
       const next = deepClone(obj);
       strategy.prepareForUpdate(t, next, old);
       return next;
@@ -227,7 +235,7 @@ export class Rest {
       throw new StatusError(415, 'UnsupportedMediaType', 'the server does not support server-side apply (application/apply-patch+yaml) yet');
     }
     let unknownReported = false;
-    const object = await this.writeLoop(t, ns, name, opts.dryRun, undefined, (old) => {
+    const object = await this.writeLoop(t, ns, name, opts, undefined, (old) => {
       const patched = mm.patch(t, contentType, stripStatusless(old), rawOf(body));
       if (!isPlainObject(patched)) throw errors.badRequest('the patched object must be a JSON object');
       if (!unknownReported) {
@@ -246,12 +254,13 @@ export class Rest {
    * The read-modify-write loop every update shares: build the next object from the stored one,
    * default and validate it, and write it only if it changed, with the stored resourceVersion as
    * the precondition. A conflict retries when the client gave no resourceVersion of its own.
+   * `old` is the stored object itself, frozen: mutate builds the next object beside it.
    */
   private async writeLoop(
     t: ResourceType,
     ns: string | undefined,
     name: string,
-    dryRun: boolean,
+    opts: WriteOptions,
     clientPrecondition: number | undefined,
     mutate: (old: KubeObject) => KubeObject,
     first?: KubeObject,
@@ -262,7 +271,7 @@ export class Rest {
     let old = first;
     for (let attempt = 0; ; attempt++) {
       if (!old) {
-        const cur = await this.deps.store.get(key);
+        const cur = await this.deps.store.get(key, SHARED);
         if (!cur) throw errors.notFound(groupResource(t), name);
         old = fromStored(t, cur);
       }
@@ -276,9 +285,9 @@ export class Rest {
       mm.prune(t, next);
       this.keepSystemFields(next, old);
       mm.defaults(t, next);
-      await this.deps.admission.admitUpdate(t, next, old, dryRun);
+      await this.deps.admission.admitUpdate(t, next, old, opts.dryRun);
       try {
-        return await this.commit(t, key, name, next, old, dryRun, precondition, validate);
+        return await this.commit(t, key, name, next, old, opts, precondition, validate);
       } catch (e) {
         // A lost race retries: a patch is re-applied to the newer object (a resourceVersion the patch
         // itself carries then fails the precondition above); a PUT retries only if it named no version.
@@ -295,19 +304,20 @@ export class Rest {
 
   /** Validates and writes one update attempt; a store Conflict propagates for the caller's retry. */
   private async commit(
-    t: ResourceType, key: string, name: string, next: KubeObject, old: KubeObject, dryRun: boolean,
+    t: ResourceType, key: string, name: string, next: KubeObject, old: KubeObject, opts: WriteOptions,
     precondition: number | undefined, validate: (next: KubeObject, old: KubeObject) => FieldError[],
   ): Promise<KubeObject> {
     const oldRv = Number(old.metadata.resourceVersion);
     {
       this.check(t, next, validate(next, old));
-      if (deepEqual(next, old)) return old;
-      if (dryRun) return next;
+      // old, and parts of next, are the stored object's own (frozen)
+      if (deepEqual(next, old)) return answer(old, opts);
+      if (opts.dryRun) return answer(next, opts);
       if (shouldDeleteDuringUpdate(next, old)) {
-        const gone = await this.deps.store.delete(key, oldRv);
-        return { ...fromStored(t, gone), ...stripMeta(next) };
+        const gone = await this.deps.store.delete(key, oldRv, SHARED);
+        return answer({ ...fromStored(t, gone), ...stripMeta(next) }, opts);
       }
-      return fromStored(t, await this.deps.store.update(key, toStored(t, next), oldRv));
+      return fromStored(t, await this.deps.store.update(key, toStored(t, next), oldRv, { shared: !!opts.sharedResult }));
     }
   }
 
@@ -349,7 +359,7 @@ export class Rest {
       precondition = parseResourceVersion(o.metadata.resourceVersion);
       return o;
     };
-    const object = await this.writeLoop(t, ns, name, opts.dryRun, undefined, (old) => {
+    const object = await this.writeLoop(t, ns, name, opts, undefined, (old) => {
       const given = incoming(old);
       if (given.metadata.name && given.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${given.metadata.name}) does not match the name on the URL (${name})`);
@@ -397,7 +407,7 @@ export class Rest {
     if (!target) errs.push(fieldErrors.required(FieldPath.root('target', 'name')));
     if (binding.target?.kind && binding.target.kind !== 'Node') errs.push(fieldErrors.notSupported(FieldPath.root('target', 'kind'), binding.target.kind, ['Node']));
     if (errs.length) throw errors.invalid({ group: '', name: 'Binding' }, podName, errs);
-    await this.writeLoop(pods, ns, podName, opts.dryRun, undefined, (old) => {
+    await this.writeLoop(pods, ns, podName, { ...opts, sharedResult: true }, undefined, (old) => {
       const spec = (old.spec ?? {}) as { nodeName?: string };
       if (old.metadata.deletionTimestamp) {
         throw errors.conflict(groupResource(pods), podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
@@ -405,16 +415,15 @@ export class Rest {
       if (spec.nodeName) {
         throw errors.conflict(groupResource(pods), podName, `pod ${podName} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
       }
-      const next = deepClone(old);
-      (next.spec as { nodeName?: string }).nodeName = target!;
+      // The stored pod with new spec, metadata and status objects (the parts kept are shared).
+      type PodStatus = { conditions?: { type: string; status: string; lastProbeTime?: null; lastTransitionTime?: string }[] };
+      const next: KubeObject = { ...old, metadata: { ...old.metadata }, spec: { ...(old.spec as object | undefined), nodeName: target! } };
       if (binding.metadata?.annotations) {
         next.metadata.annotations = { ...next.metadata.annotations, ...binding.metadata.annotations };
       }
-      const status = (next.status ?? {}) as { conditions?: { type: string; status: string; lastProbeTime?: null; lastTransitionTime?: string }[] };
-      const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      const conds = ((old.status as PodStatus | undefined)?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
       conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.now() });
-      status.conditions = conds;
-      next.status = status;
+      next.status = { ...(old.status as object | undefined), conditions: conds };
       return next;
     }, undefined, false, () => []);
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
@@ -435,8 +444,10 @@ export class Rest {
   async delete(t: ResourceType, ns: string | undefined, name: string, opts: DeleteOptions): Promise<{ object: KubeObject | Status; pending: boolean }> {
     const key = this.key(t, ns, name);
     await this.deps.admission.admitDelete(t, ns, name);
+    // cur is the stored object itself (frozen)
+    const result = { shared: !!opts.sharedResult };
     for (let attempt = 0; ; attempt++) {
-      const stored = await this.deps.store.get(key);
+      const stored = await this.deps.store.get(key, SHARED);
       if (!stored) throw errors.notFound(groupResource(t), name);
       const cur = fromStored(t, stored);
       const pre = opts.preconditions;
@@ -446,31 +457,32 @@ export class Rest {
       if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
         throw errors.conflict(groupResource(t), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`);
       }
-      if (strategy.gracefulDeletionPending(t, cur, opts.gracePeriodSeconds)) return { object: cur, pending: true };
-      const next = deepClone(cur);
-      const finalizers = propagationFinalizers(next.metadata.finalizers ?? [], opts);
-      if (finalizers.length) next.metadata.finalizers = finalizers;
-      else delete next.metadata.finalizers;
+      if (strategy.gracefulDeletionPending(t, cur, opts.gracePeriodSeconds)) return { object: answer(cur, opts), pending: true };
+      const finalizers = propagationFinalizers(cur.metadata.finalizers ?? [], opts);
       const grace = strategy.gracePeriod(t, cur, opts.gracePeriodSeconds);
       const nsFinalizers = t.kind === 'Namespace' && t.group === '' ? ((cur.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
       const held = finalizers.length > 0 || nsFinalizers.length > 0;
       const rv = Number(cur.metadata.resourceVersion);
       try {
         if (held || grace > 0) {
-          // Mark for deletion; a later delete may only shorten the grace period.
+          // Mark for deletion; a later delete may only shorten the grace period. The marked
+          // object is the stored one with new metadata (the store shares the parts it keeps).
+          const next: KubeObject = { ...cur, metadata: { ...cur.metadata } };
+          if (finalizers.length) next.metadata.finalizers = finalizers;
+          else delete next.metadata.finalizers;
           const m = next.metadata;
           if (!m.deletionTimestamp || (m.deletionGracePeriodSeconds ?? 0) > grace) {
             m.deletionTimestamp = rfc3339(this.deps.clock.now() + grace * 1000);
             m.deletionGracePeriodSeconds = grace;
           }
           if (t.kind === 'Namespace' && t.group === '') next.status = { ...(next.status as object), phase: 'Terminating' };
-          if (deepEqual(next, cur)) return { object: cur, pending: true };
-          if (opts.dryRun) return { object: next, pending: true };
-          const written = await this.deps.store.update(key, toStored(t, next), rv);
+          if (deepEqual(next, cur)) return { object: answer(cur, opts), pending: true };
+          if (opts.dryRun) return { object: answer(next, opts), pending: true };
+          const written = await this.deps.store.update(key, toStored(t, next), rv, result);
           return { object: fromStored(t, written), pending: true };
         }
-        if (opts.dryRun) return { object: this.deleted(t, cur), pending: false };
-        const gone = fromStored(t, await this.deps.store.delete(key, rv));
+        if (opts.dryRun) return { object: this.deleted(t, answer(cur, opts)), pending: false };
+        const gone = fromStored(t, await this.deps.store.delete(key, rv, result));
         return { object: this.deleted(t, gone), pending: false };
       } catch (e) {
         if (e instanceof StoreError && (e.code === 'Conflict' || e.code === 'NotFound') && attempt < MAX_CONFLICT_RETRIES) continue;

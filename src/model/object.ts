@@ -92,18 +92,18 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   const oa = a as Record<string, unknown>;
   const ob = b as Record<string, unknown>;
-  const ka = Object.keys(oa);
+  // for-in: the keys without a list of them (JSON values inherit no enumerable keys). Equal when
+  // as many keys hold a value in each and each of a's equals b's.
   let na = 0;
-  for (const k of ka) if (oa[k] !== undefined) na++;
-  const kb = Object.keys(ob);
-  let nb = 0;
-  for (const k of kb) if (ob[k] !== undefined) nb++;
-  if (na !== nb) return false;
-  for (const k of ka) {
+  for (const k in oa) {
     const x = oa[k];
-    if (x !== undefined && !deepEqual(x, ob[k])) return false;
+    if (x === undefined) continue;
+    if (!deepEqual(x, ob[k])) return false;
+    na++;
   }
-  return true;
+  let nb = 0;
+  for (const k in ob) if (ob[k] !== undefined) nb++;
+  return na === nb;
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

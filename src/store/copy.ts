@@ -48,6 +48,8 @@ export function copySharing(v: unknown, base: unknown): unknown {
 const baseKeysAt: string[][] = [];
 
 function share(v: unknown, base: unknown, depth: number): unknown {
+  // A part the write took from the stored object itself (a status write keeps the stored spec).
+  if (v === base) return base;
   if (typeof v !== 'object' || v === null || typeof base !== 'object' || base === null) return deepClone(v);
   // What JSON would convert (toJSON, class instances) is never shared.
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return deepClone(v);

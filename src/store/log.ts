@@ -13,6 +13,7 @@ import {
   type ListOptions,
   type ListResult,
   type ObjectStore,
+  type ReadOptions,
   type StoreEvent,
   type Watch,
   type WatchHandlers,
@@ -79,6 +80,8 @@ interface PendingWrite {
   plan: (current: (key: string) => Live | undefined) => Planned;
   resolve: (obj: KubeObject) => void;
   reject: (err: unknown) => void;
+  /** The caller takes the stored (frozen) object rather than a copy. */
+  shared: boolean;
 }
 
 export interface LogStoreOptions {
@@ -121,19 +124,19 @@ export class LogStore implements ObjectStore {
     return this.log.compacted();
   }
 
-  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+  async create(key: string, obj: KubeObject, opts?: ReadOptions): Promise<KubeObject> {
     this.open(key);
     const object = stored(obj);
-    return this.write(key, (current) => {
+    return this.write(key, opts, (current) => {
       if (current(key)) throw new StoreError('KeyExists', key, `key exists: ${key}`);
       return { deleted: false, object };
     });
   }
 
-  async get(key: string): Promise<KubeObject | undefined> {
+  async get(key: string, opts?: ReadOptions): Promise<KubeObject | undefined> {
     this.open(key);
     const cur = this.live.get(key);
-    return cur && copyStored(cur.object);
+    return cur && (opts?.shared ? cur.object : copyStored(cur.object));
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -163,15 +166,15 @@ export class LogStore implements ObjectStore {
     return this.log.count(prefix, undefined, this.log.head());
   }
 
-  async update(key: string, obj: KubeObject, expectedRevision?: number): Promise<KubeObject> {
+  async update(key: string, obj: KubeObject, expectedRevision?: number, opts?: ReadOptions): Promise<KubeObject> {
     this.open(key);
     const object = stored(obj, this.live.get(key)?.object);
-    return this.write(key, (current) => ({ deleted: false, object, prev: precondition(current(key), key, expectedRevision) }));
+    return this.write(key, opts, (current) => ({ deleted: false, object, prev: precondition(current(key), key, expectedRevision) }));
   }
 
-  async delete(key: string, expectedRevision?: number): Promise<KubeObject> {
+  async delete(key: string, expectedRevision?: number, opts?: ReadOptions): Promise<KubeObject> {
     this.open(key);
-    return this.write(key, (current) => {
+    return this.write(key, opts, (current) => {
       const prev = precondition(current(key), key, expectedRevision);
       return { deleted: true, prev };
     });
@@ -207,9 +210,9 @@ export class LogStore implements ObjectStore {
   }
 
   /** Checks and appends in one transaction, then tells the watchers. */
-  private write(key: string, plan: PendingWrite['plan']): Promise<KubeObject> {
+  private write(key: string, opts: ReadOptions | undefined, plan: PendingWrite['plan']): Promise<KubeObject> {
     return new Promise((resolve, reject) => {
-      this.batch.push({ key, plan, resolve, reject });
+      this.batch.push({ key, plan, resolve, reject, shared: !!opts?.shared });
       if (!this.opts.groupCommit) this.flush();
       else if (this.batch.length === 1) setImmediate(() => this.flush());
     });
@@ -257,7 +260,7 @@ export class LogStore implements ObjectStore {
         // The commit itself failed: nothing was written, so nothing is acknowledged.
         if (failed) return w.reject(failed.err);
         this.fanout.publish(w.key, () => o.event);
-        w.resolve(copyStored(o.event.object));
+        w.resolve(w.shared ? o.event.object : copyStored(o.event.object));
       });
     };
     if (rows.length === 0) return settle();

@@ -61,6 +61,16 @@ export interface WatchHandlers {
   error(err: StoreError): void;
 }
 
+/**
+ * How a read or a write hands back its object: by default a mutable copy; `shared`: the stored
+ * object itself, deeply frozen and shared with the store's cache and its watchers, for callers
+ * that only read it (or copy what they change). A copy per call was a large part of the cost of
+ * every write, whose read of the current object and whose result are mostly only read.
+ */
+export interface ReadOptions {
+  shared?: boolean;
+}
+
 export interface ObjectStore {
   /** The revision of the last write. */
   revision(): Promise<number>;
@@ -68,8 +78,8 @@ export interface ObjectStore {
   compactedRevision(): Promise<number>;
 
   /** Stores a new object; fails with KeyExists. Returns it with its resourceVersion. */
-  create(key: string, obj: KubeObject): Promise<KubeObject>;
-  get(key: string): Promise<KubeObject | undefined>;
+  create(key: string, obj: KubeObject, opts?: ReadOptions): Promise<KubeObject>;
+  get(key: string, opts?: ReadOptions): Promise<KubeObject | undefined>;
   /** Every object whose key starts with prefix, in key order. */
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   count(prefix: string): Promise<number>;
@@ -77,9 +87,9 @@ export interface ObjectStore {
    * Replaces an existing object. When expectedRevision is given and the object's current
    * resourceVersion differs, fails with Conflict (carrying the current object); NotFound if absent.
    */
-  update(key: string, obj: KubeObject, expectedRevision?: number): Promise<KubeObject>;
+  update(key: string, obj: KubeObject, expectedRevision?: number, opts?: ReadOptions): Promise<KubeObject>;
   /** Removes an object, with the same precondition as update. Returns its last state, resourceVersion = the delete's revision. */
-  delete(key: string, expectedRevision?: number): Promise<KubeObject>;
+  delete(key: string, expectedRevision?: number, opts?: ReadOptions): Promise<KubeObject>;
 
   /**
    * Events under prefix with revision > from, first replayed from history, then live. Throws

@@ -10,7 +10,7 @@ import {
   resourceListDefaults,
   scaleIODefaults,
 } from './pod.js';
-import { child, ensure, isEmpty, items, materialize, setDefault, setDefaultString, str, type Obj } from './walk.js';
+import { assign, child, ensure, isEmpty, items, materialize, setDefault, setDefaultString, str, type Obj } from './walk.js';
 
 function externallyAccessible(spec: Obj): boolean {
   const type = spec.type;
@@ -30,7 +30,7 @@ export function serviceDefaults(svc: Obj): void {
     for (const port of items(spec, 'ports')) {
       setDefaultString(port, 'protocol', 'TCP');
       const t = port.targetPort;
-      if (t === undefined || t === null || t === 0 || t === '') port.targetPort = typeof port.port === 'number' ? port.port : 0;
+      if (t === undefined || t === null || t === 0 || t === '') assign(port, 'targetPort', typeof port.port === 'number' ? port.port : 0);
     }
     if (externallyAccessible(spec)) setDefaultString(spec, 'externalTrafficPolicy', 'Cluster');
     if (['NodePort', 'LoadBalancer', 'ClusterIP'].includes(spec.type as string)) setDefault(spec, 'internalTrafficPolicy', 'Cluster');
@@ -55,7 +55,7 @@ export function namespaceDefaults(ns: Obj): void {
   const name = str(meta?.name);
   if (meta && name) {
     const labels = ensure(meta, 'labels');
-    if (labels) labels[namespaceNameLabel] = name;
+    if (labels) assign(labels, namespaceNameLabel, name);
   }
   materialize(ns, 'spec', {});
   const status = ensure(ns, 'status');
@@ -126,8 +126,8 @@ export function limitRangeDefaults(lr: Obj): void {
       for (const [k, v] of Object.entries(def)) if (!(k in defReq)) defReq[k] = v;
       for (const [k, v] of Object.entries(child(item, 'min') ?? {})) if (!(k in defReq)) defReq[k] = v;
       // Go allocates both maps; empty ones vanish under omitempty.
-      if (Object.keys(def).length) item.default = def;
-      if (Object.keys(defReq).length) item.defaultRequest = defReq;
+      if (Object.keys(def).length) assign(item, 'default', def);
+      if (Object.keys(defReq).length) assign(item, 'defaultRequest', defReq);
     }
     for (const key of resourceListKeys) resourceListDefaults(item, key);
   }
@@ -147,7 +147,7 @@ export function nodeDefaults(node: Obj): void {
     const list = Array.isArray(spec.podCIDRs) ? spec.podCIDRs : [];
     if (one && list[0] !== one) spec.podCIDRs = [one];
     const first = Array.isArray(spec.podCIDRs) ? spec.podCIDRs[0] : undefined;
-    if (typeof first === 'string' && first !== '') spec.podCIDR = first;
+    if (typeof first === 'string' && first !== '') assign(spec, 'podCIDR', first);
   }
   const status = ensure(node, 'status');
   if (!status) return;

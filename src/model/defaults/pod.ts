@@ -3,7 +3,7 @@
 // field defaults of ports and gRPC probes). SetDefaults_Pod's extras apply to Pod objects only.
 import { defaultPullPolicy } from './image.js';
 import { formatQuantity, quantityFromJSON, scaledValue, type Quantity } from '../quantity.js';
-import { child, ensure, items, materialize, setDefault, setDefaultString, type Obj } from './walk.js';
+import { assign, child, ensure, items, materialize, setDefault, setDefaultString, type Obj } from './walk.js';
 
 /** A wire quantity, or undefined when it is not one (decoding rejects those, not defaulting). */
 export function toQuantity(v: unknown): Quantity | undefined {
@@ -28,14 +28,15 @@ export function resourceListDefaults(o: Obj | undefined, key: string): void {
   for (const [name, v] of Object.entries(list)) {
     const text = typeof v === 'string' ? defaultedQuantities.get(v) : undefined;
     if (text !== undefined) {
-      list[name] = text;
+      assign(list, name, text);
       continue;
     }
     const q = toQuantity(v);
     if (!q) continue;
     const rounded: Quantity = q.exponent >= -3 ? q : { mantissa: scaledValue(q, -3), exponent: -3, format: q.format };
-    list[name] = formatQuantity(rounded);
-    if (typeof v === 'string') remember(v, list[name] as string);
+    const defaulted = formatQuantity(rounded);
+    assign(list, name, defaulted);
+    if (typeof v === 'string') remember(v, defaulted);
   }
 }
 
@@ -53,7 +54,7 @@ function resourceRequirementsDefaults(r: Obj | undefined): void {
 }
 
 const setIfZero = (o: Obj, key: string, value: number) => {
-  if (o[key] === undefined || o[key] === null || o[key] === 0) o[key] = value;
+  if (o[key] === undefined || o[key] === null || o[key] === 0) assign(o, key, value);
 };
 
 function httpGetDefaults(h: Obj | undefined): void {
@@ -166,7 +167,7 @@ function volumeDefaults(v: Obj): void {
   const emptyDir = child(v, 'emptyDir');
   if (emptyDir && emptyDir.sizeLimit !== undefined) {
     const serialized = serializedQuantity(emptyDir.sizeLimit);
-    if (serialized !== undefined) emptyDir.sizeLimit = serialized;
+    if (serialized !== undefined) assign(emptyDir, 'sizeLimit', serialized);
   }
   pvcSpecDefaults(child(child(child(v, 'ephemeral'), 'volumeClaimTemplate'), 'spec'));
 }
@@ -178,7 +179,7 @@ export function podSpecDefaults(spec: Obj): void {
   if (typeof spec.serviceAccount === 'string' && spec.serviceAccount !== '' && (spec.serviceAccountName === undefined || spec.serviceAccountName === '')) {
     spec.serviceAccountName = spec.serviceAccount;
   }
-  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '') spec.serviceAccount = spec.serviceAccountName;
+  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '') assign(spec, 'serviceAccount', spec.serviceAccountName);
   else if (spec.serviceAccount === '') delete spec.serviceAccount;
   setDefaultString(spec, 'dnsPolicy', 'ClusterFirst');
   setDefaultString(spec, 'restartPolicy', 'Always');
@@ -218,7 +219,7 @@ export function syncPluralIPs(o: Obj | undefined, single: string, plural: string
   const list = items(o, plural);
   if (one && (list.length === 0 || list[0]![key] !== one)) o[plural] = [{ [key]: one }];
   const first = items(o, plural)[0]?.[key];
-  if (typeof first === 'string' && first !== '') o[single] = first;
+  if (typeof first === 'string' && first !== '') assign(o, single, first);
 }
 
 function statusResourceDefaults(status: Obj | undefined): void {
@@ -233,7 +234,9 @@ function statusResourceDefaults(status: Obj | undefined): void {
 /** SetObjectDefaults_Pod. */
 export function podDefaults(pod: Obj): void {
   const spec = ensure(pod, 'spec');
-  if (spec) {
+  // A frozen spec is the stored pod's own, kept by a status write: defaulted when it was written
+  // (defaulting it again would change nothing; the idempotence test shows it).
+  if (spec && !Object.isFrozen(spec)) {
     // Only pods (not templates) get requests from limits, service links and host-network ports.
     for (const c of items(spec, 'containers')) requestsFromLimits(c);
     for (const c of items(spec, 'initContainers')) requestsFromLimits(c);

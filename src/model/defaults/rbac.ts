@@ -1,5 +1,5 @@
 // rbac.authorization.k8s.io/v1 defaults (pkg/apis/rbac/v1/defaults.go).
-import { ensure, items, materialize, setDefaultString, type Obj } from './walk.js';
+import { assign, ensure, items, materialize, setDefaultString, type Obj } from './walk.js';
 
 const rbacGroup = 'rbac.authorization.k8s.io';
 
@@ -13,7 +13,7 @@ export function bindingDefaults(binding: Obj): void {
   if (ref) setDefaultString(ref, 'apiGroup', rbacGroup);
   for (const subject of items(binding, 'subjects')) {
     if (subject.apiGroup !== undefined && subject.apiGroup !== null && subject.apiGroup !== '') continue;
-    if (subject.kind === 'ServiceAccount') subject.apiGroup = '';
+    if (subject.kind === 'ServiceAccount') assign(subject, 'apiGroup', '');
     else if (subject.kind === 'User' || subject.kind === 'Group') subject.apiGroup = rbacGroup;
   }
 }

@@ -28,14 +28,23 @@ export function items(o: Obj | undefined, key: string): Obj[] {
   return Array.isArray(v) ? v.filter(isPlainObject) : [];
 }
 
+/**
+ * Sets o[key] unless it already holds that value. Defaulting runs again over every object written,
+ * and parts of it may be the stored object's own (frozen, shared: a status write keeps the stored
+ * spec), which are defaulted already and must not be written to, not even with the same value.
+ */
+export function assign(o: Obj, key: string, value: unknown): void {
+  if (o[key] !== value) o[key] = value;
+}
+
 /** Sets o[key] when it is absent or null: a Go pointer or string field still at its zero value. */
 export function setDefault(o: Obj, key: string, value: unknown): void {
-  if (o[key] === undefined || o[key] === null) o[key] = value;
+  if (o[key] === undefined || o[key] === null) assign(o, key, value);
 }
 
 /** Sets o[key] when it is absent, null or the empty string (Go's `if x == ""`). */
 export function setDefaultString(o: Obj, key: string, value: string): void {
-  if (o[key] === undefined || o[key] === null || o[key] === '') o[key] = value;
+  if (o[key] === undefined || o[key] === null || o[key] === '') assign(o, key, value);
 }
 
 /** Go's len(x) == 0 for a slice or map field. */

@@ -58,9 +58,14 @@ function prune(value: unknown, schema: Schema): void {
     return;
   }
   if (!isPlainObject(value)) return;
+  // A frozen part is a stored object's own (a status write keeps the stored spec): pruned when it
+  // was written, so there is nothing to drop, and the nulls defaulting put back must stay.
+  if (Object.isFrozen(value)) return;
   const properties = s.properties;
+  // for-in: the own keys (a plain object inherits no enumerable ones) without a list of them;
+  // deleting the key being visited is allowed.
   if (properties) {
-    for (const k of Object.keys(value)) {
+    for (const k in value) {
       const v = value[k];
       const p = properties[k];
       if (!p || v === null) {
@@ -71,7 +76,7 @@ function prune(value: unknown, schema: Schema): void {
       if (isEmptyCollection(v, p) && !s.required?.includes(k)) delete value[k];
     }
   } else if (s.additionalProperties) {
-    for (const k of Object.keys(value)) {
+    for (const k in value) {
       const v = value[k];
       if (v === null) delete value[k];
       else prune(v, s.additionalProperties);

@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { applyDefaults, prepareForCreate } from '../../../src/model/defaults/index.js';
 import { deepClone, deepEqual, type KubeObject } from '../../../src/model/object.js';
 import { Registry } from '../../../src/model/registry.js';
+import { freeze } from '../../../src/store/fanout.js';
+import { pruneUnknownFields } from '../../../src/model/openapi/unknown-fields.js';
 
 const kinds = new Registry().all().filter((t) => t.verbs.includes('get'));
 
@@ -69,6 +71,32 @@ test('applyDefaults is idempotent for every registered kind', () => {
       const twice = deepClone(once);
       applyDefaults(t.group, t.version, t.kind, twice);
       return deepEqual(once, twice);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+// The write path defaults objects whose parts may be the stored object's own, deeply frozen (a
+// status write keeps the stored spec): defaulting what is defaulted already must not write at all.
+test('pruning and defaulting a stored object again changes nothing and writes nothing, frozen or not', () => {
+  fc.assert(
+    fc.property(fc.constantFrom(...kinds), object, (t, o) => {
+      // As a write stores it: pruned, then defaulted.
+      const once = deepClone(o) as KubeObject;
+      pruneUnknownFields(t.group, t.version, t.kind, once);
+      applyDefaults(t.group, t.version, t.kind, once);
+      const again = deepClone(once);
+      pruneUnknownFields(t.group, t.version, t.kind, again);
+      applyDefaults(t.group, t.version, t.kind, again);
+      assert.deepEqual(again, once, `${t.group}/${t.kind}: pruning and defaulting again changes the stored form`);
+      // A write builds its object beside the stored one, sharing the stored parts it keeps.
+      const stored = freeze(deepClone(once));
+      const next = { ...stored, metadata: { ...stored.metadata } };
+      assert.doesNotThrow(() => {
+        pruneUnknownFields(t.group, t.version, t.kind, next);
+        applyDefaults(t.group, t.version, t.kind, next);
+      }, `${t.group}/${t.kind}`);
+      assert.deepEqual(next, once);
     }),
     { numRuns: 400 },
   );
