@@ -39,8 +39,17 @@ function controllerUid(o: KubeObject): string | undefined {
 }
 
 const isPods = (r: ResourceRef) => r.group === '' && r.resource === 'pods';
+const nodeOf = (r: ResourceRef, o: KubeObject) => (isPods(r) ? (o.spec as { nodeName?: string } | undefined)?.nodeName : undefined);
+
+/**
+ * Which indexes a cache keeps: all of them, or only pods by node (a process whose readers ask for
+ * nothing else: the simulated kubelets). Each kept index costs upkeep on every event.
+ */
+export type IndexScope = 'all' | 'nodes';
 
 export class ObjectIndexes {
+  constructor(private readonly scope: IndexScope = 'all') {}
+
   // protected: only the cache that holds the objects keeps its indexes
   private readonly uids = new Map<string, Located>();
   private readonly owners = new Map<string, Map<string, Located>>();
@@ -74,6 +83,7 @@ export class ObjectIndexes {
   }
 
   protected indexObject(resource: ResourceRef, o: KubeObject): void {
+    if (this.scope === 'nodes') return this.indexNode(resource, o);
     const uid = o.metadata.uid!;
     const located = { resource, object: o };
     this.uids.set(uid, located);
@@ -89,6 +99,7 @@ export class ObjectIndexes {
   }
 
   protected unindexObject(resource: ResourceRef, o: KubeObject): void {
+    if (this.scope === 'nodes') return this.unindexNode(resource, o);
     const uid = o.metadata.uid!;
     this.uids.delete(uid);
     for (const ref of o.metadata.ownerReferences ?? []) unbucket(this.owners, ref.uid, uid);
@@ -112,6 +123,11 @@ export class ObjectIndexes {
    * are, cheaper than removing and adding them. False, with nothing changed, when a place differs.
    */
   protected replaceIndexed(resource: ResourceRef, old: KubeObject, o: KubeObject): boolean {
+    if (this.scope === 'nodes') {
+      if (old.metadata.uid !== o.metadata.uid || nodeOf(resource, old) !== nodeOf(resource, o)) return false;
+      this.indexNode(resource, o);
+      return true;
+    }
     const uid = o.metadata.uid!;
     if (old.metadata.uid !== uid || old.metadata.namespace !== o.metadata.namespace) return false;
     const refs = o.metadata.ownerReferences ?? [];
@@ -139,26 +155,46 @@ export class ObjectIndexes {
   }
 
   byUid(uid: string): Located | undefined {
+    this.kept('byUid');
     return this.uids.get(uid);
   }
 
   dependentsOf(uid: string): Located[] {
+    this.kept('dependentsOf');
     return [...(this.owners.get(uid)?.values() ?? [])];
   }
 
   controlledBy(uid: string, r: ResourceRef): KubeObject[] {
+    this.kept('controlledBy');
     return [...(this.controlled.get(uid)?.get(groupResourceKey(r))?.values() ?? [])];
   }
 
   uncontrolled(r: ResourceRef, namespace: string): KubeObject[] {
+    this.kept('uncontrolled');
     return [...(this.orphans.get(groupResourceKey(r))?.get(namespace)?.values() ?? [])];
   }
 
   /** The pods this uid controls, grouped by their labels, with their counts (pod-groups.ts). */
   podGroups(controllerUid: string): PodGroups {
+    this.kept('podGroups');
     const out = new Map<string, ReturnType<GroupCounts['view']>>();
     for (const [k, g] of this.groups.get(controllerUid) ?? []) out.set(k, g.view());
     return out;
+  }
+
+  /** A read of an index this cache does not keep is a mistake to see at once, not an empty answer. */
+  private kept(what: string): void {
+    if (this.scope !== 'all') throw new Error(`${what}: this cache keeps only pods by node`);
+  }
+
+  private indexNode(resource: ResourceRef, o: KubeObject): void {
+    const node = nodeOf(resource, o);
+    if (node) bucket(this.nodePods, node, () => new Map<string, KubeObject>()).set(o.metadata.uid!, o);
+  }
+
+  private unindexNode(resource: ResourceRef, o: KubeObject): void {
+    const node = nodeOf(resource, o);
+    if (node) unbucket(this.nodePods, node, o.metadata.uid!);
   }
 
   podsOnNode(nodeName: string): KubeObject[] {

@@ -4,7 +4,7 @@
 import type { ResourceRef } from '../model/api.js';
 import type { KubeObject } from '../model/object.js';
 import { groupResourceKey, type ClusterView } from '../controllers/runtime.js';
-import { ObjectIndexes } from '../controllers/indexes.js';
+import { ObjectIndexes, type IndexScope } from '../controllers/indexes.js';
 
 export type CacheEvent = { type: 'add' | 'update' | 'delete'; resource: ResourceRef; object: KubeObject; old?: KubeObject };
 
@@ -22,13 +22,16 @@ export class SimCache extends ObjectIndexes implements ClusterView {
   private readonly versions = new Map<string, string>();
 
   /**
-   * indexed: false for a cache read only by get, list and count (the simulator's record of the
+   * indexes: 'none' for a cache read only by get, list and count (the simulator's record of the
    * API's state, which no controller observes): it keeps no indexes, whose upkeep on every write
-   * is most of a cache's cost, and its index reads (byUid, controlledBy, ...) find nothing.
+   * is most of a cache's cost, and its index reads (byUid, controlledBy, ...) find nothing;
+   * 'nodes' keeps only pods by node (other index reads throw); 'all' every index.
    */
-  constructor(private readonly indexed = true) {
-    super();
+  constructor(indexes: IndexScope | 'none' = 'all') {
+    super(indexes === 'none' ? 'all' : indexes);
+    this.indexed = indexes !== 'none';
   }
+  private readonly indexed: boolean;
 
   /** Applies one event; returns the object it replaced, if any. */
   apply(ev: CacheEvent, revision?: number): KubeObject | undefined {
@@ -74,8 +77,13 @@ export class SimCache extends ObjectIndexes implements ClusterView {
   }
 
   list(r: ResourceRef, namespace?: string): KubeObject[] {
-    const all = [...(this.items.get(groupResourceKey(r))?.values() ?? [])];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    const m = this.items.get(groupResourceKey(r));
+    if (!m) return [];
+    if (namespace === undefined) return [...m.values()];
+    // not a copy of the whole resource first: pods are listed by namespace
+    const out: KubeObject[] = [];
+    for (const o of m.values()) if (o.metadata.namespace === namespace) out.push(o);
+    return out;
   }
 
   resourceVersion(r: ResourceRef): string {

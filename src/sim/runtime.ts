@@ -146,7 +146,10 @@ export class SimRuntime implements Runtime {
     if (!s || s.stopped) return;
     s.stopped = true;
     if (s.ip) this.ips.delete(s.ip);
-    for (const c of this.containers.values()) if (c.sandboxId === id) this.stop(c.id, now, 0);
+    // the pod's containers, not the node's
+    for (const cid of this.byPod.get(s.config.metadata.uid)?.containers ?? []) {
+      if (this.containers.get(cid)?.sandboxId === id) this.stop(cid, now, 0);
+    }
   }
 
   removeSandbox(id: string): void {
@@ -156,7 +159,7 @@ export class SimRuntime implements Runtime {
     this.sandboxes.delete(id);
     const p = this.byPod.get(s.config.metadata.uid);
     p?.sandboxes.delete(id);
-    for (const c of [...this.containers.values()]) if (c.sandboxId === id) this.remove(c.id);
+    for (const cid of [...(p?.containers ?? [])]) if (this.containers.get(cid)?.sandboxId === id) this.remove(cid);
     if (p && !p.sandboxes.size && !p.containers.size) this.byPod.delete(s.config.metadata.uid);
   }
 

@@ -26,6 +26,7 @@ import type { StoreEvent } from '../store/types.js';
 import { createRest } from '../apiserver/server.js';
 import { LocalClient } from '../apiserver/local-client.js';
 import { applyAction, groupResourceKey, keyOf, splitKey, type Action, type Controller, type Decision } from '../controllers/runtime.js';
+import type { IndexScope } from '../controllers/indexes.js';
 import { managerControllers, storedResources } from '../controllers/manager.js';
 import { ClusterSnapshot } from '../scheduler/snapshot.js';
 import { podInfoOf } from '../scheduler/podinfo.js';
@@ -36,7 +37,7 @@ import { Prng } from './prng.js';
 import { defaultTiming, NODE_LEASE_NAMESPACE, reconcileSimNode, type SimNodeSpec, type SimTiming } from './kubelet.js';
 import { SimPodWorkers } from './pods.js';
 import { nodeIPOf, podCIDROf } from './nodes.js';
-import { Heap } from '../model/heap.js';
+import { TimeQueue } from '../model/heap.js';
 
 export const SIM_EPOCH = Date.parse('2026-01-01T00:00:00Z');
 
@@ -167,14 +168,17 @@ interface Actor {
 }
 
 class Proc {
-  cache = new SimCache();
+  cache: SimCache;
   cursors = new Map<string, number>();
   readonly handlers = new Map<string, Handler[]>();
   down = false;
   epoch = 0;
   /** Workers waiting to see their own writes in this process's cache. */
   readonly blocked = new Set<Lane>();
-  constructor(readonly name: string, readonly watched: ResourceRef[]) {}
+  /** indexes: what its cache keeps (a restart starts it over with the same). */
+  constructor(readonly name: string, readonly watched: ResourceRef[], readonly indexes: IndexScope = 'all') {
+    this.cache = new SimCache(indexes);
+  }
 
   on(r: ResourceRef, h: Handler): void {
     const k = groupResourceKey(r);
@@ -292,18 +296,16 @@ export class Simulation {
   readonly client: LocalClient;
   readonly registry = new Registry();
   /** The API's state, as it is (the properties' view: listed, never observed, so unindexed). */
-  readonly truth = new SimCache(false);
+  readonly truth = new SimCache('none');
   revision = 0;
   private readonly logs = new Map<string, EventLog>();
   private readonly refs = new Map<string, ResourceRef>();
   private readonly procs = new Map<string, Proc>();
   private readonly workers: Worker[] = [];
-  private readonly timers = new Heap<{ at: number; seq: number; fire: () => Promise<void> | void }>(before);
-  private timerSeq = 0;
+  private readonly timers = new TimeQueue<() => Promise<void> | void>();
   /** Actors that may move now (picked at random), and busy ones in a heap on (freeAt, seq). */
   private readonly ready: Actor[] = [];
-  private readonly busy = new Heap<{ at: number; seq: number; actor: Actor }>(before);
-  private busySeq = 0;
+  private readonly busy = new TimeQueue<Actor>();
   /** The watch streams by group/resource: one delivering actor per process that watches it. */
   private readonly streams = new Map<string, Actor[]>();
   private schedActor?: Actor;
@@ -334,7 +336,7 @@ export class Simulation {
       clock: { now: () => this.t },
       ids: { uid: () => `uid-${String(++this.uid).padStart(6, '0')}`, nameSuffix: () => (++this.uid).toString(36).padStart(5, 'x') },
     });
-    this.client = new LocalClient(rest);
+    this.client = new LocalClient(rest, undefined, { sharedResults: true });
     for (const { resource } of storedResources(this.registry)) this.refs.set(`/${resource.group || 'core'}/${resource.resource}/`, resource);
     this.store.watch('/', 0, { event: (ev) => this.onStore(ev), error: () => undefined });
     this.sched = { snap: new ClusterSnapshot(), queue: new Set(), unschedulable: new Set(), binding: new Set(), startIndex: 0, failures: new Map() };
@@ -397,8 +399,8 @@ export class Simulation {
 
   // ---- processes --------------------------------------------------------------------------------
 
-  private proc(name: string, watched: ResourceRef[]): Proc {
-    const p = new Proc(name, watched);
+  private proc(name: string, watched: ResourceRef[], indexes?: IndexScope): Proc {
+    const p = new Proc(name, watched, indexes);
     this.procs.set(name, p);
     for (const r of watched) {
       const k = groupResourceKey(r);
@@ -480,7 +482,8 @@ export class Simulation {
     const kcm = this.proc('controller-manager', watchedBy(controllers));
     for (const c of controllers) this.addWorker(kcm, c, () => this.t + this.skew('controller-manager'));
 
-    const sched = this.proc('scheduler', [R.nodes, R.pods]);
+    // The scheduler reads its cache by key and the kubelets read pods by node; nothing else.
+    const sched = this.proc('scheduler', [R.nodes, R.pods], 'nodes');
     const actor: Actor = {
       name: 'scheduler', freeAt: -Infinity, inReady: false,
       canRun: () => !sched.down && this.sched.queue.size > 0,
@@ -494,7 +497,7 @@ export class Simulation {
       this.retryUnschedulable();
     });
 
-    const kubelets = this.proc('kubelets', [R.namespaces, R.nodes, R.leases, R.pods]);
+    const kubelets = this.proc('kubelets', [R.namespaces, R.nodes, R.leases, R.pods], 'nodes');
     const nodeNow = (node: string | undefined) => this.t + (node ? this.skew(node) : 0);
     const podNode = (key: string) => {
       const { namespace, name } = splitKey(key);
@@ -698,7 +701,7 @@ export class Simulation {
   // ---- timers -----------------------------------------------------------------------------------
 
   private at(when: number, fire: () => Promise<void> | void): void {
-    this.timers.push({ at: when, seq: this.timerSeq++, fire });
+    this.timers.push(when, fire);
   }
 
   // ---- actors -----------------------------------------------------------------------------------
@@ -840,7 +843,7 @@ export class Simulation {
 
   /** After a move: a busy actor waits in the heap; a free one stays ready while it has work. */
   private settle(a: Actor): void {
-    if (a.freeAt > this.t) this.busy.push({ at: a.freeAt, seq: this.busySeq++, actor: a });
+    if (a.freeAt > this.t) this.busy.push(a.freeAt, a);
     else if (a.canRun()) this.wake(a);
   }
 
@@ -872,7 +875,7 @@ export class Simulation {
     this.say(name, `crashes (caches and queues lost); restarts in ${restartAfter} ms`);
     p.down = true;
     p.epoch++;
-    p.cache = new SimCache();
+    p.cache = new SimCache(p.indexes);
     p.cursors.clear();
     p.blocked.clear();
     for (const w of this.workers) {
@@ -1028,11 +1031,11 @@ export class Simulation {
     const checking = this.props.state.length + this.props.step.length > 0;
     while (this.steps < maxSteps) {
       // Awaited only when a promise (most moves are synchronous: awaiting their undefined would make one).
-      while (this.timers.size && this.timers.peek()!.at <= this.t) {
-        const done = this.timers.pop()!.fire();
+      while (this.timers.peekAt() <= this.t) {
+        const done = this.timers.pop()!();
         if (done) await done;
       }
-      while (this.busy.size && this.busy.peek()!.at <= this.t) this.wake(this.busy.pop()!.actor);
+      while (this.busy.peekAt() <= this.t) this.wake(this.busy.pop()!);
       const a = this.pick();
       if (!a) {
         // Quiet (no one can move and no one is busy): where the goals are judged.
@@ -1043,7 +1046,7 @@ export class Simulation {
           if (met && sc.stopWhenConverged) break;
         }
         // On to the next instant something happens: a timer, or a busy actor becoming free.
-        const next = Math.min(this.timers.peek()?.at ?? Infinity, this.busy.peek()?.at ?? Infinity);
+        const next = Math.min(this.timers.peekAt(), this.busy.peekAt());
         if (next === Infinity || next > end) break;
         this.t = Math.max(this.t, next);
         continue;
@@ -1080,11 +1083,6 @@ export class Simulation {
     await this.store.close();
     return result;
   }
-}
-
-/** (at, seq) order: the timers and the busy actors, earliest first, ties by arrival. */
-function before(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
 /**
