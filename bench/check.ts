@@ -4,10 +4,14 @@
 import { check } from '../src/verify/checker.js';
 import { ClusterModel, rolloutScope } from '../src/verify/cluster-model.js';
 import { kubernetesConsistency } from '../src/verify/tla-model.js';
-import { tuneForCheck } from '../src/verify/jit.js';
+import { spawnSync } from 'node:child_process';
+import { CHECK_NODE_FLAGS } from '../src/verify/jit.js';
 
-// As `berth check` runs (src/cli/check.ts).
-tuneForCheck();
+// As `berth check` runs: under the flags bin/berth starts it with (src/verify/jit.ts).
+if (!CHECK_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
+  const r = spawnSync(process.execPath, [...CHECK_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const i = process.argv.indexOf('--replicas');
 const replicas = i > 0 ? Number(process.argv[i + 1]) : 3;
 const GOAL = 100_000;

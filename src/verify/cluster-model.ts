@@ -72,9 +72,9 @@ import type { ClusterState } from './invariants/state.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
 import { eagerDeployment, nonBlockingGc, unorderedStatefulSet, type MutantName } from './mutants/index.js';
 import { Interner, lowerBound } from './memo.js';
-import { IntColumn, PairMap, TupleBuffer, TupleTable } from './tuples.js';
+import { GroupedMap, IntColumn, IntList, TupleBuffer, TupleTable } from './tuples.js';
 import { ActionTable, describe, type ActionInfo, type ActionLabels } from './actions.js';
-import { RowTable, sortRevisions, type Row } from './rows.js';
+import { RowTable, sortRevisions, type Row, type RowsState } from './rows.js';
 import { ns, type Scope } from './scopes.js';
 import { StateApi, type StateLog } from './state-api.js';
 import { WriteMemo, type WriteRequest, type WriteResult } from './write-memo.js';
@@ -105,10 +105,12 @@ interface InFlight {
   labelsOf: string | undefined;
   /** Its key's id in the canonical form (-1: not yet asked). */
   keyId: number;
+  /** Its number among the model's interned lists (-1: not interned, as the real code's are). */
+  id: number;
 }
 
-function inFlight(key: string, actions: Action[]): InFlight {
-  return { key, actions, infos: undefined, req: undefined, rest: null, labels: undefined, labelsOf: undefined, keyId: -1 };
+function inFlight(key: string, actions: Action[], id = -1): InFlight {
+  return { key, actions, infos: undefined, req: undefined, rest: null, labels: undefined, labelsOf: undefined, keyId: -1, id };
 }
 
 export interface ClusterModelState {
@@ -125,6 +127,8 @@ export interface ClusterModelState {
   /** The rows' rid (RowTable.rid) and content id, once asked (-1 before): states that share rows copy them. */
   rid: number;
   csid: number;
+  /** Its canonical form's rows part (ClusterModel.hash), once known (-1 before): steps that keep the rows copy it. */
+  prefix: number;
 }
 
 /** How often each memo ran the real code (a miss, with the time it took) or answered from what it stored. */
@@ -178,6 +182,8 @@ export class ClusterModel implements Model<ClusterModelState> {
   private readonly controllerNames: string[];
   /** Each controller's place in a state's in-flight lists. */
   private readonly slots = new Map<string, number>();
+  /** The slot of each of the scope's controllers, in the scope's order (the order of both lists collect walks): no Map lookup per state. */
+  private readonly scopeSlots: number[];
   private readonly now: Instant = T0;
   private settling = false;
   private readonly verifyMemo: boolean;
@@ -213,6 +219,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     }
     this.controllerNames = [...scope.controllers].sort();
     this.controllerNames.forEach((name, i) => this.slots.set(name, i));
+    this.scopeSlots = scope.controllers.map((name) => this.slots.get(name)!);
     for (let i = 0; i < scope.nodes; i++) this.nodeNames.push(`node-${i}`);
     this.table = new RowTable(this.refs, this.now);
     this.api = new StateApi(this.table, this.now);
@@ -239,16 +246,64 @@ export class ClusterModel implements Model<ClusterModelState> {
   }
 
   private afterLog(s: ClusterModelState, log: StateLog, inflight = s.inflight, done = s.done): ClusterModelState {
-    return state(this.table.rowsOf(log), log.head(), this.api.uid, inflight, done, s.faults, undefined, -1, -1);
+    return state(this.table.rowsOf(log), log.head(), this.api.uid, inflight, done, s.faults, undefined, -1, -1, -1);
   }
 
-  private afterWrite(s: ClusterModelState, w: WriteResult, inflight = s.inflight, done = s.done): ClusterModelState {
-    return state(w.rows, w.head, w.uid, inflight, done, s.faults, undefined, -1, -1);
+  private afterWrite(s: ClusterModelState, w: Written, inflight = s.inflight, done = s.done): ClusterModelState {
+    return state(w.rows, w.head, w.uid, inflight, done, s.faults, undefined, w.rows === s.rows ? s.rid : -1, w.csid, w.prefix);
+  }
+
+  /**
+   * The canonical rows part (and content id) of write steps' next states, by the shared rows array
+   * they start from (its sid) and the request: about half the write steps repeat one taken from
+   * another state with the same rows, head and uid (it differs in what else is in flight), and the
+   * rows after are the same, so their part is worked out once (contentPrefix), not per step. Each
+   * a run in writeOutcomes: the uid before, then the rows part and content id after.
+   */
+  private readonly writeSteps = new GroupedMap();
+  private readonly writeOutcomes = new IntList();
+  private requestCount = 0;
+  /** The outcome of the last write step asked for (one object, reused: read before the next). */
+  private readonly written: Written = { ok: false, rows: [], head: 0, uid: 0, prefix: -1, csid: -1 };
+  /** The rows after a write being worked out (one object, reused). */
+  private readonly after: { rows: readonly Row[]; rid: number; csid: number } = { rows: [], rid: -1, csid: -1 };
+
+  /** The outcome of req's write from s (whose rows are shared), or undefined where the write memo has not seen it yet. */
+  private write(s: ClusterModelState, req: WriteRequest): Written | undefined {
+    const w = this.writes.walk(s, req);
+    if (!w) return undefined;
+    const out = this.written;
+    out.ok = w.ok;
+    out.rows = w.rows;
+    out.head = w.head;
+    out.uid = w.uid;
+    const sid = this.table.sid(s, s.head);
+    if (req.id < 0) req.id = this.requestCount++;
+    const o = this.writeOutcomes;
+    const at = this.writeSteps.get(sid, req.id);
+    if (at >= 0 && o.get(at) === s.uid) {
+      out.prefix = o.get(at + 1);
+      out.csid = o.get(at + 2);
+      return out;
+    }
+    const after = this.after;
+    after.rows = w.rows;
+    after.rid = -1;
+    after.csid = -1;
+    out.prefix = this.contentPrefix(after);
+    out.csid = after.csid;
+    if (at < 0) {
+      this.writeSteps.set(sid, req.id, o.length);
+      o.push(s.uid);
+      o.push(out.prefix);
+      o.push(out.csid);
+    }
+    return out;
   }
 
   /** s after controller i's in-flight list is lost (a crash, a failed write): a fault. */
   private lost(s: ClusterModelState, i: number): ClusterModelState {
-    return state(s.rows, s.head, s.uid, withFlight(s.inflight, i, undefined), s.done, s.faults + 1, s.decisionViolations, s.rid, s.csid);
+    return state(s.rows, s.head, s.uid, withFlight(s.inflight, i, undefined), s.done, s.faults + 1, s.decisionViolations, s.rid, s.csid, s.prefix);
   }
 
   clusterState(s: ClusterModelState): ClusterState {
@@ -258,7 +313,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   // ---- Model -----------------------------------------------------------------------------------
 
   async init(): Promise<ClusterModelState[]> {
-    const empty = state([], 0, 0, this.controllerNames.map(() => undefined), [], 0, undefined, -1, -1);
+    const empty = state([], 0, 0, this.controllerNames.map(() => undefined), [], 0, undefined, -1, -1, -1);
     const log = this.api.load(empty);
     await this.api.client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (const name of this.nodeNames) await this.api.client.create(R.nodes, undefined, nodeObject(name, this.now));
@@ -276,7 +331,7 @@ export class ClusterModel implements Model<ClusterModelState> {
     } finally {
       this.settling = false;
     }
-    return [state(s.rows, s.head, s.uid, s.inflight, s.done, s.faults, [], s.rid, s.csid)];
+    return [state(s.rows, s.head, s.uid, s.inflight, s.done, s.faults, [], s.rid, s.csid, s.prefix)];
   }
 
   next(s: ClusterModelState): Step<ClusterModelState>[] | Promise<Step<ClusterModelState>[]> {
@@ -303,17 +358,17 @@ export class ClusterModel implements Model<ClusterModelState> {
    */
   private collect(s: ClusterModelState): Step<ClusterModelState>[] | Miss {
     const rows = this.table.shared(s, s.head);
-    if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations, s.rid, s.csid);
+    if (rows !== s.rows) s = state(rows, s.head, s.uid, s.inflight, s.done, s.faults, s.decisionViolations, s.rid, s.csid, s.prefix);
     const out: Step<ClusterModelState>[] = [];
     // Indexed loops: a for-of allocates its iterator's results until the code is optimized.
     const controllers = this.settling ? this.realList : this.controllers;
     for (let ci = 0; ci < controllers.length; ci++) {
       const c = controllers[ci]!;
-      const i = this.slots.get(c.name)!;
+      const i = this.scopeSlots[ci]!;
       const f = s.inflight[i];
       if (f) {
-        const req = (f.req ??= { t: 'act', action: f.actions[0]!, root: undefined, revs: undefined });
-        const w = this.writes.walk(s, req);
+        const req = (f.req ??= { t: 'act', action: f.actions[0]!, root: undefined, revs: undefined, id: -1 });
+        const w = this.write(s, req);
         if (!w) return { s, req };
         const labels = this.labels(c.name, f);
         out.push({ label: w.ok ? labels.ok : labels.refused, next: this.afterWrite(s, w, withFlight(s.inflight, i, w.ok ? this.rest(f) : undefined)) });
@@ -329,14 +384,14 @@ export class ClusterModel implements Model<ClusterModelState> {
         const key = keys[ki]!;
         const d = this.decisions.decide(c, key, s);
         if (!d.actions.length) continue;
-        out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations, s.rid, s.csid) });
+        out.push({ label: d.label, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, this.flight(key, d.actions)), s.done, s.faults, d.violations, s.rid, s.csid, s.prefix) });
       }
     }
     const bindings = this.properties.bindings(s);
     for (let bi = 0; bi < bindings.length; bi++) {
       const b = bindings[bi]!;
-      const req = (b.req ??= { t: 'bind', ns: b.ns, name: b.name, node: b.node, root: undefined, revs: undefined });
-      const w = this.writes.walk(s, req);
+      const req = (b.req ??= { t: 'bind', ns: b.ns, name: b.name, node: b.node, root: undefined, revs: undefined, id: -1 });
+      const w = this.write(s, req);
       if (!w) return { s, req };
       if (w.ok) out.push({ label: b.label, next: this.afterWrite(s, w) });
     }
@@ -344,14 +399,14 @@ export class ClusterModel implements Model<ClusterModelState> {
     for (let wi = 0; wi < work.length; wi++) {
       const k = work[wi]!;
       const req = k.req;
-      const w = this.writes.walk(s, req);
+      const w = this.write(s, req);
       if (!w) return { s, req };
       if (w.ok) out.push({ label: k.label, next: this.afterWrite(s, w) });
     }
     const change = this.scope.change;
     if (change && !s.done.includes(change.label)) {
       const req = this.envRequest;
-      const w = this.writes.walk(s, req);
+      const w = this.write(s, req);
       if (!w) return { s, req };
       if (!w.ok) throw new Error(`cluster model: ${change.label} was refused`);
       out.push({ label: change.label, env: true, next: this.afterWrite(s, w, s.inflight, [...s.done, change.label]) });
@@ -401,7 +456,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
         if (!p.metadata.deletionTimestamp && (ready || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')) continue;
         const deleting = !!p.metadata.deletionTimestamp;
-        const req: WriteRequest = { t: 'kubelet', kid: r.kid, deleting, root: undefined, revs: undefined };
+        const req: WriteRequest = { t: 'kubelet', kid: r.kid, deleting, root: undefined, revs: undefined, id: -1 };
         work.push({ kid: r.kid, deleting, label: `kubelet: ${deleting ? `${p.metadata.name} stopped, removed` : `${p.metadata.name} Running and Ready on ${node}`}`, req });
       }
       this.kubeletMemo.set(k, work);
@@ -411,12 +466,34 @@ export class ClusterModel implements Model<ClusterModelState> {
 
   /** An in-flight list, one object per list of actions (the actions' list, once made, is shared). */
   private readonly flights = new WeakMap<readonly Action[], Map<string, InFlight>>();
+  private flightCount = 0;
+
+  /**
+   * One array per combination of in-flight lists, for the states the checker keeps: each step
+   * that changes a list makes its own, and a kept state's was a good part of what the scavenges
+   * copied (the combinations are few).
+   */
+  private readonly flightSets = new TupleTable();
+  private readonly flightSetList: (readonly (InFlight | undefined)[])[] = [];
+  private readonly flightScratch = new TupleBuffer();
+
+  private sharedFlights(inflight: readonly (InFlight | undefined)[]): readonly (InFlight | undefined)[] {
+    const t = this.flightScratch.reset();
+    for (let i = 0; i < inflight.length; i++) {
+      const f = inflight[i];
+      if (f && f.id < 0) return inflight;
+      t.push(f ? f.id + 1 : 0);
+    }
+    const id = this.flightSets.id(t.t, t.n);
+    if (id === this.flightSetList.length) this.flightSetList.push(inflight);
+    return this.flightSetList[id]!;
+  }
 
   private flight(key: string, actions: Action[]): InFlight {
     let m = this.flights.get(actions);
     if (!m) this.flights.set(actions, (m = new Map()));
     let f = m.get(key);
-    if (!f) m.set(key, (f = inFlight(key, actions)));
+    if (!f) m.set(key, (f = inFlight(key, actions, this.flightCount++)));
     return f;
   }
 
@@ -440,7 +517,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   }
 
   /** The scope's change as a write request (made once: the write memo keeps its root on it). */
-  private readonly envRequest: WriteRequest = { t: 'env', root: undefined, revs: undefined };
+  private readonly envRequest: WriteRequest = { t: 'env', root: undefined, revs: undefined, id: -1 };
 
   // ---- canonical form --------------------------------------------------------------------------
 
@@ -450,11 +527,12 @@ export class ClusterModel implements Model<ClusterModelState> {
   /**
    * The canonical forms, interned: a state's hash is its form's id. A form is its rows part and
    * the rest (in-flight lists, flags, faults), each interned apart, then the pair: the rests are
-   * few and their table stays in the caches, and a pair's slot holds its key, so a lookup in the
-   * large table of forms touches one place, not a slot and then the tuple's integers elsewhere.
+   * few and their table stays in the caches; the pairs are grouped by rows part (GroupedMap): a
+   * state's steps that keep its rows (reconciles, faults) look in one run, already in the caches,
+   * not at random places of a table as large as the states.
    */
   private readonly rests = new TupleTable();
-  private readonly forms = new PairMap();
+  private readonly forms = new GroupedMap();
   /** The tuple being built (one buffer, reused), and the rows being ordered. */
   private readonly scratch = new TupleBuffer();
   private readonly order: Row[] = [];
@@ -469,11 +547,15 @@ export class ClusterModel implements Model<ClusterModelState> {
   hash(s: ClusterModelState): number {
     // The rows part: by rid where the state has one (it shares its rows with the state explored,
     // whose steps all ask), else by content and the revisions' order (a next state after a write).
-    const rid = s.rid;
-    let prefix = rid >= 0 ? this.prefixOfRid.get(rid) : -1;
+    let prefix = s.prefix;
     if (prefix < 0) {
-      prefix = this.contentPrefix(s);
-      if (rid >= 0) this.prefixOfRid.set(rid, prefix);
+      const rid = s.rid;
+      prefix = rid >= 0 ? this.prefixOfRid.get(rid) : -1;
+      if (prefix < 0) {
+        prefix = this.contentPrefix(s);
+        if (rid >= 0) this.prefixOfRid.set(rid, prefix);
+      }
+      s.prefix = prefix;
     }
     const rows = s.rows;
     const t = this.scratch.reset();
@@ -500,7 +582,13 @@ export class ClusterModel implements Model<ClusterModelState> {
     t.push(s.faults);
     const rest = this.rests.id(t.t, t.n);
     let form = this.forms.get(prefix, rest);
-    if (form < 0) this.forms.set(prefix, rest, (form = this.forms.size));
+    if (form < 0) {
+      this.forms.set(prefix, rest, (form = this.forms.size));
+      // A new state is kept by the checker: it keeps the one array of its rows (RowTable.shared),
+      // most often one met before, not the copy its step made (the same rows, one by one).
+      s.rows = this.table.shared(s, s.head);
+      s.inflight = this.sharedFlights(s.inflight);
+    }
     return form;
   }
 
@@ -510,7 +598,7 @@ export class ClusterModel implements Model<ClusterModelState> {
   private readonly revs: number[] = [];
 
   /** The canonical form's rows part by content id and the ranks of the rows' revisions, in the rows' order (interned). */
-  private readonly prefixOfContent = new PairMap();
+  private readonly prefixOfContent = new GroupedMap();
   private readonly rankVectors = new TupleTable();
 
   /**
@@ -518,7 +606,7 @@ export class ClusterModel implements Model<ClusterModelState> {
    * rows' order) and the order of the revisions. Both are looked up in small tables; the part is
    * worked out (canonicalRows) once per pair.
    */
-  private contentPrefix(s: ClusterModelState): number {
+  private contentPrefix(s: RowsState): number {
     const rows = s.rows;
     const n = rows.length;
     const revs = this.revs;
@@ -614,7 +702,7 @@ export class ClusterModel implements Model<ClusterModelState> {
         const actions = d.actions.filter(keep);
         if (!actions.length) continue;
         const decisionViolations = c.name === 'statefulset' ? statefulSetOrdering.check(this.real.get(c.name)!.observe(key, view), { actions }) : [];
-        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, inFlight(key, actions)), s.done, s.faults, decisionViolations, s.rid, s.csid) });
+        out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, inFlight(key, actions)), s.done, s.faults, decisionViolations, s.rid, s.csid, s.prefix) });
       }
     }
     // The scheduler: each unbound pod, decided over the bound ones.
@@ -683,9 +771,15 @@ export class ClusterModel implements Model<ClusterModelState> {
   }
 }
 
+/** A write step's outcome, with the canonical rows part and content id of the rows after. */
+interface Written extends WriteResult {
+  prefix: number;
+  csid: number;
+}
+
 /** Every state made one way, so they share one shape. */
-function state(rows: readonly Row[], head: number, uid: number, inflight: readonly (InFlight | undefined)[], done: string[], faults: number, decisionViolations: string[] | undefined, rid: number, csid: number): ClusterModelState {
-  return { rows, head, uid, inflight, done, faults, decisionViolations, rid, csid };
+function state(rows: readonly Row[], head: number, uid: number, inflight: readonly (InFlight | undefined)[], done: string[], faults: number, decisionViolations: string[] | undefined, rid: number, csid: number, prefix: number): ClusterModelState {
+  return { rows, head, uid, inflight, done, faults, decisionViolations, rid, csid, prefix };
 }
 
 /** The in-flight lists with controller i's replaced. */

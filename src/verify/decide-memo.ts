@@ -14,10 +14,10 @@ import { SnapshotView } from '../controllers/snapshot.js';
 import type { ActionTable } from './actions.js';
 import type { ClusterModelState, MemoStats } from './cluster-model.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
-import { sortRevisions, type Derived, type Row, type RowTable } from './rows.js';
+import { sortRevisions, type Row, type RowTable } from './rows.js';
 import { Tracker, WholeCopies, type At } from './tracking.js';
 import { codesToString, insert, Interner, lowerBound, pushInt, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
-import { PairMap, TupleBuffer, TupleTable } from './tuples.js';
+import { GroupedMap, IntColumn, IntList, TupleBuffer, TupleTable } from './tuples.js';
 
 /** A reconcile's trie, and its number (decisions are kept by it). */
 interface DecideRoot {
@@ -390,8 +390,7 @@ export class DecideMemo {
     // A reconcile reads the rows and the head alone, which a shared rows array fixes (RowTable.shared):
     // kept by the array's number and the root's (a Map on every array explored was most of what
     // the decisions kept).
-    const derived = this.table.derived(s.rows);
-    const sid = derived.sid!;
+    const sid = this.table.sid(s, s.head);
     const known = this.decided.get(sid, root.id);
     if (known >= 0) {
       this.stats.decideHits++;
@@ -399,30 +398,34 @@ export class DecideMemo {
     }
     // The same walk for every rows array of this content whose revisions are in the same order
     // (and the head above them, or not): its leaf, with the revisions it met taken from s.
-    const order = this.orderKey(s, derived);
-    const w = this.byOrder.get(root.id, order);
+    const order = this.orderKey(s, sid);
+    const w = this.byOrder.get(order, root.id);
     let d: Decided;
     if (w >= 0) {
       this.stats.decideHits++;
-      const walked = this.walkedList[w]!;
+      const walked = this.walked;
       const vals = this.vals;
-      for (let i = 0; i < walked.met.length; i++) {
-        const j = walked.met[i]!;
+      const n = walked.get(w + 1);
+      for (let i = 0; i < n; i++) {
+        const j = walked.get(w + 2 + i);
         vals[i] = j < 0 ? s.head : s.rows[j]!.revision;
       }
-      d = this.made(walked.leaf, vals);
+      d = this.made(this.leaves[walked.get(w)]!, vals);
     } else {
       d = this.decideWalked(c, key, s, root.node);
-      this.byOrder.set(root.id, order, this.walkedList.length);
-      this.walkedList.push({ leaf: this.lastLeaf!, met: this.metRows(c, s) });
+      this.byOrder.set(order, root.id, this.walked.length);
+      const met = this.metRows(c, s);
+      this.walked.push(this.lastLeaf!.id);
+      this.walked.push(met.length);
+      for (let i = 0; i < met.length; i++) this.walked.push(met[i]!);
     }
     this.decided.set(sid, root.id, this.decidedList.length);
     this.decidedList.push(d);
     return d;
   }
 
-  /** Decisions by shared rows array (its sid) and root, into decidedList. */
-  private readonly decided = new PairMap();
+  /** Decisions by shared rows array (its sid) and root, into decidedList (grouped by sid: a state's keys ask in a row). */
+  private readonly decided = new GroupedMap();
   private readonly decidedList: Decided[] = [];
   /** The revisions a walk met, taken from a state (a buffer: made reads only the places its leaf names). */
   private readonly vals: number[] = [];
@@ -438,9 +441,16 @@ export class DecideMemo {
 
   /** The leaf the last walk reached. */
   private lastLeaf: DecideLeaf | undefined;
-  /** By root and the order key of the rows (orderKey): the leaf a walk reaches, and the rows whose revisions it met (-1: the head), in walkedList. */
-  private readonly byOrder = new PairMap();
-  private readonly walkedList: { leaf: DecideLeaf; met: number[] }[] = [];
+  /** By the order key of the rows (orderKey) and root: where in `walked` the walk's record starts. */
+  private readonly byOrder = new GroupedMap();
+  /**
+   * Each walk kept: the id of the leaf it reached, how many revisions it met, then the rows whose
+   * revisions it met (-1: the head), in the order it met them. (An object and an array per walk
+   * were a good part of what the scavenges promoted.)
+   */
+  private readonly walked = new IntList();
+  /** The leaves by id. */
+  private readonly leaves: DecideLeaf[] = [];
   private readonly orderKeys = new TupleTable();
   private readonly scratch = new TupleBuffer();
   private readonly revs: number[] = [];
@@ -451,8 +461,9 @@ export class DecideMemo {
    * content by content and revisions by order type alone, so rows arrays alike in these take the
    * same walk.
    */
-  private orderKey(s: ClusterModelState, d: Derived): number {
-    if (d.order === undefined) {
+  private orderKey(s: ClusterModelState, sid: number): number {
+    let order = this.orderOfSid.get(sid);
+    if (order < 0) {
       const rows = s.rows;
       const revs = this.revs;
       sortRevisions(rows, revs);
@@ -460,10 +471,13 @@ export class DecideMemo {
       t.push(this.table.stateCsid(s));
       for (let i = 0; i < rows.length; i++) t.push(lowerBound(revs, rows[i]!.revision, rows.length));
       t.push(rows.length && s.head === revs[rows.length - 1] ? 0 : 1);
-      d.order = this.orderKeys.id(t.t, t.n);
+      this.orderOfSid.set(sid, (order = this.orderKeys.id(t.t, t.n)));
     }
-    return d.order;
+    return order;
   }
+
+  /** Each shared rows array's order key, by its sid (-1: not yet worked out). */
+  private readonly orderOfSid = new IntColumn(-1);
 
   private decideWalked(c: Controller<unknown>, key: string, s: ClusterModelState, root: TrieNode<ViewQuery, never, DecideLeaf>): Decided {
     const hit = this.walkDecide(root, s);
@@ -587,6 +601,7 @@ export class DecideMemo {
       id: this.leafCount++,
     };
     if (leaf.actions.every((x) => x.at.length === 0)) leaf.plain = { actions, violations, label };
+    this.leaves.push(leaf);
     insert(root, reads, leaf, () => true);
     const again = this.walkDecide(root, s);
     if (!again || again.label !== label || again.actions.length !== actions.length || again.actions.some((a, i) => a !== actions[i]) || !deepEqual(again.violations, violations)) {

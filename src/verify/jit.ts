@@ -6,13 +6,22 @@
 // warm one no slower (bench/check.ts shows both).
 import { setFlagsFromString } from 'node:v8';
 
-/** Bytecode size up to which a function is inlined (V8's default is 460). */
-const INLINE_MAX = 60;
+/**
+ * The Node flags a check runs under: only functions up to 60 bytes of bytecode inlined (V8's
+ * default is 460). Given when the process starts (bin/berth gives them to `berth check`, bench/check
+ * to itself): changed once code has run, V8 has been seen to abort (a failed CHECK on a function's
+ * inlineability, in its optimizing compiler).
+ */
+export const CHECK_NODE_FLAGS = ['--max-inlined-bytecode-size=60'];
 
-/** Sets them for the rest of the process (a `berth check` does nothing else); where V8 refuses, it runs as it would have. */
+/**
+ * Sets the flags for the rest of the process when it did not start with them (a test, a script);
+ * where V8 refuses, it runs as it would have.
+ */
 export function tuneForCheck(): void {
+  if (CHECK_NODE_FLAGS.every((f) => process.execArgv.includes(f))) return;
   try {
-    setFlagsFromString(`--max-inlined-bytecode-size=${INLINE_MAX}`);
+    setFlagsFromString(CHECK_NODE_FLAGS.join(' '));
   } catch {
     // Flags frozen by this V8: the defaults are as correct, only slower to warm up.
   }

@@ -13,7 +13,7 @@ import type { ClusterState, StepProperty } from './invariants/state.js';
 import type { RowTable } from './rows.js';
 import type { WriteRequest } from './write-memo.js';
 import { codesToString, insert, Interner, pushInt, tripwire, type Read, type TrieNode } from './memo.js';
-import { PairMap } from './tuples.js';
+import { GroupedMap } from './tuples.js';
 
 interface Binding {
   ns: string;
@@ -49,8 +49,8 @@ const PAIR = 2 ** 26;
 export interface PropertyRoot {
   name: string;
   node: TrieNode<ListQuery, never, unknown>;
-  /** Into leafList, by the content ids of the state (and -1) or of a step's two states. */
-  leaves: PairMap;
+  /** Into leafList, by the content ids of the state (and -1) or of a step's two states (grouped by the first). */
+  leaves: GroupedMap;
   leafList: { value: unknown }[];
   /** A per-object step property's verdicts by the pair of value ids (the one after +1, 0: gone). */
   objects?: Map<number, string[] | typeof TRIPPED>;
@@ -125,7 +125,7 @@ export class PropertyMemo {
   /** The memo of the property (or the scheduler) called name: made once, and then handed in with every call. */
   root(name: string): PropertyRoot {
     let r = this.propRoots.get(name);
-    if (!r) this.propRoots.set(name, (r = { name, node: {}, leaves: new PairMap(), leafList: [] }));
+    if (!r) this.propRoots.set(name, (r = { name, node: {}, leaves: new GroupedMap(), leafList: [] }));
     return r;
   }
 

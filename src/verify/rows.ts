@@ -8,7 +8,7 @@ import { freeze } from '../store/fanout.js';
 import type { Located } from '../controllers/runtime.js';
 import { MapState, type ClusterState } from './invariants/state.js';
 import { Interner } from './memo.js';
-import { IntColumn, TupleBuffer, TupleTable } from './tuples.js';
+import { IntColumn, PairMap, TupleBuffer, TupleTable } from './tuples.js';
 import type { StateLog } from './state-api.js';
 
 /** A live row, interned: one object per key, value, revision and previous revision. */
@@ -41,23 +41,6 @@ export function sortRevisions(rows: readonly Row[], into: number[]): void {
 }
 
 /**
- * What a state's rows give every step, worked out once. It hangs on the rows array, which the steps
- * that write nothing (a reconcile, a fault) share with the state they leave, and which states with
- * the same rows at the same head share (RowTable.shared).
- */
-export interface Derived {
-  parsed?: { objects: Located[]; cluster: ClusterState };
-  /** The shared array's number (0, 1, …): what reconciles' outcomes over these rows, at this head, are kept by (decide-memo.ts). */
-  sid?: number;
-  /** What reconciles' walks depend on, interned (decide-memo.ts). */
-  order?: number;
-  /** The rows' rid, for a shared array (RowTable.shared). */
-  rid?: number;
-}
-
-const DERIVED = Symbol('derived');
-
-/**
  * A state as far as its rows go: the rows, their rid (RowTable.rid) and content id (-1 until
  * asked). They ride on the state, which is made anyway, not on its rows array: most next states'
  * arrays are duplicates thrown away at once, and a property added to an array costs it a new shape.
@@ -76,17 +59,25 @@ export class RowTable {
   private keyRank: number[] = [];
   private keyRanked = 0;
   private readonly valueIds = new Interner<string>();
-  private readonly rcIds = new Map<number, number>();
-  private readonly rowIds = new Map<number, Map<number, Row>>();
+  /**
+   * Content ids by (key, value), rows by (content, revision, previous revision), in tables of
+   * int32s: a Map keyed by kid * 2^26 + cid (or revision * 2^26 + previous) hashed a heap number
+   * made per lookup, and a write step interns the row it writes.
+   */
+  private readonly rcIds = new PairMap();
+  private readonly rowIds = new TupleTable();
+  private readonly rowKey = [0, 0, 0];
+  /** Rows by id. */
+  private readonly rowList: Row[] = [];
   private readonly csids = new TupleTable();
   private readonly scratch = new TupleBuffer();
-  private rowCount = 0;
   /** Rows arrays by their rows' ids in order, interned: a rid names a state's rows (what is derived from them alone goes by it). */
   private readonly rids = new TupleTable();
   /** The shared array of each rid (RowTable.shared), at the head it was first shared at; other heads apart. */
   private readonly sharedRows: (readonly Row[] | undefined)[] = [];
   private readonly sharedHead = new IntColumn(-1);
-  private readonly sharedElse = new Map<number, { head: number; rows: readonly Row[] }[]>();
+  private readonly sharedSid = new IntColumn(-1);
+  private readonly sharedElse = new Map<number, { head: number; rows: readonly Row[]; sid: number }[]>();
 
   /** refs: the resources the model shows, by their keys' prefix (`/group/resource/`). */
   constructor(private readonly refs: ReadonlyMap<string, ResourceRef>, private readonly now: Instant) {}
@@ -115,18 +106,18 @@ export class RowTable {
   }
 
   readonly intern = (kid: number, cid: number, revision: number, prevRevision: number): Row => {
-    const ck = kid * 0x4000000 + cid;
-    let rc = this.rcIds.get(ck);
-    if (rc === undefined) this.rcIds.set(ck, (rc = this.rcIds.size));
+    let rc = this.rcIds.get(kid, cid);
+    if (rc < 0) this.rcIds.set(kid, cid, (rc = this.rcIds.size));
     if (revision >= 0x4000000) throw new Error('cluster model: revisions beyond 2^26 are not interned');
-    let byRev = this.rowIds.get(rc);
-    if (!byRev) this.rowIds.set(rc, (byRev = new Map()));
-    const k = revision * 0x4000000 + prevRevision;
-    let r = byRev.get(k);
-    if (!r) {
-      r = { revision, key: this.keyIds.values[kid]!, deleted: false, prevRevision, value: this.valueIds.values[cid]!, kid, cid, rc, id: this.rowCount++ };
-      byRev.set(k, r);
-    }
+    const k = this.rowKey;
+    k[0] = rc;
+    k[1] = revision;
+    k[2] = prevRevision;
+    // Ids are given in order: a new one is the next row's.
+    const id = this.rowIds.id(k, 3);
+    if (id < this.rowList.length) return this.rowList[id]!;
+    const r: Row = { revision, key: this.keyIds.values[kid]!, deleted: false, prevRevision, value: this.valueIds.values[cid]!, kid, cid, rc, id };
+    this.rowList.push(r);
     return r;
   };
 
@@ -142,7 +133,7 @@ export class RowTable {
 
   /**
    * The one array of these rows (in this order) at this head: a state's steps that depend on its
-   * rows and head alone are then worked out once for all the states that hold them (Derived).
+   * rows and head alone are then worked out once for all the states that hold them (by its sid).
    * Asked for the states being explored only (cluster-model.ts): the many next states that turn out
    * to be known already are not kept alive by it.
    */
@@ -155,31 +146,35 @@ export class RowTable {
       while (this.sharedRows.length < rid) this.sharedRows.push(undefined);
       this.sharedRows[rid] = s.rows;
       this.sharedHead.set(rid, head);
-      this.shareNew(s.rows, rid);
+      this.sharedSid.set(rid, this.sharedCount++);
       return s.rows;
     }
     if (this.sharedHead.get(rid) === head) return first;
     let others = this.sharedElse.get(rid);
     if (!others) this.sharedElse.set(rid, (others = []));
     for (let b = 0; b < others.length; b++) if (others[b]!.head === head) return others[b]!.rows;
-    others.push({ head, rows: s.rows });
-    this.shareNew(s.rows, rid);
+    others.push({ head, rows: s.rows, sid: this.sharedCount++ });
     return s.rows;
   }
 
+  /** Shared arrays are numbered 0, 1, … (their sid) as they are first shared. */
   private sharedCount = 0;
 
-  private shareNew(rows: readonly Row[], rid: number): void {
-    const d = this.derived(rows);
-    d.rid = rid;
-    d.sid = this.sharedCount++;
+  /**
+   * The sid of a state's rows and head, which `shared` has seen (what is worked out for a shared
+   * array goes by it: a property on the array cost each one a property store and an object).
+   */
+  sid(s: RowsState, head: number): number {
+    const rid = this.rid(s);
+    if (this.sharedHead.get(rid) === head) return this.sharedSid.get(rid);
+    const others = this.sharedElse.get(rid);
+    if (others) for (let b = 0; b < others.length; b++) if (others[b]!.head === head) return others[b]!.sid;
+    throw new Error('cluster model: rows asked for their sid were never shared');
   }
 
   /** The rid of a state's rows: their ids in order, interned (worked out once per state). */
   rid(s: RowsState): number {
     if (s.rid >= 0) return s.rid;
-    const d = (s.rows as { [DERIVED]?: Derived })[DERIVED];
-    if (d?.rid !== undefined) return (s.rid = d.rid);
     const rows = s.rows;
     const t = this.scratch.reset();
     for (let i = 0; i < rows.length; i++) t.push(rows[i]!.id);
@@ -228,11 +223,6 @@ export class RowTable {
     return out;
   }
 
-  derived(rows: readonly Row[]): Derived {
-    const r = rows as readonly Row[] & { [DERIVED]?: Derived };
-    return (r[DERIVED] ??= {});
-  }
-
   /** The content id of rows: the (key, value) ids in order, interned. */
   private csid(rows: readonly Row[]): number {
     const t = this.scratch.reset();
@@ -242,13 +232,16 @@ export class RowTable {
 
   /** The rows' objects (with revisions) and the cluster state the properties judge. */
   parsed(rows: readonly Row[]): { objects: Located[]; cluster: ClusterState } {
-    const d = this.derived(rows);
-    if (!d.parsed) {
+    let p = this.parsedArrays.get(rows);
+    if (!p) {
       const objects = this.objects(rows);
-      d.parsed = { objects, cluster: new MapState(this.now, objects) };
+      this.parsedArrays.set(rows, (p = { objects, cluster: new MapState(this.now, objects) }));
     }
-    return d.parsed;
+    return p;
   }
+
+  /** By rows array (asked for rarely: a property that reads revisions, a counterexample's states). */
+  private readonly parsedArrays = new WeakMap<readonly Row[], { objects: Located[]; cluster: ClusterState }>();
 
   rankOfKey(kid: number): number {
     // (The ranking apart: a closure over `this` here would make every call allocate a context.)

@@ -7,7 +7,7 @@ import { rfc3339, type Instant, type KubeObject } from '../model/object.js';
 import { StatusError } from '../model/status.js';
 import { compareKeys } from '../store/keys.js';
 import { LogStore, type LogEntry, type LogRow, type RevisionLog } from '../store/log.js';
-import type { ListOptions, ListResult, ObjectStore, Watch, WatchHandlers } from '../store/types.js';
+import type { ListOptions, ListResult, ObjectStore, ReadOptions, Watch, WatchHandlers } from '../store/types.js';
 import { createRest } from '../apiserver/server.js';
 import { LocalClient } from '../apiserver/local-client.js';
 import type { Action } from '../controllers/runtime.js';
@@ -65,12 +65,12 @@ class SwitchStore implements ObjectStore {
     this.tap?.('compacted');
     return this.target.compactedRevision();
   }
-  create(key: string, obj: KubeObject): Promise<KubeObject> {
-    return this.writing(key, () => this.target.create(key, obj));
+  create(key: string, obj: KubeObject, opts?: ReadOptions): Promise<KubeObject> {
+    return this.writing(key, () => this.target.create(key, obj, opts));
   }
-  get(key: string): Promise<KubeObject | undefined> {
+  get(key: string, opts?: ReadOptions): Promise<KubeObject | undefined> {
     this.tap?.('row', key);
-    return this.target.get(key);
+    return this.target.get(key, opts);
   }
   list(prefix: string, opts?: ListOptions): Promise<ListResult> {
     this.tap?.('prefix', prefix);
@@ -80,11 +80,11 @@ class SwitchStore implements ObjectStore {
     this.tap?.('prefix', prefix);
     return this.target.count(prefix);
   }
-  update(key: string, obj: KubeObject, expectedRevision?: number): Promise<KubeObject> {
-    return this.writing(key, () => this.target.update(key, obj, expectedRevision));
+  update(key: string, obj: KubeObject, expectedRevision?: number, opts?: ReadOptions): Promise<KubeObject> {
+    return this.writing(key, () => this.target.update(key, obj, expectedRevision, opts));
   }
-  delete(key: string, expectedRevision?: number): Promise<KubeObject> {
-    return this.writing(key, () => this.target.delete(key, expectedRevision));
+  delete(key: string, expectedRevision?: number, opts?: ReadOptions): Promise<KubeObject> {
+    return this.writing(key, () => this.target.delete(key, expectedRevision, opts));
   }
   watch(prefix: string, from: number, handlers: WatchHandlers): Watch {
     if (this.tap) throw new Error('cluster model: a recorded run may not watch');
@@ -130,7 +130,7 @@ export class StateApi {
         },
       },
     });
-    this.client = new LocalClient(rest);
+    this.client = new LocalClient(rest, undefined, { sharedResults: true });
   }
 
   /** Points the API at s: the log its writes commit to, from which the next state's rows are read. */

@@ -167,3 +167,83 @@ function pairHash(a: number, b: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return h ^ (h >>> 13);
 }
+
+/**
+ * Pairs (a, b) of int32s to values 0, 1, …, where a is a small dense id (an interned tuple's):
+ * each a's pairs lie together in one pool, a run of (b, value + 1) found by a's place in a
+ * column. Lookups for one a in a row (a state's steps that keep its rows) stay in a cache line or
+ * two, where a PairMap puts every pair at a random slot of one large table. Meant for few pairs
+ * per a (a run is scanned): a run doubles in place at the pool's end when full.
+ */
+export class GroupedMap {
+  /** By a: the start of its run in the pool + 1 (0: none), and the run's length. */
+  private heads = new Int32Array(2 << 10);
+  private pool = new Int32Array(1 << 12);
+  private used = 0;
+  size = 0;
+
+  /** The value of (a, b), or -1. */
+  get(a: number, b: number): number {
+    if (2 * a + 1 >= this.heads.length) return -1;
+    const at = this.heads[2 * a]!;
+    if (at === 0) return -1;
+    const pool = this.pool;
+    for (let i = at - 1, end = i + 2 * this.heads[2 * a + 1]!; i < end; i += 2) if (pool[i] === b) return pool[i + 1]! - 1;
+    return -1;
+  }
+
+  /** Sets (a, b)'s value (a >= 0, v >= 0). */
+  set(a: number, b: number, v: number): void {
+    if (a < 0 || a !== (a | 0) || b !== (b | 0)) throw new Error(`grouped map: (${a}, ${b}) is not a group id and an int32`);
+    if (v < 0 || v >= 0x7fffffff || v !== (v | 0)) throw new Error(`grouped map: ${v} is not a value below 2^31 - 1`);
+    if (2 * a + 1 >= this.heads.length) {
+      let n = this.heads.length * 2;
+      while (n <= 2 * a + 1) n *= 2;
+      this.heads = grow(this.heads, n);
+    }
+    const heads = this.heads;
+    let at = heads[2 * a]!;
+    const n = heads[2 * a + 1]!;
+    if (at !== 0) {
+      for (let i = at - 1, end = i + 2 * n; i < end; i += 2) {
+        if (this.pool[i] === b) {
+          this.pool[i + 1] = v + 1;
+          return;
+        }
+      }
+    }
+    // A run's room is its length rounded up to a power of 2 (at least 2 pairs): full, it moves.
+    if (at === 0 || (n >= 2 && (n & (n - 1)) === 0)) {
+      const room = at === 0 ? 2 : 2 * n;
+      if (this.used + 2 * room > this.pool.length) this.pool = grow(this.pool, Math.max(this.pool.length * 2, this.used + 2 * room));
+      if (at !== 0) this.pool.copyWithin(this.used, at - 1, at - 1 + 2 * n);
+      at = this.used + 1;
+      this.used += 2 * room;
+      heads[2 * a] = at;
+    }
+    this.pool[at - 1 + 2 * n] = b;
+    this.pool[at - 1 + 2 * n + 1] = v + 1;
+    heads[2 * a + 1] = n + 1;
+    this.size++;
+  }
+}
+
+/**
+ * A growable list of int32s in a typed array: records kept for the whole check (one per walk,
+ * say) as runs in it hold nothing the scavenger copies, where an object and an array each did.
+ */
+export class IntList {
+  private a = new Int32Array(1 << 10);
+  length = 0;
+
+  push(v: number): void {
+    if (v !== (v | 0)) throw new Error(`int list: ${v} is not an int32`);
+    if (this.length === this.a.length) this.a = grow(this.a, this.a.length * 2);
+    this.a[this.length++] = v;
+  }
+
+  get(i: number): number {
+    if (i < 0 || i >= this.length) throw new RangeError(`int list: ${i} is outside 0 .. ${this.length - 1}`);
+    return this.a[i]!;
+  }
+}

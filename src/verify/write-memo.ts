@@ -14,6 +14,7 @@ import type { Row, RowTable } from './rows.js';
 import type { Scope } from './scopes.js';
 import type { StateApi, StateLog, StoreTap } from './state-api.js';
 import { insert, RevCoder, type Answer, type Read, type TrieNode } from './memo.js';
+import { PairMap } from './tuples.js';
 
 /**
  * A write step's request, before anything is read: it names the root of its trie. A model that
@@ -25,7 +26,12 @@ export type WriteRequest = (
   | { t: 'bind'; ns: string; name: string; node: string }
   | { t: 'kubelet'; kid: number; deleting: boolean }
   | { t: 'env' }
-) & { root: WriteRoot | undefined; revs: number[] | undefined };
+) & {
+  root: WriteRoot | undefined;
+  revs: number[] | undefined;
+  /** Its number among the model's requests (-1: none yet): what the model keeps the step's outcomes by (cluster-model.ts). */
+  id: number;
+};
 
 type WriteRoot = TrieNode<WriteQuery, WriteEffect, { ok: boolean }>;
 
@@ -58,10 +64,29 @@ interface WriteReader {
   req: number[];
 }
 
-/** A walk's copy of the rows, changed by the writes it replays (a Map's order: a write keeps a key's place). */
+/** A request that names no revision (shared, never written). */
+const NO_REVISIONS: number[] = Object.freeze([]) as unknown as number[];
+
+/**
+ * A walk's copy of the rows, changed by the writes it replays (a Map's order: a write keeps a key's
+ * place). One is reused walk after walk (reset): a walk runs for every write step of every state.
+ */
 class WalkRows implements WriteReader {
   private own = false;
-  constructor(public rows: readonly Row[], private rev: number, public uids: number, readonly req: number[]) {}
+  rows: readonly Row[] = [];
+  private rev = 0;
+  uids = 0;
+  req: number[] = NO_REVISIONS;
+
+  reset(rows: readonly Row[], rev: number, uids: number, req: number[]): this {
+    this.own = false;
+    this.rows = rows;
+    this.rev = rev;
+    this.uids = uids;
+    this.req = req;
+    return this;
+  }
+
   row(kid: number): Row | undefined {
     for (let i = 0; i < this.rows.length; i++) if (this.rows[i]!.kid === kid) return this.rows[i];
     return undefined;
@@ -97,9 +122,6 @@ class WalkRows implements WriteReader {
 }
 
 const byKey = (a: Row, b: Row): number => compareKeys(a.key, b.key);
-
-/** A request that names no revision (shared, never written). */
-const NO_REVISIONS: number[] = Object.freeze([]) as unknown as number[];
 
 /** A listing's answer: each row it returned (content, revision by order type), and the head. */
 function prefixAnswer(rows: readonly Row[], head: number, coder: RevCoder): string {
@@ -193,8 +215,12 @@ export class WriteMemo {
       case 'row':
         return this.rowAnswer(rd.row(q.kid), coder);
       case 'write': {
+        // The pair interned: as r * 4096 + code it would pass 2^31 (a heap number made per read).
         const r = this.rowAnswer(rd.row(q.kid), coder);
-        return r * 4096 + small(coder.code(rd.head()));
+        const h = small(coder.code(rd.head()));
+        let a = this.writeAnswers.get(r, h);
+        if (a < 0) this.writeAnswers.set(r, h, (a = this.writeAnswers.size));
+        return a;
       }
       case 'prefix':
         return prefixAnswer(rd.under(q.prefix), rd.head(), coder);
@@ -207,16 +233,33 @@ export class WriteMemo {
     }
   }
 
+  /** A write read's answers (the row it replaces, the head it follows), interned. */
+  private readonly writeAnswers = new PairMap();
+
   /** The coder of walks (a walk runs to its end before the next starts). */
   private readonly writeCoder = new RevCoder();
 
-  /** The write replayed from its trie over s, or undefined where the trie has not seen these answers. */
+  /** The walker and the result of walks (each reused: a walk's result is read before the next walk). */
+  private readonly walker = new WalkRows();
+  private readonly result: WriteResult = { ok: false, rows: NO_REVISIONS as unknown as Row[], head: 0, uid: 0 };
+
+  /**
+   * The write replayed from its trie over s, or undefined where the trie has not seen these
+   * answers. The result is one object reused by every walk: read it before walking again.
+   */
   walk(s: ClusterModelState, req: WriteRequest): WriteResult | undefined {
     let node = this.writeRoot(req);
     const coder = this.writeCoder.reset();
-    const rd = new WalkRows(s.rows, s.head, s.uid, this.requestRevisions(req));
+    const rd = this.walker.reset(s.rows, s.head, s.uid, this.requestRevisions(req));
     for (;;) {
-      if (node.leaf) return { ok: node.leaf.value.ok, rows: rd.rows, head: rd.head(), uid: rd.uid() };
+      if (node.leaf) {
+        const w = this.result;
+        w.ok = node.leaf.value.ok;
+        w.rows = rd.rows;
+        w.head = rd.head();
+        w.uid = rd.uid();
+        return w;
+      }
       const q = node.q;
       if (!q) return undefined;
       const next = node.kids!.get(this.answerWrite(q, rd, coder));

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PairMap, TupleBuffer, TupleTable } from '../../src/verify/tuples.js';
+import { GroupedMap, IntList, PairMap, TupleBuffer, TupleTable } from '../../src/verify/tuples.js';
 
 const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 
@@ -70,4 +70,63 @@ test('a pair map gives back every value set, through its growth, and -1 for a pa
     }),
     { numRuns: 50 },
   );
+});
+
+test('a grouped map gives back every value set (the last set of a pair), through its runs\' moves and its growth, and -1 for a pair never set', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3000 })), fc.oneof(fc.integer({ min: -3, max: 40 }), int32), fc.nat({ max: 2 ** 31 - 2 })), { maxLength: 3000 }), (sets) => {
+      const map = new GroupedMap();
+      const byText = new Map<string, number>();
+      for (const [a, b, v] of sets) {
+        map.set(a, b, v);
+        byText.set(`${a},${b}`, v);
+        assert.equal(map.size, byText.size);
+      }
+      for (const [a, b] of sets) assert.equal(map.get(a, b), byText.get(`${a},${b}`));
+      for (const [a, b] of sets) if (!byText.has(`${a},${b + 1}`)) assert.equal(map.get(a, b + 1), -1);
+      assert.equal(map.get(1 << 20, 0), -1);
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test('a grouped map keeps a group\'s many pairs apart from its neighbours\' as its run moves', () => {
+  const map = new GroupedMap();
+  for (let b = 0; b < 100; b++) for (let a = 0; a < 5; a++) map.set(a, b * 7 - 50, 1000 * a + b);
+  for (let a = 0; a < 5; a++) for (let b = 0; b < 100; b++) assert.equal(map.get(a, b * 7 - 50), 1000 * a + b);
+  assert.equal(map.size, 500);
+  assert.equal(map.get(5, 0), -1);
+});
+
+test('a grouped map refuses a negative or fractional group, a b that is not an int32 and a value it cannot hold, and is unchanged', () => {
+  const map = new GroupedMap();
+  assert.throws(() => map.set(-1, 0, 0), /group id/);
+  assert.throws(() => map.set(0.5, 0, 0), /group id/);
+  assert.throws(() => map.set(0, 2 ** 40, 0), /int32/);
+  assert.throws(() => map.set(0, 0, 2 ** 31 - 1), /below 2\^31 - 1/);
+  assert.throws(() => map.set(0, 0, -1), /below 2\^31 - 1/);
+  assert.equal(map.size, 0);
+  assert.equal(map.get(0, 0), -1);
+});
+
+test('an int list gives back every int32 pushed, in order, through its growth', () => {
+  fc.assert(
+    fc.property(fc.array(int32, { maxLength: 3000 }), (values) => {
+      const list = new IntList();
+      for (const v of values) list.push(v);
+      assert.equal(list.length, values.length);
+      for (let i = 0; i < values.length; i++) assert.equal(list.get(i), values[i]);
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test('an int list refuses a value that is not an int32 and a place outside it, and is unchanged', () => {
+  const list = new IntList();
+  list.push(7);
+  for (const bad of [2 ** 31, 0.5, NaN, -(2 ** 31) - 1]) assert.throws(() => list.push(bad), /not an int32/);
+  assert.throws(() => list.get(1), RangeError);
+  assert.throws(() => list.get(-1), RangeError);
+  assert.equal(list.length, 1);
+  assert.equal(list.get(0), 7);
 });
