@@ -39,7 +39,9 @@ export function hostState(dataDir: string): HostState {
       for (const f of readdirSync(join(ipam, net))) if (/^\d+\.\d+\.\d+\.\d+$/.test(f)) leases.push(`${net}/${f}`);
     }
   }
-  const natRules = sh('iptables-save', ['-t', 'nat']).split('\n').filter((l) => l.startsWith('-A') && /CNI-/.test(l) && !/^-A (POSTROUTING|PREROUTING|OUTPUT) .*-j CNI-HOSTPORT-/.test(l) && !/^-A CNI-HOSTPORT-(MASQ|SNAT) /.test(l));
+  // The portmap plugin's shared chains (MASQ, SNAT, SETMARK) and their jumps are made on its first use
+  // and kept for every later container, so their rules are no container's leftovers.
+  const natRules = sh('iptables-save', ['-t', 'nat']).split('\n').filter((l) => l.startsWith('-A') && /CNI-/.test(l) && !/^-A (POSTROUTING|PREROUTING|OUTPUT) .*-j CNI-HOSTPORT-/.test(l) && !/^-A CNI-HOSTPORT-(MASQ|SNAT|SETMARK) /.test(l));
   return { mounts, cgroups, netns, veths, leases, natRules };
 }
 
