@@ -86,6 +86,9 @@ const createV = created.virtualMs - 1000;
 const createW = created.wall - t0;
 const rollV = r.convergedAtMs !== undefined ? r.convergedAtMs - rolloutAt : undefined;
 const rollW = end - (rolloutWall ?? end);
+// A node the API refused never registers, and the run goes on without it: say so rather than
+// report a cluster smaller than asked for as its full size.
+if (r.nodes !== nodes) process.stdout.write(`ONLY ${r.nodes} of the ${nodes} nodes registered: the figures below are not for the size asked\n`);
 process.stdout.write(
   `simulated ${nodes} nodes, ${pods} pods (${deployments} Deployments) created then rolled out: ${r.steps} steps, ${r.writes} writes, ` +
   `${s(r.elapsedMs)} virtual in ${wall.toFixed(1)} s wall (virtual/wall ${ratio(r.elapsedMs, end - t0)}; faster than real time when > 1)\n` +

@@ -27,9 +27,24 @@ export interface SimNodesOptions {
   runner?: RunnerOptions;
 }
 
-/** Node i's pod CIDR: 10.244.0.0/24, 10.244.1.0/24, … then 10.245.0.0/24 after 256 nodes. */
+/**
+ * The /16s of 10.0.0.0/8 that pod CIDRs are cut from, in order: 10.244–10.255 first (the usual
+ * cluster CIDR), then 10.112–10.243, then 10.0–10.95; never the service range 10.96.0.0/12.
+ */
+const POD_BLOCKS: readonly number[] = [
+  ...Array.from({ length: 12 }, (_, k) => 244 + k),
+  ...Array.from({ length: 132 }, (_, k) => 112 + k),
+  ...Array.from({ length: 96 }, (_, k) => k),
+];
+
+/** How many nodes the simulator can give a pod CIDR of their own (a /24 each). */
+export const MAX_SIM_NODES = POD_BLOCKS.length * 256;
+
+/** Node i's pod CIDR: 10.244.0.0/24, 10.244.1.0/24, … 10.244.255.0/24, 10.245.0.0/24, … (POD_BLOCKS). */
 export function podCIDROf(i: number): string {
-  return `10.${244 + Math.floor(i / 256)}.${i % 256}.0/24`;
+  const block = POD_BLOCKS[Math.floor(i / 256)];
+  if (!Number.isInteger(i) || i < 0 || block === undefined) throw new RangeError(`node ${i}: the simulator has pod CIDRs for ${MAX_SIM_NODES} nodes`);
+  return `10.${block}.${i % 256}.0/24`;
 }
 
 /** Node i's InternalIP, in 172.16.0.0/12 (outside the pod and service ranges). */

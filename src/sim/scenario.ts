@@ -24,6 +24,7 @@
 import { parse } from 'yaml';
 import type { KubeObject } from '../model/object.js';
 import type { SimTiming } from './kubelet.js';
+import { MAX_SIM_NODES } from './nodes.js';
 import { defaultCosts, type Faults, type Scenario, type SimCosts, type WorkItem } from './simulator.js';
 
 export class ScenarioError extends Error {}
@@ -86,6 +87,7 @@ export function parseScenario(text: string): Scenario {
   const c = obj(d.cluster ?? {}, 'cluster');
   const nodes = c.nodes ?? 1;
   if (!Number.isInteger(nodes) || (nodes as number) < 0) throw new ScenarioError('cluster.nodes: want a whole number');
+  if ((nodes as number) > MAX_SIM_NODES) throw new ScenarioError(`cluster.nodes: at most ${MAX_SIM_NODES} (a /24 pod CIDR each)`);
   const timing: Partial<SimTiming> = {};
   for (const [k, v] of Object.entries(obj(c.timing ?? {}, 'cluster.timing'))) {
     if (k === 'leaseDurationSeconds') timing.leaseDurationSeconds = Number(v);
