@@ -6,10 +6,13 @@ import { ClusterModel, rolloutScope } from '../src/verify/cluster-model.js';
 import { kubernetesConsistency } from '../src/verify/tla-model.js';
 import { spawnSync } from 'node:child_process';
 import { CHECK_NODE_FLAGS } from '../src/verify/jit.js';
+import { berthNodeArgs } from './lib.js';
 
-// As `berth check` runs: under the flags bin/berth starts it with (src/verify/jit.ts).
-if (!CHECK_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
-  const r = spawnSync(process.execPath, [...CHECK_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+// As `berth check` runs: under every flag bin/berth starts it with, its own (src/verify/jit.ts) and
+// the server's (its young generation's size changes a check's speed too).
+const flags = [...berthNodeArgs(), ...CHECK_NODE_FLAGS];
+if (!flags.every((f) => process.execArgv.includes(f))) {
+  const r = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 const i = process.argv.indexOf('--replicas');
