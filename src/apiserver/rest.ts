@@ -444,9 +444,9 @@ export class Rest {
   async delete(t: ResourceType, ns: string | undefined, name: string, opts: DeleteOptions): Promise<{ object: KubeObject | Status; pending: boolean }> {
     const key = this.key(t, ns, name);
     await this.deps.admission.admitDelete(t, ns, name);
-    // cur is the stored object itself (frozen)
     const result = { shared: !!opts.sharedResult };
     for (let attempt = 0; ; attempt++) {
+      // the stored object itself (frozen): what is written is built beside it
       const stored = await this.deps.store.get(key, SHARED);
       if (!stored) throw errors.notFound(groupResource(t), name);
       const cur = fromStored(t, stored);
