@@ -31,6 +31,19 @@ export interface Schema {
 
 export const definitions: Readonly<Record<string, Schema>> = raw as unknown as Record<string, Schema>;
 
+// Field names come from request bodies: `properties[name]` must find only declared fields, never
+// Object.prototype's members (a body's `toString` or `constructor` field is unknown, and pruned).
+const ownPropertiesOnly = (s: Schema | undefined): void => {
+  if (!s) return;
+  if (s.properties) {
+    s.properties = Object.assign(Object.create(null) as Record<string, Schema>, s.properties);
+    for (const k in s.properties) ownPropertiesOnly(s.properties[k]);
+  }
+  ownPropertiesOnly(s.items);
+  ownPropertiesOnly(s.additionalProperties);
+};
+for (const name in definitions) ownPropertiesOnly(definitions[name]);
+
 export const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 export const DELETE_OPTIONS = `${META}.DeleteOptions`;
 export const WATCH_EVENT = `${META}.WatchEvent`;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { definitions, definitionNameFor, resolve, unknownFields, type Schema } from '../../../src/model/openapi/index.js';
+import { definitions, definitionNameFor, pruneUnknownFields, resolve, unknownFields, type Schema } from '../../../src/model/openapi/index.js';
 
 const deployment = () => ({
   apiVersion: 'apps/v1',
@@ -108,4 +108,25 @@ test('property: schema-built objects are clean, and an injected key is found whe
       { numRuns: 60 },
     );
   }
+});
+
+test("fields named like Object.prototype's members are unknown, and pruned (upstream's decoder knows only declared fields)", () => {
+  const d = deployment() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  d.spec.toString = { a: 1 };
+  d.spec.template.spec.containers[0].constructor = 'x';
+  d.spec.template.spec.containers[0].hasOwnProperty = 1;
+  d.metadata.valueOf = 2;
+  assert.deepEqual(unknownFields('apps', 'v1', 'Deployment', d), [
+    'metadata.valueOf',
+    'spec.template.spec.containers[0].constructor',
+    'spec.template.spec.containers[0].hasOwnProperty',
+    'spec.toString',
+  ]);
+  pruneUnknownFields('apps', 'v1', 'Deployment', d);
+  assert.deepEqual(d, deployment());
+  // labels are a free-form map: the same names are ordinary keys there
+  const labelled = deployment() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  labelled.metadata.labels.constructor = 'c';
+  pruneUnknownFields('apps', 'v1', 'Deployment', labelled);
+  assert.equal(labelled.metadata.labels.constructor, 'c');
 });
