@@ -63,7 +63,7 @@ function run(label: string, make: (i: number) => Pod, withDefaultSpread: boolean
   const t0 = performance.now();
   for (const p of pods) {
     const sel = withDefaultSpread ? labelSelectorAsSelector({ matchLabels: { app: p.labels.app!, 'pod-template-hash': 'abc' } }) : undefined;
-    const r = schedulePod(p, snap, { startIndex: start, ...(sel ? { defaultSelector: sel } : {}) });
+    const r = schedulePod(p, snap, { startIndex: start, tieBreak: Math.random(), ...(sel ? { defaultSelector: sel } : {}) });
     start = r.nextStartIndex;
     if (r.kind === 'scheduled') {
       snap.addPod({ ...p, nodeName: r.node });

@@ -3,10 +3,10 @@
 // its arguments and changes nothing; the runner (scheduler.ts) feeds it the cache and acts on the
 // answer, the simulator and the model checker can feed it theirs.
 //
-// Tie-break (upstream picks among equal top scores at random): the first of the best nodes in
-// evaluation order, which starts at `startIndex` in the name-sorted node list and wraps around;
-// the runner advances startIndex by the nodes each decision examined, as upstream advances
-// nextStartNodeIndex, so equal nodes take turns.
+// Evaluation starts at `startIndex` in the name-sorted node list and wraps around; the runner
+// advances it by the nodes each decision examined, as upstream advances nextStartNodeIndex. Among
+// the nodes with the best score upstream picks one at random: the runner draws the number
+// (`tieBreak`) and the decision picks by it, so the same inputs give the same node.
 import { matches, type Selector } from '../model/labels.js';
 import { isStatus, type Cycle, type FilterPlugin, type NodeFilter, type ScorePlugin, type Status } from './framework.js';
 import { balancedAllocation, NO_POD_ROOM, nodeResourcesFit } from './plugins/fit.js';
@@ -48,6 +48,11 @@ export interface ScheduleOptions {
   defaultSelector?: Selector;
   /** Pods nominated to nodes by earlier preemptions, whose room other pods must leave free. */
   nominated?: (node: string) => readonly PodInfo[];
+  /**
+   * A number in [0, 1) that picks among the nodes with the best score, each as likely (upstream's
+   * selectHost samples them at random); absent: the first of them in evaluation order.
+   */
+  tieBreak?: number;
 }
 
 export type ScheduleResult =
@@ -230,8 +235,7 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
     scorer.normalize?.(raw, feasible);
     for (let i = 0; i < m; i++) totals[i]! += raw[i]! * plugin.weight;
   }
-  let best = 0;
-  for (let i = 1; i < totals.length; i++) if (totals[i]! > totals[best]!) best = i;
+  const best = pickBest(totals, opts.tieBreak);
   return {
     kind: 'scheduled',
     node: feasible[best]!.name,
@@ -240,6 +244,21 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
     feasibleNodes: feasible.length,
     score: totals[best]!,
   };
+}
+
+/** The place of the best total; among equal ones, the one tieBreak falls on (the first without it). */
+function pickBest(totals: readonly number[], tieBreak: number | undefined): number {
+  let best = 0;
+  let ties = 1;
+  for (let i = 1; i < totals.length; i++) {
+    if (totals[i]! > totals[best]!) {
+      best = i;
+      ties = 1;
+    } else if (totals[i] === totals[best]) ties++;
+  }
+  if (ties === 1 || tieBreak === undefined) return best;
+  let k = Math.min(ties - 1, Math.floor(tieBreak * ties));
+  for (let i = best; ; i++) if (totals[i] === totals[best] && k-- === 0) return i;
 }
 
 function fail(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions, statuses: Map<string, Status>, nextStartIndex: number, preFilterMsg?: string): ScheduleResult {

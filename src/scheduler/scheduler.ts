@@ -6,10 +6,11 @@
 import type { Node, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import { R, type ApiClient, type PatchType } from '../model/api.js';
 import { deepEqual, rfc3339, type Instant, type KubeObject } from '../model/object.js';
-import { labelSelectorAsSelector, matches, addRequirements, selectorFromSet, isEmpty, SelectorError, type Selector } from '../model/labels.js';
+import type { Selector } from '../model/labels.js';
 import { StatusError } from '../model/status.js';
 import { Informer, type InformerEvent } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
+import { controllerRef, defaultSelector, defaultSelectorKey } from './defaultselector.js';
 import { podInfoOf, type PodInfo } from './podinfo.js';
 import { SchedulingQueue, type QueueOptions } from './queue.js';
 import { schedulePod, type ScheduleResult } from './schedule.js';
@@ -20,6 +21,8 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export interface SchedulerOptions extends QueueOptions {
   schedulerName?: string;
   now?: () => Instant;
+  /** Where the tie-break among equally good nodes comes from (upstream's is random). */
+  random?: () => number;
   percentageOfNodesToScore?: number;
   /** How many bindings may be in flight at once. */
   maxInFlight?: number;
@@ -207,41 +210,15 @@ export class Scheduler {
     }
   }
 
-  /**
-   * helper.DefaultSelector: the selectors of the Services and the controller (ReplicaSet or
-   * StatefulSet; the API serves no ReplicationControllers) that select the pod, merged.
-   */
+  /** The pod's default spreading selector (defaultselector.ts), remembered per controller and labels. */
   defaultSelector(p: PodInfo): Selector | undefined {
-    // Pods of one controller share labels and owner: compute once per (owner, labels) until a Service or controller changes.
-    const owner = p.pod.metadata?.ownerReferences?.find((r) => r.controller);
-    const key = `${p.namespace}\u0000${owner?.uid ?? ''}\u0000${Object.keys(p.labels).sort().map((k) => `${k}=${p.labels[k]}`).join(',')}`;
+    const key = defaultSelectorKey(p);
     if (this.selectorMemo.has(key)) return this.selectorMemo.get(key);
-    const sel = this.computeDefaultSelector(p);
+    const owner = controllerRef(p);
+    const sel = defaultSelector(p, this.services.get(p.namespace)?.values() ?? [], owner && this.owners[owner.kind]?.get(p.namespace, owner.name));
     if (this.selectorMemo.size > 10_000) this.selectorMemo.clear();
     this.selectorMemo.set(key, sel);
     return sel;
-  }
-
-  private computeDefaultSelector(p: PodInfo): Selector | undefined {
-    let set: Record<string, string> = {};
-    for (const svc of this.services.get(p.namespace)?.values() ?? []) {
-      const sel = (svc.spec as { selector?: Record<string, string> } | undefined)?.selector;
-      if (sel && Object.keys(sel).length && matches(selectorFromSet(sel), p.labels)) set = { ...set, ...sel };
-    }
-    let selector = selectorFromSet(set);
-    const owner = p.pod.metadata?.ownerReferences?.find((r) => r.controller);
-    const inf = owner && this.owners[owner.kind];
-    const ctrl = inf?.get(p.namespace, owner!.name);
-    if (ctrl) {
-      const spec = ctrl.spec as { selector?: unknown } | undefined;
-      try {
-        const other = labelSelectorAsSelector(spec?.selector as Parameters<typeof labelSelectorAsSelector>[0]);
-        if (!other.nothing) selector = addRequirements(selector, ...other.requirements);
-      } catch (e) {
-        if (!(e instanceof SelectorError)) throw e;
-      }
-    }
-    return isEmpty(selector) ? undefined : selector;
   }
 
   private async loop(): Promise<void> {
@@ -286,6 +263,7 @@ export class Scheduler {
     const sel = this.defaultSelector(p);
     const result = schedulePod(p, this.cache, {
       startIndex: this.startIndex,
+      tieBreak: (this.opts.random ?? Math.random)(),
       ...(this.opts.percentageOfNodesToScore !== undefined ? { percentageOfNodesToScore: this.opts.percentageOfNodesToScore } : {}),
       ...(sel ? { defaultSelector: sel } : {}),
       ...(this.nominatedPods.size ? { nominated: (node: string) => [...(this.nominatedPods.get(node)?.values() ?? [])] } : {}),

@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { R, type ResourceRef } from '../model/api.js';
-import { rfc3339, type Instant, type KubeObject } from '../model/object.js';
+import { deepEqual, rfc3339, type Instant, type KubeObject } from '../model/object.js';
+import type { Selector } from '../model/labels.js';
 import { Registry } from '../model/registry.js';
 import { errors, StatusError } from '../model/status.js';
 import { MemoryStore } from '../store/memory.js';
@@ -29,7 +30,8 @@ import { applyAction, groupResourceKey, keyOf, splitKey, type Action, type Contr
 import type { IndexScope } from '../controllers/indexes.js';
 import { managerControllers, storedResources } from '../controllers/manager.js';
 import { ClusterSnapshot } from '../scheduler/snapshot.js';
-import { podInfoOf } from '../scheduler/podinfo.js';
+import { podInfoOf, type PodInfo } from '../scheduler/podinfo.js';
+import { controllerRef, defaultSelector, defaultSelectorKey } from '../scheduler/defaultselector.js';
 import { schedulePod } from '../scheduler/schedule.js';
 import { DEFAULT_SCHEDULER_NAME } from '../scheduler/scheduler.js';
 import { SimCache, type CacheEvent } from './cache.js';
@@ -323,7 +325,11 @@ export class Simulation {
   private readonly simPods = new SimPodWorkers(() => this.t);
   readonly specs = new Map<string, SimNodeSpec>();
   /** The scheduler's books; `binding`: pods assumed onto a node whose binding is still on its way (not scheduled again meanwhile). */
-  private readonly sched: { snap: ClusterSnapshot; queue: Set<string>; unschedulable: Set<string>; binding: Set<string>; startIndex: number; failures: Map<string, number> };
+  private readonly sched: {
+    snap: ClusterSnapshot; queue: Set<string>; unschedulable: Set<string>; binding: Set<string>; startIndex: number; failures: Map<string, number>;
+    /** Default spreading selectors by defaultSelectorKey, until a Service or a controller's selector changes. */
+    selectors: Map<string, Selector | undefined>;
+  };
   private readonly violations: string[] = [];
   private convergedAt?: number;
   private lastGoalsMet = false;
@@ -339,7 +345,7 @@ export class Simulation {
     this.client = new LocalClient(rest, undefined, { sharedResults: true });
     for (const { resource } of storedResources(this.registry)) this.refs.set(`/${resource.group || 'core'}/${resource.resource}/`, resource);
     this.store.watch('/', 0, { event: (ev) => this.onStore(ev), error: () => undefined });
-    this.sched = { snap: new ClusterSnapshot(), queue: new Set(), unschedulable: new Set(), binding: new Set(), startIndex: 0, failures: new Map() };
+    this.sched = { snap: new ClusterSnapshot(), queue: new Set(), unschedulable: new Set(), binding: new Set(), startIndex: 0, failures: new Map(), selectors: new Map() };
     const c = scenario.cluster;
     const timing = { ...defaultTiming, ...c.timing };
     for (let i = 0; i < c.nodes; i++) {
@@ -482,8 +488,9 @@ export class Simulation {
     const kcm = this.proc('controller-manager', watchedBy(controllers));
     for (const c of controllers) this.addWorker(kcm, c, () => this.t + this.skew('controller-manager'));
 
-    // The scheduler reads its cache by key and the kubelets read pods by node; nothing else.
-    const sched = this.proc('scheduler', [R.nodes, R.pods], 'nodes');
+    // The scheduler watches what the real one's informers do and reads them by key (Services by
+    // namespace); the kubelets read pods by node; nothing else.
+    const sched = this.proc('scheduler', [R.nodes, R.pods, R.namespaces, R.persistentvolumeclaims, R.services, R.replicasets, R.statefulsets], 'nodes');
     const actor: Actor = {
       name: 'scheduler', freeAt: -Infinity, inReady: false,
       canRun: () => !sched.down && this.sched.queue.size > 0,
@@ -496,6 +503,24 @@ export class Simulation {
       else this.sched.snap.setNode(ev.object as never);
       this.retryUnschedulable();
     });
+    sched.on(R.namespaces, (ev) => {
+      if (ev.type === 'delete') this.sched.snap.removeNamespace(ev.object.metadata.name!);
+      else this.sched.snap.setNamespace(ev.object.metadata.name!, ev.object.metadata.labels);
+    });
+    sched.on(R.persistentvolumeclaims, (ev) => {
+      if (ev.type === 'delete') this.sched.snap.removePVC(ev.object.metadata.namespace!, ev.object.metadata.name!);
+      else {
+        this.sched.snap.setPVC(ev.object as never);
+        this.retryUnschedulable();
+      }
+    });
+    sched.on(R.services, () => this.sched.selectors.clear());
+    const selectorOf = (o: KubeObject | undefined) => (o?.spec as { selector?: unknown } | undefined)?.selector;
+    for (const r of [R.replicasets, R.statefulsets]) {
+      sched.on(r, (ev) => {
+        if (ev.type !== 'update' || !deepEqual(selectorOf(ev.old), selectorOf(ev.object))) this.sched.selectors.clear();
+      });
+    }
 
     const kubelets = this.proc('kubelets', [R.namespaces, R.nodes, R.leases, R.pods], 'nodes');
     const nodeNow = (node: string | undefined) => this.t + (node ? this.skew(node) : 0);
@@ -580,6 +605,19 @@ export class Simulation {
     if (!s.unschedulable.has(key) && !s.binding.has(key)) this.schedQueue(key);
   }
 
+  /** The pod's default spreading selector, from the scheduler's own cache (as the real one's informers). */
+  private defaultSelector(pod: PodInfo, cache: SimCache): Selector | undefined {
+    const memo = this.sched.selectors;
+    const key = defaultSelectorKey(pod);
+    if (memo.has(key)) return memo.get(key);
+    const owner = controllerRef(pod);
+    const controller = owner?.kind === 'ReplicaSet' ? R.replicasets : owner?.kind === 'StatefulSet' ? R.statefulsets : undefined;
+    const sel = defaultSelector(pod, cache.list(R.services, pod.namespace), controller && cache.get(controller, pod.namespace, owner!.name));
+    if (memo.size > 10_000) memo.clear();
+    memo.set(key, sel);
+    return sel;
+  }
+
   private schedQueue(key: string): void {
     this.sched.queue.add(key);
     if (this.schedActor) this.wake(this.schedActor);
@@ -603,7 +641,9 @@ export class Simulation {
     const { namespace, name } = splitKey(key);
     const pod = p.cache.get(R.pods, namespace, name) as (KubeObject & Pod) | undefined;
     if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp || s.binding.has(key)) return;
-    const r = schedulePod(podInfoOf(pod), s.snap, { startIndex: s.startIndex });
+    const info = podInfoOf(pod);
+    const sel = this.defaultSelector(info, p.cache);
+    const r = schedulePod(info, s.snap, { startIndex: s.startIndex, tieBreak: this.rng.float(), ...(sel ? { defaultSelector: sel } : {}) });
     s.startIndex = r.nextStartIndex;
     const examined = r.kind === 'scheduled' ? r.evaluatedNodes : s.snap.nodes.length;
     actor.freeAt = this.t + this.cost(this.costs.scheduleMs + this.costs.perNodeMs * examined);
@@ -898,6 +938,7 @@ export class Simulation {
       this.sched.queue.clear();
       this.sched.unschedulable.clear();
       this.sched.binding.clear();
+      this.sched.selectors.clear();
     }
     this.at(this.t + restartAfter, () => {
       p.down = false;

@@ -705,7 +705,8 @@ export class ClusterModel implements Model<ClusterModelState> {
         out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, inFlight(key, actions)), s.done, s.faults, decisionViolations, s.rid, s.csid, s.prefix) });
       }
     }
-    // The scheduler: each unbound pod, decided over the bound ones.
+    // The scheduler: each unbound pod, decided over the bound ones (of equally good nodes the
+    // first: the checker does not branch on upstream's random tie-break).
     const snap = new ClusterSnapshot();
     for (const { resource, object } of objects) if (resource.resource === 'nodes') snap.setNode(object as never);
     const pods = objects.filter((o) => o.resource.resource === 'pods').map((o) => o.object as KubeObject & Pod);

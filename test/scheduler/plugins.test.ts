@@ -345,6 +345,11 @@ test('the search: how many feasible nodes are enough, where it starts, and the t
   assert.equal(placed(schedulePod(p, snap, { startIndex: 0 })), 'a');
   assert.equal(placed(schedulePod(p, snap, { startIndex: 1 })), 'b');
   assert.equal(placed(schedulePod(p, snap, { startIndex: 2 })), 'c');
+  // With the runner's random number (upstream's selectHost): each equal node as likely, in evaluation order.
+  assert.deepEqual([0, 0.33, 0.34, 0.66, 0.67, 0.999].map((tieBreak) => placed(schedulePod(p, snap, { startIndex: 1, tieBreak }))), ['b', 'b', 'c', 'c', 'a', 'a']);
+  // A better node wins whatever the number; the tie is only among the best.
+  const uneven = cluster([node('a'), node('b', { cpu: '8' }), node('c')]);
+  assert.deepEqual([0, 0.5, 0.999].map((tieBreak) => placed(schedulePod(info(pod('q', { cpu: '1' })), uneven, { tieBreak }))), ['b', 'b', 'b']);
   // On 1000 nodes it looks at 420 and moves the start on by that much.
   const many = cluster(Array.from({ length: 1000 }, (_, i) => node(`n${String(i).padStart(4, '0')}`)));
   const r = schedulePod(p, many, { startIndex: 900 });

@@ -7,6 +7,7 @@ import { Simulation, type SimResult } from '../../src/sim/simulator.js';
 import { parseScenario, ScenarioError, duration } from '../../src/sim/scenario.js';
 import { properties, splitProperties } from '../../src/verify/invariants/index.js';
 import { Prng } from '../../src/sim/prng.js';
+import { R } from '../../src/model/api.js';
 
 const example = (name: string) => readFileSync(new URL(`../../../examples/sim/${name}.yaml`, import.meta.url), 'utf8');
 
@@ -99,25 +100,7 @@ test('the generator is a pure function of its seed', () => {
 test('work takes virtual time: every write queues for the one API server', async () => {
   // 20 pods, each created, bound and given three statuses: at 10 ms of server time a write the
   // rollout cannot finish in less than 20 × 5 × 10 ms = 1 s after it starts.
-  const text = (costs: string) => `
-name: costs
-cluster: { nodes: 4 }
-until: 60s
-properties: [rollout-complete]
-${costs}
-workload:
-  - at: 1s
-    apply:
-      apiVersion: apps/v1
-      kind: Deployment
-      metadata: { name: web, namespace: default }
-      spec:
-        replicas: 20
-        selector: { matchLabels: { app: web } }
-        template:
-          metadata: { labels: { app: web } }
-          spec: { containers: [{ name: c, image: x }] }
-`;
+  const text = (costs: string) => webScenario('costs', 4, 20, 'image: x', costs);
   const slow = await run(text('costs: { apiWriteMs: 10, jitter: 0 }'), 1);
   const usual = await run(text(''), 1);
   assert.deepEqual(slow.r.unmetGoals, []);
@@ -129,3 +112,39 @@ workload:
   assert.throws(() => parseScenario('costs: { apiWriteMS: 1 }'), /costs.apiWriteMS: unknown/);
   assert.throws(() => parseScenario('costs: { jitter: 2 }'), /costs.jitter/);
 });
+
+test("the scheduler spreads a Deployment's pods over equal nodes, as the real one's system default spreading does", async () => {
+  const sc = parseScenario(webScenario('spread', 10, 30, 'image: x, resources: { requests: { cpu: 10m } }'));
+  const sim = new Simulation(sc, 3, { line: () => undefined }, splitProperties(properties(sc.properties)));
+  const r = await sim.run();
+  assert.deepEqual(r.unmetGoals, []);
+  const perNode = new Map<string, number>();
+  for (const p of sim.truth.list(R.pods)) perNode.set((p.spec as { nodeName: string }).nodeName, (perNode.get((p.spec as { nodeName: string }).nodeName) ?? 0) + 1);
+  // Without the ReplicaSet's selector the scores of a 10m pod are nearly flat, and the first nodes
+  // looked at took most of the pods.
+  assert.equal(perNode.size, 10);
+  assert.ok(Math.max(...perNode.values()) - Math.min(...perNode.values()) <= 1, `pods per node: ${[...perNode.values()]}`);
+});
+
+/** A scenario with one Deployment "web" of `replicas` pods (its container: `container`), applied at 1 s. */
+function webScenario(name: string, nodes: number, replicas: number, container: string, extra = ''): string {
+  return `
+name: ${name}
+cluster: { nodes: ${nodes} }
+until: 60s
+properties: [rollout-complete]
+${extra}
+workload:
+  - at: 1s
+    apply:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: { name: web, namespace: default }
+      spec:
+        replicas: ${replicas}
+        selector: { matchLabels: { app: web } }
+        template:
+          metadata: { labels: { app: web } }
+          spec: { containers: [{ name: c, ${container} }] }
+`;
+}
