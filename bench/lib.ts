@@ -85,6 +85,6 @@ export function berthNodeArgs(): string[] {
   const bin = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/berth'), 'utf8');
   const flags = /^exec node (.*) "\$main" "\$@"$/m.exec(bin)?.[1];
   if (flags === undefined) throw new Error('bin/berth: no "exec node ... $main" line to read the flags from');
-  // ($check: the flags only `berth check` gets)
+  // ($only: the flags only some commands get)
   return [...flags.split(' ').filter((f) => !f.startsWith('$')), ...(process.env.BERTH_BENCH_SERVER_NODE_ARGS ?? '').split(' ')].filter(Boolean);
 }

@@ -7,12 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import { Simulation } from '../src/sim/simulator.js';
 import { rolloutsComplete } from '../src/verify/invariants/workloads.js';
+import { SIM_NODE_FLAGS } from '../src/sim/node-flags.js';
 import { berthNodeArgs } from './lib.js';
 
-// Run under bin/berth's Node flags, as `berth sim run` does (its larger young generation matters
-// here: the simulation makes many short-lived objects), unless asked for others.
-if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
-  const r = spawnSync(process.execPath, [...berthNodeArgs(), ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+// Run under the Node flags `berth sim run` has (its young generation matters here: the simulation
+// makes many short-lived objects); flags given to this script come after them, and win.
+const flags = [...berthNodeArgs(), ...SIM_NODE_FLAGS];
+if (!flags.every((f) => process.execArgv.includes(f))) {
+  const r = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 
