@@ -256,9 +256,10 @@ function pickBest(totals: readonly number[], tieBreak: number | undefined): numb
       ties = 1;
     } else if (totals[i] === totals[best]) ties++;
   }
-  if (ties === 1 || tieBreak === undefined) return best;
-  let k = Math.min(ties - 1, Math.floor(tieBreak * ties));
-  for (let i = best; ; i++) if (totals[i] === totals[best] && k-- === 0) return i;
+  if (ties === 1 || !(tieBreak! >= 0)) return best; // absent (or NaN): the first
+  let k = Math.min(ties - 1, Math.floor(tieBreak! * ties));
+  for (let i = best; i < totals.length; i++) if (totals[i] === totals[best] && k-- === 0) return i;
+  return best;
 }
 
 function fail(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions, statuses: Map<string, Status>, nextStartIndex: number, preFilterMsg?: string): ScheduleResult {

@@ -347,6 +347,7 @@ test('the search: how many feasible nodes are enough, where it starts, and the t
   assert.equal(placed(schedulePod(p, snap, { startIndex: 2 })), 'c');
   // With the runner's random number (upstream's selectHost): each equal node as likely, in evaluation order.
   assert.deepEqual([0, 0.33, 0.34, 0.66, 0.67, 0.999].map((tieBreak) => placed(schedulePod(p, snap, { startIndex: 1, tieBreak }))), ['b', 'b', 'c', 'c', 'a', 'a']);
+  assert.equal(placed(schedulePod(p, snap, { startIndex: 1, tieBreak: NaN })), 'b');
   // A better node wins whatever the number; the tie is only among the best.
   const uneven = cluster([node('a'), node('b', { cpu: '8' }), node('c')]);
   assert.deepEqual([0, 0.5, 0.999].map((tieBreak) => placed(schedulePod(info(pod('q', { cpu: '1' })), uneven, { tieBreak }))), ['b', 'b', 'b']);
