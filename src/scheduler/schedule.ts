@@ -53,10 +53,21 @@ export interface ScheduleOptions {
    * selectHost samples them at random); absent: the first of them in evaluation order.
    */
   tieBreak?: number;
+  /** Also name every node with the best score (`tied`), for a caller that explores each (the model checker). */
+  listTies?: boolean;
 }
 
 export type ScheduleResult =
-  | { kind: 'scheduled'; node: string; nextStartIndex: number; evaluatedNodes: number; feasibleNodes: number; score?: number }
+  | {
+      kind: 'scheduled';
+      node: string;
+      nextStartIndex: number;
+      evaluatedNodes: number;
+      feasibleNodes: number;
+      score?: number;
+      /** With listTies: every node with the best score, in evaluation order (node is one of them). */
+      tied?: string[];
+    }
   | {
       kind: 'unschedulable';
       /** The PodScheduled condition's and the FailedScheduling event's message. */
@@ -219,7 +230,8 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
     return fail(pod, snap, opts, statuses, nextStartIndex);
   }
   if (nf === 1) {
-    return { kind: 'scheduled', node: candidates[found[0]!]!.name, nextStartIndex, evaluatedNodes: 1 + statuses.size + full.length, feasibleNodes: 1 };
+    const node = candidates[found[0]!]!.name;
+    return { kind: 'scheduled', node, nextStartIndex, evaluatedNodes: 1 + statuses.size + full.length, feasibleNodes: 1, ...(opts.listTies ? { tied: [node] } : {}) };
   }
   const rows = found.slice(0, nf);
   const feasible = new Array<NodeInfo>(nf);
@@ -243,6 +255,7 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
     evaluatedNodes: feasible.length + statuses.size + full.length,
     feasibleNodes: feasible.length,
     score: totals[best]!,
+    ...(opts.listTies ? { tied: feasible.filter((_, i) => totals[i] === totals[best]).map((n) => n.name) } : {}),
   };
 }
 

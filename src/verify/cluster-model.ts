@@ -9,7 +9,8 @@
 //                                   is left out: it changes no state);
 //   <controller>: <action>          the next in-flight action goes to the API; a refusal drops the
 //                                   rest (the runner retries the key later);
-//   scheduler binds <pod> to <node> the scheduler's decision and the binding, at once;
+//   scheduler binds <pod> to <node> the scheduler's decision and the binding, at once; one step
+//                                   per equally best node (upstream picks one at random);
 //   kubelet: <pod> ...              the pod's sync (start it Running and Ready, or finish a deletion);
 //   env: <change>                   the desired state changes (a rollout, a deletion), once;
 //   fault: <controller> crashes     its in-flight list is lost (budgeted);
@@ -64,9 +65,6 @@ import { deploymentController } from '../controllers/deployment.js';
 import { replicaSetController } from '../controllers/replicaset.js';
 import { statefulSetController } from '../controllers/statefulset.js';
 import { garbageCollector } from '../controllers/gc.js';
-import { ClusterSnapshot } from '../scheduler/snapshot.js';
-import { podInfoOf } from '../scheduler/podinfo.js';
-import { schedulePod } from '../scheduler/schedule.js';
 import type { Model, Step } from './checker.js';
 import type { ClusterState } from './invariants/state.js';
 import { statefulSetOrdering } from './invariants/workloads.js';
@@ -79,6 +77,7 @@ import { ns, type Scope } from './scopes.js';
 import { StateApi, type StateLog } from './state-api.js';
 import { WriteMemo, type WriteRequest, type WriteResult } from './write-memo.js';
 import { DecideMemo } from './decide-memo.js';
+import { placements } from './scheduling.js';
 import { PropertyMemo } from './property-memo.js';
 
 export { foregroundScope, rolloutScope, SCOPES, statefulSetScope, type Scope } from './scopes.js';
@@ -705,24 +704,17 @@ export class ClusterModel implements Model<ClusterModelState> {
         out.push({ label: `${c.name} reconciles ${key} (${actions.length} action${actions.length === 1 ? '' : 's'})`, next: state(s.rows, s.head, s.uid, withFlight(s.inflight, i, inFlight(key, actions)), s.done, s.faults, decisionViolations, s.rid, s.csid, s.prefix) });
       }
     }
-    // The scheduler: each unbound pod, decided over the bound ones (of equally good nodes the
-    // first: the checker does not branch on upstream's random tie-break).
-    const snap = new ClusterSnapshot();
-    for (const { resource, object } of objects) if (resource.resource === 'nodes') snap.setNode(object as never);
-    const pods = objects.filter((o) => o.resource.resource === 'pods').map((o) => o.object as KubeObject & Pod);
-    for (const p of pods) if (p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') snap.addPod(podInfoOf(p));
-    for (const p of pods) {
-      if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
-      const r = schedulePod(podInfoOf(p), snap);
-      if (r.kind !== 'scheduled') continue;
+    // The scheduler: each unbound pod onto each of its best nodes (scheduling.ts).
+    for (const b of placements(this.table.parsed(s.rows).cluster)) {
       const log = this.api.load(s);
       try {
-        await this.api.bind(p.metadata.namespace!, p.metadata.name!, r.node);
-        out.push({ label: `scheduler binds ${p.metadata.name} to ${r.node}`, next: this.afterLog(s, log) });
+        await this.api.bind(b.ns, b.name, b.node);
+        out.push({ label: `scheduler binds ${b.name} to ${b.node}`, next: this.afterLog(s, log) });
       } catch {
         // A pod that cannot be bound now is retried later; no step.
       }
     }
+    const pods = objects.filter((o) => o.resource.resource === 'pods').map((o) => o.object as KubeObject & Pod);
     // Kubelets (verify/ may not import sim/'s, a layer beside it): a bound pod starts Running and
     // Ready in one status write; a pod being deleted is removed once its containers stop.
     for (const p of pods) {

@@ -3,15 +3,12 @@
 // behind a tripwire, each listing recorded and answered by the content id of the resource's rows,
 // so every read is of content and a walk's leaf is kept by the states' content ids. One that looks
 // at a revision is kept as such and always run over the real objects instead.
-import type { Pod } from 'kubernetes-types/core/v1.js';
 import { deepEqual, type Instant, type KubeObject } from '../model/object.js';
-import { ClusterSnapshot } from '../scheduler/snapshot.js';
-import { podInfoOf } from '../scheduler/podinfo.js';
-import { schedulePod } from '../scheduler/schedule.js';
 import type { ClusterModelState, MemoStats } from './cluster-model.js';
 import type { ClusterState, StepProperty } from './invariants/state.js';
 import type { RowTable } from './rows.js';
 import type { WriteRequest } from './write-memo.js';
+import { placements } from './scheduling.js';
 import { codesToString, insert, Interner, pushInt, tripwire, type Read, type TrieNode } from './memo.js';
 import { GroupedMap } from './tuples.js';
 
@@ -326,17 +323,7 @@ export class PropertyMemo {
   }
 }
 
-/** Every unbound pod the scheduler would place, each decided over the pods already bound. */
+/** The scheduler's bindings from s, each with its step's label. */
 function scheduleAll(s: ClusterState): Binding[] {
-  const snap = new ClusterSnapshot();
-  for (const object of s.list('nodes')) snap.setNode(object as never);
-  const pods = s.list('pods') as (KubeObject & Pod)[];
-  for (const p of pods) if (p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') snap.addPod(podInfoOf(p));
-  const out: Binding[] = [];
-  for (const p of pods) {
-    if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
-    const r = schedulePod(podInfoOf(p), snap);
-    if (r.kind === 'scheduled') out.push({ ns: p.metadata.namespace!, name: p.metadata.name!, node: r.node, label: `scheduler binds ${p.metadata.name} to ${r.node}`, req: undefined });
-  }
-  return out;
+  return placements(s).map((b) => ({ ...b, label: `scheduler binds ${b.name} to ${b.node}`, req: undefined }));
 }

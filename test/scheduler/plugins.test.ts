@@ -351,6 +351,10 @@ test('the search: how many feasible nodes are enough, where it starts, and the t
   // A better node wins whatever the number; the tie is only among the best.
   const uneven = cluster([node('a'), node('b', { cpu: '8' }), node('c')]);
   assert.deepEqual([0, 0.5, 0.999].map((tieBreak) => placed(schedulePod(info(pod('q', { cpu: '1' })), uneven, { tieBreak }))), ['b', 'b', 'b']);
+  // listTies names every best node in evaluation order (the model checker takes each).
+  assert.deepEqual((schedulePod(p, snap, { startIndex: 1, listTies: true }) as { tied?: string[] }).tied, ['b', 'c', 'a']);
+  assert.deepEqual((schedulePod(info(pod('q', { cpu: '1' })), uneven, { listTies: true }) as { tied?: string[] }).tied, ['b']);
+  assert.equal((schedulePod(p, snap, {}) as { tied?: string[] }).tied, undefined);
   // On 1000 nodes it looks at 420 and moves the start on by that much.
   const many = cluster(Array.from({ length: 1000 }, (_, i) => node(`n${String(i).padStart(4, '0')}`)));
   const r = schedulePod(p, many, { startIndex: 900 });
