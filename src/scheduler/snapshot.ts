@@ -109,6 +109,12 @@ export class NodeInfo {
     this.writeThrough();
   }
 
+  /** A new version of a pod that counts the same: put in its place (last, as a remove and add would). */
+  replacePod(prev: PodInfo, p: PodInfo): void {
+    this.pods.delete(prev.key);
+    this.pods.set(p.key, p);
+  }
+
   private writeThrough(): void {
     const t = this.table;
     if (t !== undefined && t.live) t.write(this.row, this);
@@ -240,6 +246,15 @@ export class ClusterSnapshot implements Snapshot {
 
   /** Places a pod (bound or assumed); replaces an earlier version of the same pod. */
   addPod(p: PodInfo): void {
+    const prev = this.podNode.get(p.key);
+    if (prev !== undefined && countsSame(prev, p)) {
+      // Most pod events are status writes: nothing counted changes, so nothing is recounted.
+      this.podNode.delete(p.key);
+      this.podNode.set(p.key, p);
+      this.infos.get(p.nodeName)!.replacePod(prev, p);
+      if (this.withScoring.delete(prev)) this.withScoring.add(p);
+      return;
+    }
     this.removePod(p.key);
     const info = this.info(p.nodeName);
     info.addPod(p);
@@ -375,6 +390,15 @@ export class ClusterSnapshot implements Snapshot {
     const n = this.node(p.nodeName);
     if (n) for (const [key, d] of idx.domains) bump(d, n.labels[key] ?? '', sign);
   }
+}
+
+/**
+ * Whether two versions of a placed pod count alike everywhere in the cache: all it counts comes
+ * from the spec and labels (requests, ports, claims, terms), the node and whether it terminates;
+ * the store shares an unchanged spec and labels between versions, so identity says it cheaply.
+ */
+function countsSame(a: PodInfo, b: PodInfo): boolean {
+  return a.spec === b.spec && a.labels === b.labels && a.nodeName === b.nodeName && a.terminating === b.terminating && a.uid === b.uid && a.namespace === b.namespace;
 }
 
 function sameLabels(a: Labels, b: Labels): boolean {

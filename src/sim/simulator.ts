@@ -399,8 +399,18 @@ export class Simulation {
 
   private say(who: string, what: string): void {
     const line = `${fmt(this.t)} ${who}: ${what}`;
-    this.hash.update(line + '\n');
+    // Hashed in chunks: a call into the hash per line cost more than the hashing.
+    this.unhashed += line + '\n';
+    if (this.unhashed.length > 1 << 16) this.flushHash();
     this.sink.line(line);
+  }
+
+  /** The trace not yet hashed. */
+  private unhashed = '';
+
+  private flushHash(): void {
+    this.hash.update(this.unhashed);
+    this.unhashed = '';
   }
 
   // ---- processes --------------------------------------------------------------------------------
@@ -1120,6 +1130,7 @@ export class Simulation {
     };
     const verdict = this.violations.length ? `FAIL: ${this.violations.length} violation(s)` : unmet.length ? `FAIL: not converged (${unmet.join('; ')})` : 'PASS';
     this.say('sim', `end after ${this.steps} steps, ${this.writes} writes, ${result.nodes} nodes, ${result.pods} pods; ${verdict}${result.convergedAtMs !== undefined ? `; converged at ${(result.convergedAtMs / 1000).toFixed(3)}s` : ''}`);
+    this.flushHash();
     result.traceHash = this.hash.digest('hex');
     await this.store.close();
     return result;
