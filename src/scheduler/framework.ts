@@ -53,11 +53,17 @@ export interface NodeScorer {
   normalize?(scores: number[], nodes: readonly NodeInfo[]): void;
 }
 
+/** The feasible nodes' rows in the snapshot's table (rows[k] is feasible[k]'s), when the decision uses the table. */
+export interface FeasibleRows {
+  table: NodeTable;
+  rows: Int32Array;
+}
+
 export interface ScorePlugin {
   name: string;
   weight: number;
   /** undefined: the plugin does not score this pod (Skip). */
-  preScore(c: Cycle, feasible: readonly NodeInfo[]): NodeScorer | undefined;
+  preScore(c: Cycle, feasible: readonly NodeInfo[], rows?: FeasibleRows): NodeScorer | undefined;
 }
 
 export const isStatus = (v: PreFilterResult | Status | undefined): v is Status => !!v && 'code' in v;

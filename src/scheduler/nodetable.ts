@@ -41,7 +41,11 @@ export class NodeTable {
   readonly nonZeroMemory: Float64Array;
   readonly flags: Uint8Array;
 
-  constructor(readonly size: number) {
+  /** Label columns by key, built when first asked (labelColumn). */
+  private readonly columns = new Map<string, LabelColumn>();
+
+  /** nodes: row i's node (what label columns are read from). */
+  constructor(readonly size: number, readonly nodes: readonly NodeInfo[] = []) {
     this.podCount = new Int32Array(size);
     this.allowedPods = new Float64Array(size);
     this.allocCPU = new Float64Array(size);
@@ -72,6 +76,25 @@ export class NodeTable {
     this.flags[i] = (n.unschedulable ? NODE_UNSCHEDULABLE : 0) | (n.taints.length ? NODE_TAINTED : 0) | (n.usedPorts.size ? NODE_PORTS_IN_USE : 0);
   }
 
+  /** The nodes' values of one label (topology spreading reads a key of every examined node). */
+  labelColumn(key: string): LabelColumn {
+    let c = this.columns.get(key);
+    if (!c) {
+      c = new LabelColumn(this.size);
+      for (let i = 0; i < this.nodes.length; i++) {
+        const v = this.nodes[i]!.labels[key];
+        c.ids[i] = v === undefined ? -1 : c.idOf(v);
+      }
+      this.columns.set(key, c);
+    }
+    return c;
+  }
+
+  /** A node's labels changed: the columns are read again when next asked. */
+  labelsChanged(): void {
+    this.columns.clear();
+  }
+
   /**
    * TABLE_PASSES only when every filter of the check surely passes on node i; TABLE_NO_POD_ROOM
    * only when every one does but NodeResourcesFit, and that for the pod count alone (the request
@@ -89,6 +112,32 @@ export class NodeTable {
       return this.podCount[i]! + 1 <= this.allowedPods[i]! ? TABLE_PASSES : TABLE_NO_POD_ROOM;
     }
     return TABLE_UNKNOWN;
+  }
+}
+
+/** One label over the table's rows: each row's value as an id into values (-1: the node has no such label). */
+export class LabelColumn {
+  readonly ids: Int32Array;
+  readonly values: string[] = [];
+  private readonly byValue = new Map<string, number>();
+
+  constructor(size: number) {
+    this.ids = new Int32Array(size);
+  }
+
+  /** The id of a value, given one if it has none yet. */
+  idOf(v: string): number {
+    let id = this.byValue.get(v);
+    if (id === undefined) {
+      this.byValue.set(v, (id = this.values.length));
+      this.values.push(v);
+    }
+    return id;
+  }
+
+  /** The id of a value, -1 when no row holds it (and it was never given one). */
+  lookup(v: string): number {
+    return this.byValue.get(v) ?? -1;
   }
 }
 

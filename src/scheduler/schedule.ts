@@ -239,8 +239,9 @@ export function schedulePod(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions 
   const m = nf;
   const totals = new Array<number>(m).fill(0);
   const raw = new Array<number>(m);
+  const feasibleRows = table ? { table, rows } : undefined;
   for (const plugin of SCORES) {
-    const scorer = plugin.preScore(cycle, feasible);
+    const scorer = plugin.preScore(cycle, feasible, feasibleRows);
     if (!scorer) continue;
     if (table && scorer.scoreRow) for (let i = 0; i < m; i++) raw[i] = scorer.scoreRow(table, rows[i]!, feasible[i]!);
     else for (let i = 0; i < m; i++) raw[i] = scorer.score(feasible[i]!);

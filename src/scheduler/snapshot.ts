@@ -30,6 +30,11 @@ export interface Snapshot {
    */
   matchingByDomain(ns: string, selector: Selector, selectorKey: string, topologyKey: string): ReadonlyMap<string, number>;
   /**
+   * Optional, beside nodeTable: matchingByNode's non-terminating counts by row of the table t
+   * (nodeTable()'s, current): what topology spreading reads per examined node, without a lookup by name.
+   */
+  matchingByRow?(ns: string, selector: Selector, selectorKey: string, t: NodeTable): Int32Array;
+  /**
    * Optional: the nodes' numbers as typed arrays, row i for nodes[i], current with every node.
    * The decision then settles most nodes from it; without it, it reads every NodeInfo.
    */
@@ -160,6 +165,9 @@ interface MatchIndex {
   all: Map<string, number>;
   /** topologyKey -> label value -> live count, over existing nodes; kept while the nodes' labels stay. */
   domains: Map<string, Map<string, number>>;
+  /** live by row of the table rowsOf, kept while that table is live (built when first asked). */
+  rows: Int32Array | undefined;
+  rowsOf: NodeTable | undefined;
   used: number;
 }
 
@@ -190,7 +198,7 @@ export class ClusterSnapshot implements Snapshot {
   nodeTable(): NodeTable {
     if (!this.table) {
       const nodes = this.nodes;
-      const t = new NodeTable(nodes.length);
+      const t = new NodeTable(nodes.length, nodes);
       for (let i = 0; i < nodes.length; i++) {
         const n = nodes[i]!;
         n.table = t;
@@ -227,7 +235,10 @@ export class ClusterSnapshot implements Snapshot {
     const labels = info.labels;
     info.setNode(node);
     if (added) this.nodesChanged();
-    if (added || !sameLabels(labels, info.labels)) this.forgetDomains();
+    if (added || !sameLabels(labels, info.labels)) {
+      this.forgetDomains();
+      this.table?.labelsChanged();
+    }
   }
 
   removeNode(name: string): void {
@@ -360,6 +371,20 @@ export class ClusterSnapshot implements Snapshot {
     return d;
   }
 
+  matchingByRow(ns: string, selector: Selector, selectorKey: string, t: NodeTable): Int32Array {
+    const idx = this.index(ns, selector, selectorKey);
+    if (idx.rowsOf !== t || !t.live) {
+      const rows = new Int32Array(t.size);
+      for (const [name, cnt] of idx.live) {
+        const n = this.infos.get(name);
+        if (n !== undefined && n.table === t) rows[n.row] = cnt;
+      }
+      idx.rows = rows;
+      idx.rowsOf = t;
+    }
+    return idx.rows!;
+  }
+
   private index(ns: string, selector: Selector, selectorKey: string): MatchIndex {
     const k = `${ns}\u0000${selectorKey}`;
     let idx = this.indexes.get(k);
@@ -375,7 +400,7 @@ export class ClusterSnapshot implements Snapshot {
       for (const [key, v] of this.indexes) if (v.used < least) [least, oldest] = [v.used, key];
       this.indexes.delete(oldest!);
     }
-    const idx: MatchIndex = { ns, selector, live: new Map(), all: new Map(), domains: new Map(), used: 0 };
+    const idx: MatchIndex = { ns, selector, live: new Map(), all: new Map(), domains: new Map(), rows: undefined, rowsOf: undefined, used: 0 };
     for (const p of this.podNode.values()) this.indexPod(idx, p, 1);
     this.indexes.set(k, idx);
     return idx;
@@ -386,6 +411,11 @@ export class ClusterSnapshot implements Snapshot {
     bump(idx.all, p.nodeName, sign);
     if (p.terminating) return;
     bump(idx.live, p.nodeName, sign);
+    const t = idx.rowsOf;
+    if (t !== undefined && t.live) {
+      const n = this.infos.get(p.nodeName);
+      if (n !== undefined && n.table === t) idx.rows![n.row]! += sign;
+    }
     if (idx.domains.size === 0) return;
     const n = this.node(p.nodeName);
     if (n) for (const [key, d] of idx.domains) bump(d, n.labels[key] ?? '', sign);

@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { labelSelectorAsSelector } from '../../src/model/labels.js';
+import { labelSelectorAsSelector, type Selector } from '../../src/model/labels.js';
 import { NodeTable } from '../../src/scheduler/nodetable.js';
 import { podInfoOf } from '../../src/scheduler/podinfo.js';
+import { podTopologySpread } from '../../src/scheduler/plugins/topologyspread.js';
 import { schedulePod, type ScheduleOptions } from '../../src/scheduler/schedule.js';
 import { ClusterSnapshot, type Snapshot } from '../../src/scheduler/snapshot.js';
 import { node, pod } from './fixtures.js';
@@ -57,6 +58,7 @@ const podArb = fc.record({
   preferSsd: fc.boolean(),
   antiX: rarely,
   spread: fc.constantFrom<string | undefined>(undefined, undefined, 'DoNotSchedule', 'ScheduleAnyway'),
+  spreadKey: fc.constantFrom('zone', 'zone', 'kubernetes.io/hostname'),
   priority: fc.constantFrom(0, 10),
 });
 
@@ -70,7 +72,7 @@ function podOf(c: PodCase, name: string): Pod {
     ...(c.memory ? { memory: c.memory } : {}),
     ...(c.tolerations ? { tolerations: c.tolerations } : {}),
     ...(c.ssdOnly ? { nodeSelector: { disk: 'ssd' } } : {}),
-    ...(c.spread ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: c.spread as 'DoNotSchedule', labelSelector: { matchLabels: { app: c.app } } }] } : {}),
+    ...(c.spread ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: c.spreadKey, whenUnsatisfiable: c.spread as 'DoNotSchedule', labelSelector: { matchLabels: { app: c.app } } }] } : {}),
     priority: c.priority,
   });
   const ctr = p.spec!.containers[0]!;
@@ -134,6 +136,16 @@ function lying(s: ClusterSnapshot, tamper: (t: NodeTable) => NodeTable): Snapsho
 
 const appSelector = labelSelectorAsSelector({ matchLabels: { app: 'x' } });
 
+const nodeName = (n: number, copies: number) => `n${n}-${n % copies}`;
+
+/** A step that changes the snapshot. */
+function change(snap: ClusterSnapshot, s: Exclude<Step, { op: 'schedule' }>, copies: number): void {
+  if (s.op === 'node') for (let c = 0; c < copies; c++) snap.setNode(nodeOf(s.node, c));
+  else if (s.op === 'removeNode') snap.removeNode(nodeName(s.n, copies));
+  else if (s.op === 'place') snap.addPod({ ...podInfoOf(podOf(s.pod, `p${s.p}`)), nodeName: nodeName(s.n, copies) });
+  else snap.removePod(`default/p${s.p}`);
+}
+
 /**
  * Runs the steps; at each decision compares the snapshot (with its table) against `other`'s view of
  * it. Returns how many decisions settled some node from the table.
@@ -146,20 +158,17 @@ function run(copies: number, steps: Step[], other: (s: ClusterSnapshot) => Snaps
       used.table++;
       return snap.nodeTable();
     },
+    matchingByRow: (ns: string, sel: Selector, key: string, t: NodeTable) => snap.matchingByRow(ns, sel, key, t),
   });
-  const nodeName = (n: number) => `n${n}-${n % copies}`;
   for (const s of steps) {
-    if (s.op === 'node') for (let c = 0; c < copies; c++) snap.setNode(nodeOf(s.node, c));
-    else if (s.op === 'removeNode') snap.removeNode(nodeName(s.n));
-    else if (s.op === 'place') snap.addPod({ ...podInfoOf(podOf(s.pod, `p${s.p}`)), nodeName: nodeName(s.n) });
-    else if (s.op === 'removePod') snap.removePod(`default/p${s.p}`);
+    if (s.op !== 'schedule') change(snap, s, copies);
     else {
       const p = podInfoOf(podOf(s.pod, 'incoming'));
       const nominee = podInfoOf(podOf({ ...s.pod, priority: 10, port: true, cpu: '1' }, 'nominee'));
       const opts: ScheduleOptions = {
         startIndex: snap.nodes.length ? s.start % snap.nodes.length : 0,
         ...(s.spreadByDefault ? { defaultSelector: appSelector } : {}),
-        ...(s.nominate ? { nominated: (n: string) => (n === nodeName(1) ? [nominee] : []) } : {}),
+        ...(s.nominate ? { nominated: (n: string) => (n === nodeName(1, copies) ? [nominee] : []) } : {}),
       };
       const fast = schedulePod(p, counted, opts);
       const slow = schedulePod(p, other(snap), opts);
@@ -184,9 +193,48 @@ test('decisions with the node table equal decisions without it', () => {
   assert.ok(used.table > 300, `the table was used in ${used.table} decisions`);
 });
 
+test('topology spreading scores every node alike from the table and from its NodeInfo', () => {
+  // Raw scores of every node, not only the winner: a wrong count that moves no winner shows here.
+  let compared = 0;
+  let counted = 0;
+  fc.assert(
+    fc.property(cases, ([copies, nodes, steps]) => {
+      const snap = new ClusterSnapshot();
+      snap.setNamespace('default', {});
+      for (const s of [...nodes, ...steps]) {
+        if (s.op !== 'schedule') {
+          change(snap, s, copies);
+          continue;
+        }
+        const pod = podInfoOf(podOf({ ...s.pod, spread: s.pod.spread && 'ScheduleAnyway' }, 'incoming'));
+        const cycle = { pod, snap, ...(s.spreadByDefault ? { defaultSelector: appSelector } : {}) };
+        const feasible = snap.nodes;
+        const table = snap.nodeTable();
+        const rows = Int32Array.from(feasible, (_, i) => i);
+        const slow = podTopologySpread.preScore({ ...cycle, snap: withoutTable(snap) }, feasible);
+        const fast = podTopologySpread.preScore(cycle, feasible, { table, rows });
+        if (!slow || !fast) {
+          assert.equal(fast, slow);
+          continue;
+        }
+        const a = feasible.map((n) => slow.score(n));
+        const b = feasible.map((n, i) => fast.scoreRow!(table, i, n));
+        assert.deepEqual(b, a);
+        slow.normalize!(a, feasible);
+        fast.normalize!(b, feasible);
+        assert.deepEqual(b, a);
+        compared++;
+        if (new Set(a).size > 1) counted++;
+      }
+    }),
+    { numRuns: 300 },
+  );
+  assert.ok(compared > 300 && counted > 100, `${compared} decisions compared, ${counted} with nodes scored apart`);
+});
+
 test('a table that hides a taint, a cordon, a port, a pod count, room for pods or the requests scores read is caught', () => {
   const hide = (field: 'flags' | 'podCount' | 'allowedPods' | 'nonZeroCPU' | 'reqMemory') => (t: NodeTable) => {
-    const c = new NodeTable(t.size);
+    const c = new NodeTable(t.size, t.nodes);
     for (const k of Object.keys(t) as (keyof NodeTable)[]) {
       const v = t[k];
       if (ArrayBuffer.isView(v)) (c[k] as Float64Array).set(v as Float64Array);

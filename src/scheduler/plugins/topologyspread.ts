@@ -4,8 +4,9 @@
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { addRequirements, isEmpty, labelSelectorAsSelector, matches, newRequirement, SelectorError, selectorToString, type Selector } from '../../model/labels.js';
 import { anyNode, doNotScheduleTaint, findUntoleratedTaint } from '../../model/scheduling.js';
-import { idiv, MAX_NODE_SCORE, unresolvable, unschedulable, type Cycle, type FilterPlugin, type NodeScorer, type ScorePlugin } from '../framework.js';
+import { idiv, MAX_NODE_SCORE, unresolvable, unschedulable, type Cycle, type FeasibleRows, type FilterPlugin, type NodeScorer, type ScorePlugin } from '../framework.js';
 import type { PodInfo } from '../podinfo.js';
+import type { NodeTable } from '../nodetable.js';
 import type { NodeInfo, Snapshot } from '../snapshot.js';
 
 export const ERR_SPREAD = "node(s) didn't match pod topology spread constraints";
@@ -131,13 +132,14 @@ export const podTopologySpread: FilterPlugin & ScorePlugin = {
     };
   },
 
-  preScore({ pod, snap, defaultSelector }: Cycle, feasible: readonly NodeInfo[]): NodeScorer | undefined {
+  preScore({ pod, snap, defaultSelector }: Cycle, feasible: readonly NodeInfo[], rows?: FeasibleRows): NodeScorer | undefined {
     if (feasible.length === 0) return undefined;
     const cs = constraintsOf(pod, 'ScheduleAnyway', defaultSelector);
     if (cs.length === 0) return undefined;
     // Only the pod's own constraints require every topology label; the system defaults let a
     // node without a zone still be spread over by hostname.
     const requireAll = (pod.spec.topologySpreadConstraints ?? []).length > 0;
+    if (rows && snap.matchingByRow) return scorerByRow(pod, snap, cs, requireAll, feasible, rows);
     const ignored = new Set<string>();
     const domainCounts = cs.map(() => new Map<string, number>());
     const topoSize = cs.map(() => 0);
@@ -190,21 +192,89 @@ export const podTopologySpread: FilterPlugin & ScorePlugin = {
         }
         return Math.round(s);
       },
-      normalize: (raw) => {
-        let min = Infinity;
-        let max = 0;
-        for (const s of raw) {
-          if (s === -1) continue;
-          if (s < min) min = s;
-          if (s > max) max = s;
-        }
-        for (let i = 0; i < raw.length; i++) {
-          const s = raw[i]!;
-          if (s === -1) raw[i] = 0;
-          else if (max === 0) raw[i] = MAX_NODE_SCORE;
-          else raw[i] = idiv(MAX_NODE_SCORE * (max + min - s), max);
-        }
-      },
+      normalize,
     };
   },
 };
+
+/** Raw scores to 0..MAX_NODE_SCORE, fewer matching pods scoring higher; an ignored node (-1) scores 0. */
+function normalize(raw: number[]): void {
+  let min = Infinity;
+  let max = 0;
+  for (const s of raw) {
+    if (s === -1) continue;
+    if (s < min) min = s;
+    if (s > max) max = s;
+  }
+  for (let i = 0; i < raw.length; i++) {
+    const s = raw[i]!;
+    if (s === -1) raw[i] = 0;
+    else if (max === 0) raw[i] = MAX_NODE_SCORE;
+    else raw[i] = idiv(MAX_NODE_SCORE * (max + min - s), max);
+  }
+}
+
+/**
+ * preScore's scorer over the node table: the same scores, with label values read from the table's
+ * columns and hostname counts by row (a large cluster's examined nodes are each a cache miss or two
+ * through their labels object and a Map by name). Domains are label value ids; -1 marks a domain
+ * no feasible node is in (upstream leaves those out of its map).
+ */
+function scorerByRow(pod: PodInfo, snap: Snapshot, cs: Constraint[], requireAll: boolean, feasible: readonly NodeInfo[], { table, rows }: FeasibleRows): NodeScorer {
+  const cols = cs.map((c) => table.labelColumn(c.topologyKey));
+  const host = cs.map((c) => c.topologyKey === LABEL_HOSTNAME);
+  // A node without the label is in the '' domain while domains are gathered (not when it is scored).
+  const empty = cols.map((col) => col.idOf(''));
+  const domainCounts = cs.map((_, i) => (host[i] ? new Float64Array(0) : new Float64Array(cols[i]!.values.length).fill(-1)));
+  const topoSize = cs.map(() => 0);
+  const ignored = new Set<string>();
+  for (let k = 0; k < feasible.length; k++) {
+    const r = rows[k]!;
+    if (requireAll && !cols.every((col) => col.ids[r]! >= 0)) {
+      ignored.add(feasible[k]!.name);
+      continue;
+    }
+    for (let i = 0; i < cs.length; i++) {
+      if (host[i]) continue;
+      const id = cols[i]!.ids[r]!;
+      const d = domainCounts[i]!;
+      const at = id < 0 ? empty[i]! : id;
+      if (d[at] === -1) {
+        d[at] = 0;
+        topoSize[i]!++;
+      }
+    }
+  }
+  const weights = cs.map((c, i) => Math.log((host[i] ? feasible.length - ignored.size : topoSize[i]!) + 2));
+  const byRow = cs.map((c, i) => (host[i] && !c.selector.nothing && !isEmpty(c.selector) ? snap.matchingByRow!(pod.namespace, c.selector, c.selectorKey, table) : undefined));
+  cs.forEach((c, i) => {
+    if (host[i]) return;
+    const d = domainCounts[i]!;
+    const add = (v: string, cnt: number) => {
+      const id = cols[i]!.lookup(v);
+      if (id >= 0 && id < d.length && d[id]! >= 0) d[id]! += cnt;
+    };
+    if (!requireAll && !c.honorNodeTaints && (!c.honorNodeAffinity || pod.nodeMatcher === anyNode)) {
+      if (c.selector.nothing || isEmpty(c.selector)) return;
+      for (const [v, cnt] of snap.matchingByDomain(pod.namespace, c.selector, c.selectorKey, c.topologyKey)) add(v, cnt);
+      return;
+    }
+    for (const [name, cnt] of counts(snap, c, pod.namespace)) {
+      const n = snap.node(name);
+      if (!n || (requireAll && !hasAllKeys(n, cs)) || !included(c, pod, n)) continue;
+      add(n.labels[c.topologyKey] ?? '', cnt);
+    }
+  });
+  const scoreRow = (_t: NodeTable, r: number, n: NodeInfo) => {
+    if (ignored.size !== 0 && ignored.has(n.name)) return -1;
+    let s = 0;
+    for (let i = 0; i < cs.length; i++) {
+      const id = cols[i]!.ids[r]!;
+      if (id < 0) continue;
+      const cnt = host[i] ? byRow[i]?.[r] ?? 0 : domainCounts[i]![id]!;
+      s += cnt * weights[i]! + (cs[i]!.maxSkew - 1);
+    }
+    return Math.round(s);
+  };
+  return { score: (n) => scoreRow(table, n.row, n), scoreRow, normalize };
+}
