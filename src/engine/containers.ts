@@ -128,6 +128,8 @@ export class Container {
   exiting: Promise<void> | undefined;
   removed = false;
   attached = 0;
+  /** Which run this is (counted at each start): a stop kills only the run it signalled. */
+  run = 0;
   /** the none or host network this run joined (for its disconnect event) */
   predefinedNetwork: string | undefined;
 
@@ -402,6 +404,7 @@ export class ContainerService {
       throw new EngineError(code === 128 ? 'system' : 'invalidParameter', msg);
     }
     this.transition(c, auto ? { op: 'autoRestart' } : { op: 'start' });
+    c.run++;
     c.rec.State.startedAt = started;
     c.rec.State.Error = '';
     c.rec.State.OOMKilled = false;
@@ -958,16 +961,44 @@ export class ContainerService {
 
   // ---- stop, kill, pause ------------------------------------------------------------------------
 
-  stop(prefixOrName: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+  /**
+   * The grace period is waited out without the container's lock, as dockerd does: a kill, a forced
+   * remove or a shorter stop meanwhile is not held up by it (the kubelet stops a pod with its 30 s
+   * grace; a node shutting down then stops the same containers with 10 s).
+   */
+  async stop(prefixOrName: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
     const c = this.get(prefixOrName);
-    return c.serialize(() => this.stopLocked(c, opts.timeout, opts.signal));
+    const sent = await c.serialize(() => this.stopSignal(c, opts.timeout, opts.signal));
+    if (!sent) return;
+    if (!(await within(sent.exited, sent.grace))) {
+      // Still the run the signal went to (not one started since): killed, under the lock again.
+      await c.serialize(async () => {
+        if (c.run === sent.run && isRunning(c.rec.State)) await this.killAndWait(c);
+      });
+    }
+    await sent.exited;
+    this.event(c, 'stop');
   }
 
   private stopTimeout(c: Container): number {
     return c.rec.Config.StopTimeout ?? 10;
   }
 
+  /** stop under a lock held throughout (restart's). */
   private async stopLocked(c: Container, timeout?: number, signal?: string): Promise<void> {
+    const sent = await this.stopSignal(c, timeout, signal);
+    if (!sent) return;
+    if (!(await within(sent.exited, sent.grace))) await this.killAndWait(c);
+    await sent.exited;
+    this.event(c, 'stop');
+  }
+
+  /**
+   * A stop's first part, under the lock: the checks, the container marked as stopped by hand, and
+   * its stop signal sent. Undefined when that already stopped it (a restart cancelled); else the
+   * run's exit and how long to wait for it before a kill.
+   */
+  private async stopSignal(c: Container, timeout?: number, signal?: string): Promise<{ exited: Promise<void>; grace: number; run: number } | undefined> {
     if (c.exiting) await c.exiting;
     this.check(c, { op: 'stop' });
     c.rec.HasBeenManuallyStopped = true;
@@ -975,7 +1006,7 @@ export class ContainerService {
     if (c.rec.State.status === 'restarting') {
       this.cancelRestart(c);
       this.event(c, 'stop');
-      return;
+      return undefined;
     }
     const t = timeout ?? this.stopTimeout(c);
     const sig = signal ? parseSignal(signal) : c.rec.Config.StopSignal ? parseSignal(c.rec.Config.StopSignal) : SIGNALS['TERM']!;
@@ -985,9 +1016,7 @@ export class ContainerService {
       () => (t < 0 ? Infinity : t * 1000),
       () => 2000,
     );
-    if (!(await within(exited, grace))) await this.killAndWait(c);
-    await exited;
-    this.event(c, 'stop');
+    return { exited, grace, run: c.run };
   }
 
   private cancelRestart(c: Container): void {

@@ -76,6 +76,38 @@ test('stop honours the stop signal, then SIGKILL after the timeout; kill gives 1
   await assert.rejects(engine.containers.stop(b.Id), (e: Error & { kind?: string }) => e.kind === 'notModified');
 });
 
+test('a stop waiting out its grace period holds up neither a kill nor a shorter stop (as dockerd)', { skip }, async () => {
+  // sleep as PID 1 ignores SIGTERM: a stop waits its whole timeout unless something kills it.
+  const { Id } = await engine.containers.create({ config: { Image: 'busybox', Cmd: ['sleep', '100'] }, hostConfig: { NetworkMode: 'none' } });
+  await engine.containers.start(Id);
+  let t0 = Date.now();
+  const long = engine.containers.stop(Id, { timeout: 30 });
+  await new Promise((r) => setTimeout(r, 300));
+  await engine.containers.kill(Id);
+  await long;
+  assert.ok(Date.now() - t0 < 10_000, `a kill during a 30 s stop took ${Date.now() - t0} ms`);
+  assert.equal(engine.containers.get(Id).rec.State.exitCode, 137);
+  await engine.containers.start(Id);
+  t0 = Date.now();
+  const first = engine.containers.stop(Id, { timeout: 30 });
+  await new Promise((r) => setTimeout(r, 300));
+  await engine.containers.stop(Id, { timeout: 1 });
+  await first;
+  const took = Date.now() - t0;
+  assert.ok(took >= 1000 && took < 10_000, `a 1 s stop during a 30 s one took ${took} ms`);
+  assert.equal(engine.containers.get(Id).rec.State.status, 'exited');
+  // A stop whose run ended meanwhile leaves the next run alone: killed by hand, started again.
+  await engine.containers.start(Id);
+  const stale = engine.containers.stop(Id, { timeout: 1 });
+  await new Promise((r) => setTimeout(r, 200));
+  await engine.containers.kill(Id);
+  await engine.containers.start(Id);
+  await stale;
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(engine.containers.get(Id).rec.State.status, 'running', 'the stop of the earlier run killed the new one');
+  await engine.containers.remove(Id, { force: true });
+});
+
 test('pause freezes, unpause thaws; invalid transitions leave the state as it was', { skip }, async () => {
   const { Id } = await engine.containers.create({ config: { Image: 'busybox', Cmd: ['sleep', '100'] }, hostConfig: { NetworkMode: 'none' } });
   await assert.rejects(engine.containers.pause(Id), { message: `Container ${Id} is not running` });
