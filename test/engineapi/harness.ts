@@ -40,7 +40,7 @@ export class DockerClient {
     });
   }
 
-  /** The docker CLI under a pseudo-terminal (util-linux script), for -it; keystrokes are timed. */
+  /** The docker CLI under a pseudo-terminal (util-linux script), for -it; keystrokes follow the shell's `/ # ` prompts. */
   dockerTTY(args: string[], keys: { after: number; text: string }[], env: Record<string, string> = {}): Promise<Result> {
     const cmd = `stty rows 40 cols 100; ${[DOCKER, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
     return new Promise((resolve) => {
@@ -49,14 +49,24 @@ export class DockerClient {
       let err = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      let t = 0;
-      for (const k of keys) {
-        t += k.after;
-        setTimeout(() => child.stdin!.write(k.text), t);
-      }
-      const kill = setTimeout(() => child.kill('SIGKILL'), t + 20_000);
+      // Each line is typed a while after the shell's next prompt: typed any earlier, it can reach
+      // the terminal before the CLI has put it in raw mode (seen against dockerd on a busy machine).
+      let sent = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const prompts = () => (out.match(/\/ # /g) ?? []).length;
+      const next = () => {
+        if (timer || sent >= keys.length || prompts() <= sent) return;
+        timer = setTimeout(() => {
+          timer = undefined;
+          child.stdin!.write(keys[sent++]!.text);
+          next();
+        }, keys[sent]!.after);
+      };
+      child.stdout!.on('data', next);
+      const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
       child.on('close', (code) => {
         clearTimeout(kill);
+        clearTimeout(timer);
         child.stdin!.destroy();
         resolve({ code: code ?? 1, stdout: out, stderr: err });
       });
