@@ -5,6 +5,7 @@
 // counts of pods matching a label selector (built the first time a selector is asked about).
 import type { Node, PersistentVolumeClaim, Taint } from 'kubernetes-types/core/v1.js';
 import { matches, selectorToString, type Labels, type Selector } from '../model/labels.js';
+import { IndexBuckets } from './indexbuckets.js';
 import { NodeTable } from './nodetable.js';
 import type { AffinityTerm, PodInfo } from './podinfo.js';
 import { addResources, emptyResources, resourceValue, toResources, type Resources } from './resources.js';
@@ -185,6 +186,7 @@ export class ClusterSnapshot implements Snapshot {
   private readonly claims = new Map<string, PersistentVolumeClaim>();
   private readonly users = new Map<string, Map<string, number>>();
   private readonly indexes = new Map<string, MatchIndex>();
+  private readonly buckets = new IndexBuckets<MatchIndex>();
   private uses = 0;
 
   get nodes(): readonly NodeInfo[] {
@@ -278,7 +280,7 @@ export class ClusterSnapshot implements Snapshot {
       if (!m) this.users.set(k, (m = new Map()));
       m.set(p.nodeName, (m.get(p.nodeName) ?? 0) + 1);
     }
-    for (const idx of this.indexes.values()) this.indexPod(idx, p, 1);
+    this.buckets.forEach(p.namespace, p.labels, (idx) => this.indexPod(idx, p, 1));
   }
 
   removePod(key: string): PodInfo | undefined {
@@ -301,7 +303,7 @@ export class ClusterSnapshot implements Snapshot {
       else m.delete(p.nodeName);
       if (m.size === 0) this.users.delete(k);
     }
-    for (const idx of this.indexes.values()) this.indexPod(idx, p, -1);
+    this.buckets.forEach(p.namespace, p.labels, (idx) => this.indexPod(idx, p, -1));
     return p;
   }
 
@@ -398,11 +400,13 @@ export class ClusterSnapshot implements Snapshot {
       let oldest: string | undefined;
       let least = Infinity;
       for (const [key, v] of this.indexes) if (v.used < least) [least, oldest] = [v.used, key];
+      this.buckets.delete(this.indexes.get(oldest!)!);
       this.indexes.delete(oldest!);
     }
     const idx: MatchIndex = { ns, selector, live: new Map(), all: new Map(), domains: new Map(), rows: undefined, rowsOf: undefined, used: 0 };
     for (const p of this.podNode.values()) this.indexPod(idx, p, 1);
     this.indexes.set(k, idx);
+    this.buckets.add(idx);
     return idx;
   }
 

@@ -60,52 +60,61 @@ test('per-domain totals follow pods and node labels as a recount would', () => {
 // The counts by selector are kept for every selector asked about, and a new version of a pod that
 // counts the same (a status write: the same spec and labels objects) only takes the old one's
 // place; a label patch (new labels, the same spec) must be recounted. A recount must agree.
+// The selectors cover each way an index is bucketed (by one required value of app or of tier, or
+// in no bucket) and the namespaces keep their indexes apart.
 const selectors = ([
   { matchLabels: { app: 'a' } },
   { matchLabels: { app: 'a', tier: 'x' } },
+  { matchLabels: { tier: 'y' } },
+  { matchExpressions: [{ key: 'tier', operator: 'In', values: ['x'] }, { key: 'app', operator: 'In', values: ['b'] }] },
   { matchExpressions: [{ key: 'app', operator: 'In', values: ['b'] }] },
   { matchExpressions: [{ key: 'app', operator: 'In', values: ['a', 'b'] }] },
   { matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
   { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['b'] }] },
-] as LabelSelector[]).map((ls) => {
+  {},
+  null,
+] as (LabelSelector | null)[]).map((ls) => {
   const s = labelSelectorAsSelector(ls);
-  return { s, key: selectorToString(s) };
+  return { s, key: selectorToString(s) + (s.nothing ? '<nothing>' : '') };
 });
+const namespaces = ['default', 'other'];
 
 type PodStep =
-  | { op: 'pod'; p: number; n: number; app: 'a' | 'b' | null; tier: 'x' | 'y' | null; deleting: boolean }
+  | { op: 'pod'; p: number; ns: number; n: number; app: 'a' | 'b' | null; tier: 'x' | 'y' | null; deleting: boolean }
   | { op: 'status'; p: number }
   | { op: 'relabel'; p: number; app: 'a' | 'b' }
   | { op: 'removePod'; p: number }
-  | { op: 'ask'; k: number };
+  | { op: 'ask'; k: number; ns: number };
 
 const podStep: fc.Arbitrary<PodStep> = fc.oneof(
-  fc.record({ op: fc.constant('pod' as const), p: fc.nat(7), n: fc.nat(3), app: fc.constantFrom('a' as const, 'b' as const, null), tier: fc.constantFrom('x' as const, 'y' as const, null), deleting: fc.boolean() }),
+  fc.record({ op: fc.constant('pod' as const), p: fc.nat(7), ns: fc.nat(1), n: fc.nat(3), app: fc.constantFrom('a' as const, 'b' as const, null), tier: fc.constantFrom('x' as const, 'y' as const, null), deleting: fc.boolean() }),
   fc.record({ op: fc.constant('status' as const), p: fc.nat(7) }),
   fc.record({ op: fc.constant('relabel' as const), p: fc.nat(7), app: fc.constantFrom('a' as const, 'b' as const) }),
   fc.record({ op: fc.constant('removePod' as const), p: fc.nat(7) }),
-  fc.record({ op: fc.constant('ask' as const), k: fc.nat(selectors.length - 1) }),
+  fc.record({ op: fc.constant('ask' as const), k: fc.nat(selectors.length - 1), ns: fc.nat(1) }),
 );
 
 test('counts by selector follow pod versions as a recount would, whichever selectors were asked about', () => {
   fc.assert(
     fc.property(fc.array(podStep, { maxLength: 80 }), (steps) => {
       const snap = new ClusterSnapshot();
-      snap.setNamespace('default', {});
+      for (const ns of namespaces) snap.setNamespace(ns, {});
       for (let n = 0; n < 4; n++) snap.setNode(node(`n${n}`));
       const current = new Map<number, ReturnType<typeof pod>>();
-      const asked = new Set<number>();
+      const keyOf = (p: ReturnType<typeof pod>) => `${p.metadata!.namespace}/${p.metadata!.name}`;
+      const asked = new Set<string>();
       const check = () => {
-        for (const k of asked) {
-          const { s, key } = selectors[k]!;
+        for (const a of asked) {
+          const [ns, k] = a.split(' ') as [string, string];
+          const { s, key } = selectors[Number(k)]!;
           for (const terminating of [false, true]) {
             const recount = new Map<string, number>();
             for (const n of snap.nodes) {
               let c = 0;
-              for (const p of n.pods.values()) if ((terminating || !p.terminating) && matchesLabels(s, p.labels)) c++;
+              for (const p of n.pods.values()) if (p.namespace === ns && (terminating || !p.terminating) && matchesLabels(s, p.labels)) c++;
               if (c) recount.set(n.name, c);
             }
-            assert.deepEqual(new Map([...snap.matchingByNode('default', s, key, terminating)].sort()), new Map([...recount].sort()), `${key} ${terminating}`);
+            assert.deepEqual(new Map([...snap.matchingByNode(ns, s, key, terminating)].sort()), new Map([...recount].sort()), `${ns} ${key} ${terminating}`);
           }
         }
       };
@@ -114,7 +123,9 @@ test('counts by selector follow pod versions as a recount would, whichever selec
           const labels: Record<string, string> = {};
           if (st.app) labels.app = st.app;
           if (st.tier) labels.tier = st.tier;
-          const p = pod(`p${st.p}`, { labels, deleting: st.deleting, nodeName: `n${st.n}` });
+          const p = pod(`p${st.p}`, { ns: namespaces[st.ns]!, labels, deleting: st.deleting, nodeName: `n${st.n}` });
+          const old = current.get(st.p);
+          if (old && keyOf(old) !== keyOf(p)) snap.removePod(keyOf(old));
           current.set(st.p, p);
           snap.addPod(podInfoOf(p));
         } else if (st.op === 'status') {
@@ -124,7 +135,7 @@ test('counts by selector follow pod versions as a recount would, whichever selec
           const p = { ...cur, metadata: { ...cur.metadata, resourceVersion: String(steps.indexOf(st)) }, status: { phase: 'Running' } };
           current.set(st.p, p);
           snap.addPod(podInfoOf(p));
-          assert.equal(snap.pod(`default/p${st.p}`)!.pod, p);
+          assert.equal(snap.pod(keyOf(p))!.pod, p);
         } else if (st.op === 'relabel') {
           // A label patch: the spec object stays, the labels are new.
           const cur = current.get(st.p);
@@ -133,12 +144,36 @@ test('counts by selector follow pod versions as a recount would, whichever selec
           current.set(st.p, p);
           snap.addPod(podInfoOf(p));
         } else if (st.op === 'removePod') {
+          const cur = current.get(st.p);
+          if (!cur) continue;
           current.delete(st.p);
-          snap.removePod(`default/p${st.p}`);
-        } else asked.add(st.k);
+          snap.removePod(keyOf(cur));
+        } else asked.add(`${namespaces[st.ns]} ${st.k}`);
         check();
       }
     }),
     { numRuns: 300 },
   );
+});
+
+// Past its limit the cache drops the index used longest ago; one dropped and asked for again is
+// rebuilt, and pods coming and going meanwhile are counted by the indexes that remain.
+test('counts stay right for selectors dropped past the index limit and asked for again', () => {
+  const snap = new ClusterSnapshot();
+  snap.setNamespace('default', {});
+  snap.setNode(node('n0'));
+  snap.setNode(node('n1'));
+  const sel = (i: number) => {
+    const s = labelSelectorAsSelector({ matchLabels: { app: `v${i % 700}`, 'pod-template-hash': `h${i}` } });
+    return { s, key: selectorToString(s) };
+  };
+  const place = (i: number, n: string) => snap.addPod(podInfoOf(pod(`p${i}`, { labels: { app: `v${i % 700}`, 'pod-template-hash': `h${i}` }, nodeName: n })));
+  const count = (i: number) => snap.matchingByNode('default', sel(i).s, sel(i).key, false).get('n0') ?? 0;
+  for (let i = 0; i < 700; i++) {
+    place(i, 'n0');
+    assert.equal(count(i), 1);
+  }
+  for (let i = 0; i < 700; i++) place(i + 700, i % 2 ? 'n0' : 'n1');
+  for (let i = 0; i < 700; i += 50) snap.removePod(`default/p${i}`);
+  for (let i = 0; i < 1400; i += 7) assert.equal(count(i), i < 700 ? (i % 50 ? 1 : 0) : i % 2 ? 1 : 0, `p${i}`);
 });
