@@ -68,10 +68,19 @@ export function simProbes(pod: PodObj, containers: ObservedContainer[], t: SimTi
 
 /** The pod as the simulated node probes it: every app container has a readiness probe (the ready delay). */
 function probed(pod: PodObj): PodObj {
-  const containers = pod.spec?.containers ?? [];
-  if (containers.every((c) => c.readinessProbe)) return pod;
-  return { ...pod, spec: { ...pod.spec!, containers: containers.map((c) => (c.readinessProbe ? c : { ...c, readinessProbe: SIM_READINESS })) } };
+  const spec = pod.spec;
+  if (!spec) return pod;
+  let view = probedSpecs.get(spec);
+  if (view === undefined) {
+    const containers = spec.containers ?? [];
+    view = containers.every((c) => c.readinessProbe) ? spec : { ...spec, containers: containers.map((c) => (c.readinessProbe ? c : { ...c, readinessProbe: SIM_READINESS })) };
+    probedSpecs.set(spec, view);
+  }
+  return view === spec ? pod : { ...pod, spec: view };
 }
+
+/** By spec object: a pod's versions share their spec (the store shares unchanged parts), so it is worked out once a pod. */
+const probedSpecs = new WeakMap<NonNullable<Pod['spec']>, NonNullable<Pod['spec']>>();
 
 /** The container config a simulated runtime needs: identity, labels and the spec hash (no process, env or mounts). */
 function simContainerConfig(pod: PodObj, c: PodContainer, kind: 'init' | 'app', attempt: number): ContainerConfig {
