@@ -16,7 +16,7 @@ import { ConfigError, containerConfig, containerHash, etcHosts, sandboxConfig, v
 import { leaseObject, LEASE_DURATION_SECONDS, LEASE_RENEW_MS, machineFacts, NODE_LEASE_NAMESPACE, nodeObject, nodeStatus, STATUS_REPORT_MS, type MachineFacts } from './node.js';
 import { Prober, type ProbeKind, type ProbeOutcome } from './prober.js';
 import { LABEL_CONTAINER_KIND, LABEL_POD_UID, ANNOTATION_CONTAINER_HASH, RuntimeError, type Runtime } from './runtime.js';
-import { cleanupOrphan, statusChanged, syncPod, type BackoffEntry, type ObservedContainer, type ObservedSandbox, type PodObj, type StartFailure, type SyncAction } from './sync.js';
+import { cleanupOrphan, podUpdateNeedsSync, statusChanged, syncPod, type BackoffEntry, type ObservedContainer, type ObservedSandbox, type PodObj, type StartFailure, type SyncAction } from './sync.js';
 import { activePods, killPodActions, nodeAllocatableConfig, orphanedPodCgroups, podCgroupName, podCgroupStep, possiblyRunningPods, qosTierConfigs, resourceConfigForPod } from './pod-cgroups.js';
 import type { PodCgroupManager } from './cgroup-manager.js';
 import { PodDirs } from './volumes.js';
@@ -129,7 +129,8 @@ export class Kubelet {
       const pod = ev.object as PodObj;
       if (ev.type === 'delete') this.byUid.delete(pod.metadata.uid!);
       else this.byUid.set(pod.metadata.uid!, pod);
-      this.schedule(pod.metadata.uid!);
+      // (a change of status alone, such as this kubelet's own writes coming back, starts no sync)
+      if (ev.type !== 'update' || !ev.old || podUpdateNeedsSync(pod, ev.old as PodObj)) this.schedule(pod.metadata.uid!);
     });
     await Promise.all([this.pods.start(), this.configMaps.start(), this.secrets.start(), this.services.start()]);
     await this.updateQOS();

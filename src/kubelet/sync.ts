@@ -586,3 +586,24 @@ export function statusChanged(pod: PodObj, status: PodStatus): boolean {
   return !deepEqual(old, mine);
 }
 
+
+/**
+ * Whether a pod update from the API calls for a sync (upstream's pod config, checkAndUpdatePod):
+ * a change of spec, labels, annotations or deletion is an update; a change of status alone is a
+ * "reconcile", which syncs the pod only when its readiness needs reconciling
+ * (NeedToReconcilePodReadiness: here, a readiness gate's condition changed). The kubelet's own
+ * status writes come back as such updates: they start no sync of their own.
+ */
+export function podUpdateNeedsSync(pod: PodObj, old: PodObj): boolean {
+  if (pod.spec !== old.spec && !deepEqual(pod.spec, old.spec)) return true;
+  const m = pod.metadata;
+  const o = old.metadata;
+  if (m.labels !== o.labels && !deepEqual(m.labels ?? {}, o.labels ?? {})) return true;
+  if (m.annotations !== o.annotations && !deepEqual(m.annotations ?? {}, o.annotations ?? {})) return true;
+  if (m.deletionTimestamp !== o.deletionTimestamp || m.deletionGracePeriodSeconds !== o.deletionGracePeriodSeconds) return true;
+  for (const g of pod.spec?.readinessGates ?? []) {
+    const cond = (p: PodObj) => p.status?.conditions?.find((c) => c.type === g.conditionType)?.status;
+    if (cond(pod) !== cond(old)) return true;
+  }
+  return false;
+}

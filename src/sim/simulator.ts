@@ -38,6 +38,7 @@ import { SimCache, type CacheEvent } from './cache.js';
 import { Prng } from './prng.js';
 import { defaultTiming, NODE_LEASE_NAMESPACE, reconcileSimNode, type SimNodeSpec, type SimTiming } from './kubelet.js';
 import { SimPodWorkers } from './pods.js';
+import { podUpdateNeedsSync, type PodObj } from '../kubelet/sync.js';
 import { nodeIPOf, podCIDROf } from './nodes.js';
 import { TimeQueue } from '../model/heap.js';
 
@@ -572,7 +573,8 @@ export class Simulation {
     return {
       name: 'kubelet-pods',
       watches: [
-        { resource: R.pods, keys: (o) => (this.specs.has(bound(o) ?? '') ? [keyOf(o)] : []) },
+        // (a status change alone starts no sync, as upstream: the kubelet's own writes come back so)
+        { resource: R.pods, keys: (o) => (this.specs.has(bound(o) ?? '') ? [keyOf(o)] : []), changed: (o, old) => podUpdateNeedsSync(o as PodObj, old as PodObj) },
         { resource: R.nodes, keys: (o, view) => (this.specs.has(o.metadata.name!) ? view.podsOnNode(o.metadata.name!).map(keyOf) : []) },
       ],
       observe: (key, view) => {

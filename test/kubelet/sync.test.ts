@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Container } from 'kubernetes-types/core/v1.js';
-import { cleanupOrphan, goDuration, syncPod, type ObservedContainer, type ObservedSandbox, type PodObj, type PodObservation, type SyncAction } from '../../src/kubelet/sync.js';
+import { cleanupOrphan, goDuration, podUpdateNeedsSync, syncPod, type ObservedContainer, type ObservedSandbox, type PodObj, type PodObservation, type SyncAction } from '../../src/kubelet/sync.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 
@@ -334,4 +334,22 @@ test('properties: no start without a live sandbox, none while deleting, init in 
     }),
     { numRuns: 400 },
   );
+});
+
+test('a pod update starts a sync when spec, labels, annotations or deletion change, or a readiness gate moves; not for status alone', () => {
+  const base = pod({});
+  const withStatus = (p: PodObj, status: PodObj['status']): PodObj => ({ ...p, status });
+  const running = withStatus(base, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] });
+  // the kubelet's own status write coming back: no sync (the same spec object, and an equal copy)
+  assert.equal(podUpdateNeedsSync(running, base), false);
+  assert.equal(podUpdateNeedsSync({ ...running, spec: structuredClone(base.spec) }, base), false);
+  assert.equal(podUpdateNeedsSync({ ...running, metadata: { ...base.metadata, labels: {} } }, base), false, 'no labels and empty labels are alike');
+  assert.equal(podUpdateNeedsSync({ ...base, spec: { ...base.spec!, activeDeadlineSeconds: 5 } }, base), true);
+  assert.equal(podUpdateNeedsSync({ ...base, metadata: { ...base.metadata, labels: { a: 'b' } } }, base), true);
+  assert.equal(podUpdateNeedsSync({ ...base, metadata: { ...base.metadata, annotations: { a: 'b' } } }, base), true);
+  assert.equal(podUpdateNeedsSync({ ...base, metadata: { ...base.metadata, deletionTimestamp: '2025-01-01T00:01:00Z', deletionGracePeriodSeconds: 30 } }, base), true);
+  const gated = { ...base, spec: { ...base.spec!, readinessGates: [{ conditionType: 'example.com/lb' }] } };
+  const gate = (status: string) => withStatus(gated, { conditions: [{ type: 'example.com/lb', status }] });
+  assert.equal(podUpdateNeedsSync(gate('True'), gate('False')), true, 'a readiness gate that moved');
+  assert.equal(podUpdateNeedsSync(withStatus(gate('True'), { ...gate('True').status, phase: 'Running' }), gate('True')), false);
 });
