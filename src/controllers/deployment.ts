@@ -703,7 +703,8 @@ export function deploymentController(): Controller<DeploymentObservation> {
     watches: [
       { resource: R.deployments, keys: (o) => [keyOf(o)] },
       { resource: R.replicasets, keys: deploymentsOfReplicaSet },
-      { resource: R.pods, keys: deploymentOfPod },
+      // (upstream handles pod deletions only: an update never concerns a Deployment)
+      { resource: R.pods, keys: deploymentOfPod, changed: () => false },
     ],
     observe: observeDeployment,
     reconcile: reconcileDeployment,

@@ -177,6 +177,8 @@ export function nodeLifecycleController(options: NodeLifecycleOptions = {}): Con
           const node = (o.spec as { nodeName?: string } | undefined)?.nodeName;
           return node && notReady(view.get(R.nodes, undefined, node)) ? [node] : [];
         },
+        // A pod matters when it lands on a node (upstream's podUpdated), not as its status moves.
+        changed: (o, old) => (o.spec as { nodeName?: string } | undefined)?.nodeName !== (old.spec as { nodeName?: string } | undefined)?.nodeName,
       },
     ],
     observe(key, view) {

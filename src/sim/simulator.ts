@@ -610,7 +610,11 @@ export class Simulation {
     if (pod.spec?.nodeName) {
       s.queue.delete(key);
       s.unschedulable.delete(key);
-      s.snap.addPod(podInfoOf(pod));
+      // A status write keeps the stored spec and labels (the store shares unchanged parts): what
+      // the scheduler worked out of them stands, only the pod object is the new one.
+      const prev = s.snap.pod(key);
+      const same = prev && prev.pod.spec === pod.spec && prev.pod.metadata?.labels === pod.metadata.labels && prev.terminating === !!pod.metadata.deletionTimestamp && prev.uid === pod.metadata.uid;
+      s.snap.addPod(same ? { ...prev, pod } : podInfoOf(pod));
       return;
     }
     if ((pod.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME) !== DEFAULT_SCHEDULER_NAME || pod.metadata.deletionTimestamp) return;

@@ -219,7 +219,8 @@ export function goTimeString(v: unknown): string {
 
 const sameInstant = (a: unknown, b: unknown) => {
   if (!isSet(a) || !isSet(b)) return !isSet(a) && !isSet(b);
-  return new Date(str(a)).getTime() === new Date(str(b)).getTime() || str(a) === str(b);
+  // (the same text first: every update of an object compares its unchanged timestamps)
+  return str(a) === str(b) || new Date(str(a)).getTime() === new Date(str(b)).getTime();
 };
 
 /** ValidateObjectMetaUpdate. */
