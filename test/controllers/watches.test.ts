@@ -1,0 +1,31 @@
+// Which pod events set controllers to work: as upstream's event handlers, a pod's status moving
+// concerns neither the Deployment controller (it handles pod deletions only) nor node lifecycle
+// (a pod landing on a node).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { R } from '../../src/model/api.js';
+import type { KubeObject } from '../../src/model/object.js';
+import { deploymentController } from '../../src/controllers/deployment.js';
+import { nodeLifecycleController } from '../../src/controllers/nodelifecycle.js';
+
+const pod = (nodeName?: string, phase = 'Pending'): KubeObject => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', uid: 'u1' },
+  spec: { containers: [{ name: 'c', image: 'busybox' }], ...(nodeName ? { nodeName } : {}) },
+  status: { phase },
+});
+
+const podWatch = (c: { watches: { resource: typeof R.pods; changed?: (o: KubeObject, old: KubeObject) => boolean }[] }) => c.watches.find((w) => w.resource === R.pods)!;
+
+test('the Deployment controller heeds no pod update', () => {
+  const w = podWatch(deploymentController());
+  assert.ok(w.changed, 'updates are filtered');
+  assert.equal(w.changed(pod('n1', 'Running'), pod('n1')), false);
+  assert.equal(w.changed({ ...pod('n1'), metadata: { ...pod().metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }, pod('n1')), false);
+});
+
+test('node lifecycle heeds a pod landing on a node, not its status', () => {
+  const w = podWatch(nodeLifecycleController());
+  assert.ok(w.changed, 'updates are filtered');
+  assert.equal(w.changed(pod('n1'), pod()), true, 'bound');
+  assert.equal(w.changed(pod('n1', 'Running'), pod('n1')), false, 'status alone');
+});
