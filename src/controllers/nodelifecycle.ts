@@ -170,7 +170,9 @@ export function nodeLifecycleController(options: NodeLifecycleOptions = {}): Con
     name: 'node-lifecycle',
     watches: [
       { resource: R.nodes, keys: (o) => [o.metadata.name!] },
-      { resource: R.leases, keys: (o) => (o.metadata.namespace === NODE_LEASE_NAMESPACE ? [o.metadata.name!] : []) },
+      // A renewal only moves the deadline, which the requeue after each reconcile comes back at
+      // (upstream reads leases from its lister in a periodic sweep, and handles no lease events).
+      { resource: R.leases, keys: (o) => (o.metadata.namespace === NODE_LEASE_NAMESPACE ? [o.metadata.name!] : []), changed: () => false },
       {
         resource: R.pods,
         keys: (o, view) => {

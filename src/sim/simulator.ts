@@ -34,6 +34,7 @@ import { podInfoOf, type PodInfo } from '../scheduler/podinfo.js';
 import { controllerRef, defaultSelector, defaultSelectorKey } from '../scheduler/defaultselector.js';
 import { schedulePod } from '../scheduler/schedule.js';
 import { DEFAULT_SCHEDULER_NAME } from '../scheduler/scheduler.js';
+import { DelayedKeys } from './delayed.js';
 import { SimCache, type CacheEvent } from './cache.js';
 import { Prng } from './prng.js';
 import { defaultTiming, NODE_LEASE_NAMESPACE, reconcileSimNode, type SimNodeSpec, type SimTiming } from './kubelet.js';
@@ -256,6 +257,8 @@ class Worker {
   readonly pool: Lane[] = [];
   readonly byNode = new Map<string, Lane>();
   readonly failures = new Map<string, number>();
+  /** Keys asked for again later (requeueAfter, back-off). */
+  readonly delayed = new DelayedKeys();
   /** Who its trace lines name: process/controller. */
   readonly who: string;
   constructor(
@@ -555,8 +558,11 @@ export class Simulation {
       name: 'kubelet-node',
       watches: [
         { resource: R.namespaces, keys: (o) => (o.metadata.name === NODE_LEASE_NAMESPACE ? [...this.specs.keys()] : []) },
-        { resource: R.nodes, keys: (o) => ours(o.metadata.name) },
-        { resource: R.leases, keys: (o) => (o.metadata.namespace === NODE_LEASE_NAMESPACE ? ours(o.metadata.name) : []) },
+        // Its Node and Lease come and go with these events (registration, a deletion); their
+        // updates start nothing: upstream's kubelet posts status and renews its lease on timers
+        // (every 10 s), which the requeue here is, not on its own writes coming back.
+        { resource: R.nodes, keys: (o) => ours(o.metadata.name), changed: () => false },
+        { resource: R.leases, keys: (o) => (o.metadata.namespace === NODE_LEASE_NAMESPACE ? ours(o.metadata.name) : []), changed: () => false },
       ],
       observe: (key, view) => {
         const node = view.get(R.nodes, undefined, key);
@@ -575,7 +581,9 @@ export class Simulation {
       watches: [
         // (a status change alone starts no sync, as upstream: the kubelet's own writes come back so)
         { resource: R.pods, keys: (o) => (this.specs.has(bound(o) ?? '') ? [keyOf(o)] : []), changed: (o, old) => podUpdateNeedsSync(o as PodObj, old as PodObj) },
-        { resource: R.nodes, keys: (o, view) => (this.specs.has(o.metadata.name!) ? view.podsOnNode(o.metadata.name!).map(keyOf) : []) },
+        // A node's arrival adopts the pods bound to it; its status moving syncs none (upstream's
+        // pod workers do not watch the Node). A node back from a fault has its pods queued then.
+        { resource: R.nodes, keys: (o, view) => (this.specs.has(o.metadata.name!) ? view.podsOnNode(o.metadata.name!).map(keyOf) : []), changed: () => false },
       ],
       observe: (key, view) => {
         const { namespace, name } = splitKey(key);
@@ -861,9 +869,14 @@ export class Simulation {
     if (!w.nodeOf && w.queue.has(key)) for (const o of w.pool) this.wake(o);
     const p = w.proc;
     const epoch = p.epoch;
-    const requeue = (after: number) => this.at(this.t + after, () => {
-      if (p.epoch === epoch) this.enqueue(w, key, undefined, l.node);
-    });
+    const requeue = (after: number) => {
+      const at = this.t + after;
+      if (!w.delayed.schedule(key, at)) return;
+      this.at(at, () => {
+        // void when the process crashed meanwhile, or the key was asked for earlier since
+        if (p.epoch === epoch && w.delayed.fire(key, at)) this.enqueue(w, key, undefined, l.node);
+      });
+    };
     if (l.failed) {
       const n = (w.failures.get(key) ?? 0) + 1;
       w.failures.set(key, n);
@@ -939,6 +952,7 @@ export class Simulation {
       w.queue.clear();
       w.processing.clear();
       w.failures.clear();
+      w.delayed.clear();
       for (const l of w.lanes()) {
         l.queue.clear();
         l.pending = [];

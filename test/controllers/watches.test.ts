@@ -1,6 +1,7 @@
-// Which pod events set controllers to work: as upstream's event handlers, a pod's status moving
+// Which events set controllers to work: as upstream's event handlers, a pod's status moving
 // concerns neither the Deployment controller (it handles pod deletions only) nor node lifecycle
-// (a pod landing on a node).
+// (a pod landing on a node), and a Lease's renewal does not concern node lifecycle (upstream reads
+// leases in its periodic sweep; here the requeue at the grace deadline does).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { R } from '../../src/model/api.js';
@@ -28,4 +29,15 @@ test('node lifecycle heeds a pod landing on a node, not its status', () => {
   assert.ok(w.changed, 'updates are filtered');
   assert.equal(w.changed(pod('n1'), pod()), true, 'bound');
   assert.equal(w.changed(pod('n1', 'Running'), pod('n1')), false, 'status alone');
+});
+
+test('node lifecycle heeds a Lease coming, not its renewals', () => {
+  const w = nodeLifecycleController().watches.find((x) => x.resource === R.leases)!;
+  const lease = (renewTime: string): KubeObject => ({
+    apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1', namespace: 'kube-node-lease' },
+    spec: { holderIdentity: 'n1', renewTime },
+  });
+  assert.deepEqual(w.keys(lease('2026-01-01T00:00:00.000000Z'), undefined as never), ['n1'], 'its node is the key');
+  assert.ok(w.changed, 'updates are filtered');
+  assert.equal(w.changed(lease('2026-01-01T00:00:10.000000Z'), lease('2026-01-01T00:00:00.000000Z')), false);
 });

@@ -148,3 +148,13 @@ workload:
           spec: { containers: [{ name: c, ${container} }] }
 `;
 }
+
+test("an idle node's heartbeat is its kubelet's timer alone: nobody reconciles again on the renewal's event", async () => {
+  // Each renewal: the kubelet's reconcile, its request, its answer, and the event delivered to the
+  // two processes that watch leases. Neither the kubelet (its own write coming back) nor node
+  // lifecycle (it reads leases at its grace deadline) reconciles on the event, and a key asked
+  // for again later waits once (the earlier schedule wins), so no timer doubles up.
+  const { r } = await run('name: idle\ncluster: { nodes: 2 }\nuntil: 100s\nworkload: []\n', 1);
+  assert.ok(r.writes >= 2 * 10, `leases renewed: ${r.writes} writes`);
+  assert.ok(r.steps <= 5 * r.writes, `${r.steps} steps for ${r.writes} writes`);
+});
