@@ -41,11 +41,12 @@ export function garbageCollector(registry: Registry, watched: ResourceRef[]): Co
       resource,
       keys: (o: KubeObject, view: ClusterView) => {
         const keys = view.dependentsOf(o.metadata.uid!).map((d) => d.object.metadata.uid!);
-        // The object itself matters when it is being deleted or an owner it names is not in the
-        // caches; with every owner present there is nothing to collect (upstream enqueues only
-        // dependents of absent, "virtual" owners).
+        // The object itself matters when it is being deleted with the orphan or foreground
+        // finalizer (the deletions the collector carries out; upstream's processTransitions acts
+        // on no other) or an owner it names is not in the caches; with every owner present there
+        // is nothing to collect (upstream enqueues only dependents of absent, "virtual" owners).
         const refs = o.metadata.ownerReferences ?? [];
-        if (o.metadata.deletionTimestamp || refs.some((r) => !view.byUid(r.uid))) keys.unshift(o.metadata.uid!);
+        if (collectsDeletion(o) || refs.some((r) => !view.byUid(r.uid))) keys.unshift(o.metadata.uid!);
         // An owner deleted in the foreground waits for its dependents: it looks again when one goes
         // or lets go of it (upstream enqueues owners that are deleting dependents).
         for (const ref of o.metadata.ownerReferences ?? []) {
@@ -79,6 +80,12 @@ export function garbageCollector(registry: Registry, watched: ResourceRef[]): Co
     },
     reconcile: reconcileGc,
   };
+}
+
+/** Being deleted with a finalizer the collector removes: it has work to do on the object itself. */
+function collectsDeletion(o: KubeObject): boolean {
+  const f = o.metadata.finalizers;
+  return !!o.metadata.deletionTimestamp && !!f && (f.includes('orphan') || f.includes('foregroundDeletion'));
 }
 
 const without = <T>(xs: T[] | undefined, keep: (x: T) => boolean) => (xs ?? []).filter(keep);

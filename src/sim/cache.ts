@@ -10,6 +10,9 @@ export type CacheEvent = { type: 'add' | 'update' | 'delete'; resource: Resource
 
 const objKey = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!);
 
+/** By namespace ('' for cluster-scoped objects, as objKey has them), then name. */
+type ByName = Map<string, Map<string, KubeObject>>;
+
 function bucket<K, V>(m: Map<K, V>, k: K, make: () => V): V {
   let v = m.get(k);
   if (v === undefined) m.set(k, (v = make()));
@@ -17,8 +20,12 @@ function bucket<K, V>(m: Map<K, V>, k: K, make: () => V): V {
 }
 
 export class SimCache extends ObjectIndexes implements ClusterView {
-  /** group/resource → key → object (versions of one resource share objects, as upstream's storage does). */
-  private readonly items = new Map<string, Map<string, KubeObject>>();
+  /**
+   * group/resource → namespace → name → object (versions of one resource share objects, as
+   * upstream's storage does). Keyed by the object's own name strings, not a "namespace/name" made
+   * per event: a string made anew is hashed anew, and every process's cache looks up every event.
+   */
+  private readonly items = new Map<string, ByName>();
   private readonly versions = new Map<string, string>();
 
   /**
@@ -36,8 +43,9 @@ export class SimCache extends ObjectIndexes implements ClusterView {
   /** Applies one event; returns the object it replaced, if any. */
   apply(ev: CacheEvent, revision?: number): KubeObject | undefined {
     const gr = groupResourceKey(ev.resource);
-    const m = bucket(this.items, gr, () => new Map<string, KubeObject>());
-    const k = objKey(ev.object);
+    const meta = ev.object.metadata;
+    const m = bucket(bucket(this.items, gr, (): ByName => new Map()), meta.namespace || '', () => new Map<string, KubeObject>());
+    const k = meta.name!;
     const old = m.get(k);
     if (!this.indexed) {
       if (ev.type === 'delete') m.delete(k);
@@ -58,7 +66,8 @@ export class SimCache extends ObjectIndexes implements ClusterView {
   /** Replaces one resource's objects (a relist); returns the events a relisting informer reports. */
   replace(resource: ResourceRef, objects: KubeObject[], revision: number): CacheEvent[] {
     const gr = groupResourceKey(resource);
-    const before = this.items.get(gr) ?? new Map<string, KubeObject>();
+    const before = new Map<string, KubeObject>();
+    for (const m of this.items.get(gr)?.values() ?? []) for (const o of m.values()) before.set(objKey(o), o);
     const fresh = new Map(objects.map((o) => [objKey(o), o]));
     const out: CacheEvent[] = [];
     for (const [k, o] of before) if (!fresh.has(k)) out.push({ type: 'delete', resource, object: o });
@@ -73,16 +82,17 @@ export class SimCache extends ObjectIndexes implements ClusterView {
   }
 
   get(r: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.items.get(groupResourceKey(r))?.get(namespace ? `${namespace}/${name}` : name);
+    return this.items.get(groupResourceKey(r))?.get(namespace || '')?.get(name);
   }
 
   list(r: ResourceRef, namespace?: string): KubeObject[] {
-    const m = this.items.get(groupResourceKey(r));
-    if (!m) return [];
-    if (namespace === undefined) return [...m.values()];
-    // not a copy of the whole resource first: pods are listed by namespace
+    const byNs = this.items.get(groupResourceKey(r));
+    if (!byNs) return [];
+    // ('' holds the cluster-scoped objects, which no namespace lists)
+    if (namespace) return [...(byNs.get(namespace)?.values() ?? [])];
+    if (namespace === '') return [...(byNs.get('')?.values() ?? [])].filter((o) => o.metadata.namespace === '');
     const out: KubeObject[] = [];
-    for (const o of m.values()) if (o.metadata.namespace === namespace) out.push(o);
+    for (const m of byNs.values()) for (const o of m.values()) out.push(o);
     return out;
   }
 
@@ -92,6 +102,8 @@ export class SimCache extends ObjectIndexes implements ClusterView {
 
   /** How many objects of a resource the cache holds. */
   count(r: ResourceRef): number {
-    return this.items.get(groupResourceKey(r))?.size ?? 0;
+    let n = 0;
+    for (const m of this.items.get(groupResourceKey(r))?.values() ?? []) n += m.size;
+    return n;
   }
 }
