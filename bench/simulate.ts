@@ -5,7 +5,8 @@
 // so virtual time is what the cluster would take: virtual ÷ wall > 1 is faster than real time.
 // Default size runs in a minute or two on a shared 2-core machine; the issue's full size is printed.
 import { spawnSync } from 'node:child_process';
-import { Simulation } from '../src/sim/simulator.js';
+import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
+import { defaultCosts, Simulation } from '../src/sim/simulator.js';
 import { rolloutsComplete } from '../src/verify/invariants/workloads.js';
 import { SIM_NODE_FLAGS } from '../src/sim/node-flags.js';
 import { berthNodeArgs } from './lib.js';
@@ -46,6 +47,17 @@ const rolloutAt = arg('rollout-at', 60 + Math.ceil(pods * 0.002)) * 1000;
 for (let d = 0; d < deployments; d++) {
   workload.push({ at: rolloutAt, patch: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: `app-${d}`, patch: { spec: { template: { spec: { containers: container('app:2') } } } } } });
 }
+// Time in garbage collection, minor (scavenges) and major: at full size a tenth of the wall time.
+// (Entries are taken at the end: the run seldom yields to the event loop that delivers them.)
+const gc = { minor: 0, major: 0 };
+const gcCount = (entries: PerformanceEntry[]) => {
+  for (const e of entries as (PerformanceEntry & { detail?: { kind?: number } })[]) {
+    if (e.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) gc.minor += e.duration;
+    else gc.major += e.duration;
+  }
+};
+const gcObserver = new PerformanceObserver((list) => gcCount(list.getEntries()));
+gcObserver.observe({ entryTypes: ['gc'] });
 const t0 = performance.now();
 const mem0 = process.memoryUsage().rss;
 let lines = 0;
@@ -80,6 +92,9 @@ const sim = new Simulation({
 }, seed, { line }, { state: [], step: [], decision: [], goal: [rolloutsComplete] });
 const r = await sim.run();
 const end = performance.now();
+await new Promise((resolve) => setTimeout(resolve, 10));
+gcCount(gcObserver.takeRecords());
+gcObserver.disconnect();
 const wall = (end - t0) / 1000;
 const peak = process.resourceUsage().maxRSS * 1024; // the peak
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -101,6 +116,10 @@ process.stdout.write(
       `  both:     ${ratio(createV + rollV, createW + rollW)} (leaving out the idle stretch between them, where only leases renew)\n`
     : `  rollout NOT converged: ${r.unmetGoals.slice(0, 3).join('; ')}\n`) +
   `  ${(r.steps / wall).toFixed(0)} steps/s, ${(r.writes / wall).toFixed(0)} writes/s wall, ${((pods * 2) / wall).toFixed(0)} pods started/s (both versions)\n` +
+  // Virtual time is mostly the API server's time per write (one server, every write queues for
+  // it): the wall time a write costs here, all the work it sets off included, sets the ratio.
+  `  ${((end - t0) / r.writes).toFixed(3)} ms wall per write, against the ${defaultCosts.apiWriteMs} ms of server time a write takes in virtual time\n` +
+  `  garbage collection: ${s(gc.minor + gc.major)} (${((100 * (gc.minor + gc.major)) / (end - t0)).toFixed(1)}% of wall; scavenges ${s(gc.minor)}, the rest ${s(gc.major)})\n` +
   `  rss ${(peak / 2 ** 20).toFixed(0)} MiB (grew ${((peak - mem0) / 2 ** 20).toFixed(0)} MiB); ${lines} trace lines\n` +
   `full size (issue 7): node --max-old-space-size=16384 dist/bench/simulate.js --nodes 10000 --pods 300000\n`,
 );
