@@ -63,6 +63,11 @@ export class SimCache extends ObjectIndexes implements ClusterView {
     return old;
   }
 
+  /** The cache has read up to revision, of a resource whose events there it did not need (a narrower watch). */
+  advance(r: ResourceRef, revision: number): void {
+    this.versions.set(groupResourceKey(r), String(revision));
+  }
+
   /** Replaces one resource's objects (a relist); returns the events a relisting informer reports. */
   replace(resource: ResourceRef, objects: KubeObject[], revision: number): CacheEvent[] {
     const gr = groupResourceKey(resource);

@@ -171,9 +171,22 @@ interface Actor {
   run(): Promise<void> | void;
 }
 
+/**
+ * What a process's watch of a resource leaves out: a field selector's (upstream's kubelet watches
+ * the pods bound to its node), or updates it does not read (it holds its own copy).
+ */
+interface WatchScope {
+  /** The objects it watches; absent: all. */
+  selects?: (o: KubeObject) => boolean;
+  /** false: it hears of an object coming and going, not of its updates. */
+  updates?: boolean;
+}
+
 class Proc {
   cache: SimCache;
   cursors = new Map<string, number>();
+  /** Narrower watches, by group/resource. */
+  readonly scopes = new Map<string, WatchScope>();
   readonly handlers = new Map<string, Handler[]>();
   down = false;
   epoch = 0;
@@ -380,7 +393,50 @@ export class Simulation {
     let log = this.logs.get(k);
     if (!log) this.logs.set(k, (log = { resource, base: 0, events: [] }));
     log.events.push({ ev: ce, revision: ev.revision });
+    // A process that watches less passes over what it does not watch (no delivery: upstream's
+    // server never sends it); one behind does so once it catches up (deliver).
+    for (const p of this.scoped.get(k) ?? []) if (p.cursors.get(k) === log.base + log.events.length - 1) this.passOver(p, k, log);
     for (const a of this.streams.get(k) ?? []) this.wake(a);
+  }
+
+  /** The processes whose watch of a resource is narrower (Proc.scopes), by group/resource. */
+  private readonly scoped = new Map<string, Proc[]>();
+
+  /** How an event reads to a process's watch; undefined: it does not see it. */
+  private seen(p: Proc, k: string, ev: CacheEvent): CacheEvent | undefined {
+    const scope = p.scopes.get(k);
+    if (!scope) return ev;
+    const sel = scope.selects;
+    if (ev.type !== 'update') return !sel || sel(ev.object) ? ev : undefined;
+    const now = !sel || sel(ev.object);
+    const before = !sel || sel(ev.old ?? ev.object);
+    // an object entering or leaving a field selector's match is an add or a delete to the watch
+    if (now && !before) return { type: 'add', resource: ev.resource, object: ev.object };
+    if (!now && before) return { type: 'delete', resource: ev.resource, object: ev.object };
+    return now && scope.updates !== false ? ev : undefined;
+  }
+
+  /** Moves a process's cursor past the events it does not see (its cache's version with it). */
+  private passOver(p: Proc, k: string, log: EventLog): void {
+    const end = log.base + log.events.length;
+    let cur = p.cursors.get(k) ?? 0;
+    const from = cur;
+    while (cur < end) {
+      const { ev, revision } = log.events[cur - log.base]!;
+      if (this.seen(p, k, ev)) break;
+      p.cache.advance(log.resource, revision);
+      cur++;
+    }
+    if (cur === from) return;
+    p.cursors.set(k, cur);
+    // a worker waiting to see its own write, which this process does not watch, need wait no more
+    this.wakeBlocked(p);
+  }
+
+  private wakeBlocked(p: Proc): void {
+    if (!p.blocked.size) return;
+    for (const l of p.blocked) this.wake(l);
+    p.blocked.clear();
   }
 
   /** Drops events every process has received. */
@@ -441,6 +497,15 @@ export class Simulation {
     return p;
   }
 
+  /** Narrows a process's watch of a resource (before it first lists). */
+  private scope(p: Proc, r: ResourceRef, scope: WatchScope): void {
+    const k = groupResourceKey(r);
+    p.scopes.set(k, scope);
+    let l = this.scoped.get(k);
+    if (!l) this.scoped.set(k, (l = []));
+    l.push(p);
+  }
+
   /** Fills a process's caches from the API (start, restart), reporting what it finds as adds. */
   private relistAll(p: Proc): void {
     for (const r of p.watched) this.relist(p, r);
@@ -448,7 +513,9 @@ export class Simulation {
 
   private relist(p: Proc, r: ResourceRef): void {
     const k = groupResourceKey(r);
-    const evs = p.cache.replace(r, this.truth.list(r), this.revision);
+    const sel = p.scopes.get(k)?.selects;
+    const listed = this.truth.list(r);
+    const evs = p.cache.replace(r, sel ? listed.filter(sel) : listed, this.revision);
     const log = this.logs.get(k);
     p.cursors.set(k, log ? log.base + log.events.length : 0);
     for (const ev of evs) p.emit(ev);
@@ -537,6 +604,12 @@ export class Simulation {
     }
 
     const kubelets = this.proc('kubelets', [R.namespaces, R.nodes, R.leases, R.pods], 'nodes');
+    // Upstream's kubelet watches the pods bound to its node (a field selector on spec.nodeName),
+    // and no Leases: it renews its own from the copy it holds. Here the kubelets see a Lease come
+    // and go (the renewal decision reads its existence; a renewal is a patch, which no stale copy
+    // can fail), not its renewals, each of which was a delivery to every node's process.
+    this.scope(kubelets, R.pods, { selects: (o) => this.specs.has((o.spec as { nodeName?: string } | undefined)?.nodeName ?? '') });
+    this.scope(kubelets, R.leases, { updates: false });
     const nodeNow = (node: string | undefined) => this.t + (node ? this.skew(node) : 0);
     const podNode = (key: string) => {
       const { namespace, name } = splitKey(key);
@@ -924,16 +997,18 @@ export class Simulation {
       return;
     }
     const log = this.logs.get(k)!;
+    // (a narrower watch's cursor rests on an event it sees: onStore and the pass below move it on)
     const cur = p.cursors.get(k) ?? 0;
-    const { ev, revision } = log.events[cur - log.base]!;
+    const { ev: sent, revision } = log.events[cur - log.base]!;
     p.cursors.set(k, cur + 1);
-    p.cache.apply(ev, revision);
-    p.emit(ev);
-    if (p.blocked.size) {
-      for (const l of p.blocked) this.wake(l);
-      p.blocked.clear();
-    }
-    if (this.verbose) this.say(p.name, `<- ${ev.type} ${r.resource} ${keyOf(ev.object)} rv ${revision}`);
+    const ev = p.scopes.size ? this.seen(p, k, sent) : sent;
+    if (ev) {
+      p.cache.apply(ev, revision);
+      p.emit(ev);
+    } else p.cache.advance(r, revision);
+    if (p.scopes.size) this.passOver(p, k, log);
+    this.wakeBlocked(p);
+    if (this.verbose && ev) this.say(p.name, `<- ${ev.type} ${r.resource} ${keyOf(ev.object)} rv ${revision}`);
   }
 
   // ---- faults and workload ----------------------------------------------------------------------
