@@ -5,7 +5,7 @@ import type { ResourceType } from '../model/registry.js';
 import type { FieldError } from '../model/field.js';
 import { applyDefaults, prepareForCreate as prepareNew } from '../model/defaults/index.js';
 import { validateCreate, validateUpdate, validateStatusUpdate, validateSubresourceUpdate } from '../model/validation/index.js';
-import { applyPatch } from '../model/patch/index.js';
+import { applyPatch, type PatchBody } from '../model/patch/index.js';
 import { patchSchemaFor, pruneUnknownFields, unknownFields as schemaUnknownFields } from '../model/openapi/index.js';
 import { matches, parseSelector, SelectorError, type Selector } from '../model/labels.js';
 import { errors } from '../model/status.js';
@@ -37,9 +37,9 @@ export function validateSubresourceChange(t: ResourceType, sub: string, obj: Kub
   return validateSubresourceUpdate(t.group, t.kind, sub, obj, old);
 }
 
-/** Applies a PATCH body (raw bytes, decoded by the patch module as upstream's decoder would). */
-export function patch(t: ResourceType, contentType: string, doc: KubeObject, raw: string | Uint8Array): unknown {
-  return applyPatch(contentType, doc as unknown as Parameters<typeof applyPatch>[1], raw, patchSchemaFor(t.group, t.version, t.kind));
+/** Applies a PATCH body (raw bytes, decoded by the patch module as upstream's decoder would, or an in-process caller's value). */
+export function patch(t: ResourceType, contentType: string, doc: KubeObject, body: PatchBody): unknown {
+  return applyPatch(contentType, doc as unknown as Parameters<typeof applyPatch>[1], body, patchSchemaFor(t.group, t.version, t.kind));
 }
 
 /** Fields of the body the schema does not declare, as `spec.foo` paths. */

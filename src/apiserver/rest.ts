@@ -11,6 +11,7 @@ import type { ObjectStore } from '../store/types.js';
 import { copyStored } from '../store/copy.js';
 import { StoreError, objectKey, resourcePrefix } from '../store/types.js';
 import * as mm from './metamodel.js';
+import type { Json, PatchBody } from '../model/patch/index.js';
 import * as strategy from './strategy.js';
 import * as csr from './certificates.js';
 import {
@@ -54,7 +55,8 @@ export interface Body {
   raw?: string | Uint8Array;
 }
 
-const rawOf = (b: Body) => b.raw ?? JSON.stringify(b.value);
+/** A PATCH body for the patch module: its bytes, or an in-process caller's value (no text made and parsed again; none at all reads as an empty body). */
+const patchBody = (b: Body): PatchBody => b.raw ?? (b.value === undefined ? '' : { decoded: b.value as Json });
 
 // Upstream retries until the request times out; a bound keeps a pathological race from spinning forever.
 const MAX_CONFLICT_RETRIES = 200;
@@ -236,7 +238,7 @@ export class Rest {
     }
     let unknownReported = false;
     const object = await this.writeLoop(t, ns, name, opts, undefined, (old) => {
-      const patched = mm.patch(t, contentType, stripStatusless(old), rawOf(body));
+      const patched = mm.patch(t, contentType, old, patchBody(body));
       if (!isPlainObject(patched)) throw errors.badRequest('the patched object must be a JSON object');
       if (!unknownReported) {
         unknownReported = true;
@@ -352,7 +354,7 @@ export class Rest {
     const incoming = (old: KubeObject): KubeObject => {
       const view = sub === 'scale' ? toScale(t, old) : old;
       let value: unknown = body.value;
-      if (patchType) value = mm.patch(sub === 'scale' ? scaleType : t, patchType, view, rawOf(body));
+      if (patchType) value = mm.patch(sub === 'scale' ? scaleType : t, patchType, view, patchBody(body));
       if (!isPlainObject(value)) throw errors.badRequest('the body of the request must be an object');
       const o = value as KubeObject;
       if (!isPlainObject(o.metadata)) o.metadata = {};
@@ -625,11 +627,6 @@ function shouldDeleteDuringUpdate(next: KubeObject, old: KubeObject): boolean {
 function stripMeta(o: KubeObject): Partial<KubeObject> {
   const { metadata: _m, ...rest } = o;
   return rest;
-}
-
-/** The document a patch applies to: the stored object as a client would have read it. */
-function stripStatusless(o: KubeObject): KubeObject {
-  return deepClone(o);
 }
 
 function tooLargeResourceVersion(requested: number, current: number): StatusError {

@@ -41,8 +41,20 @@ let lastText = '';
 
 /** RFC 3339 with microseconds, as metav1.MicroTime serialises (Events, Leases). */
 export function rfc3339Micro(t: Instant): string {
-  return new Date(t).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  // A Date holds whole milliseconds (truncated); the second's text is kept, as rfc3339's is (every
+  // lease renewal and event asks, and formatting a Date anew was most of the cost).
+  const ms = Math.trunc(t);
+  const s = Math.floor(ms / 1000);
+  if (s !== microSecond) {
+    microSecond = s;
+    const iso = new Date(s * 1000).toISOString();
+    microPrefix = iso.slice(0, iso.length - 4);
+  }
+  const frac = ms - s * 1000;
+  return `${microPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}000Z`;
 }
+let microSecond = NaN;
+let microPrefix = '';
 
 /** What JSON.parse(JSON.stringify(v)) gives (undefined stays undefined), without the text in between. */
 export function deepClone<T>(v: T): T {

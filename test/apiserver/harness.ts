@@ -3,7 +3,7 @@
 import { openStore } from '../../src/store/index.js';
 import { createRest, bootstrap } from '../../src/apiserver/server.js';
 import { ApiHandler, type ApiRequest } from '../../src/apiserver/handler.js';
-import type { Clock, Ids } from '../../src/apiserver/rest.js';
+import type { Clock, Ids, Rest } from '../../src/apiserver/rest.js';
 import type { ObjectStore } from '../../src/store/types.js';
 
 export interface Reply {
@@ -20,6 +20,8 @@ export interface Harness {
   clock: { t: number };
   store: ObjectStore;
   handler: ApiHandler;
+  /** The REST layer itself (what in-process clients call). */
+  rest: Rest;
 }
 
 export async function harness(): Promise<Harness> {
@@ -44,6 +46,7 @@ export async function harness(): Promise<Harness> {
     clock,
     store,
     handler,
+    rest,
     async call(method, path, body, opts = {}) {
       const res = await handler.handle(request(method, path, body, opts));
       if ('stream' in res) throw new Error('unexpected stream');

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, deployment, configMap } from './harness.js';
+import { LocalClient } from '../../src/apiserver/local-client.js';
+import { R, type PatchType } from '../../src/model/api.js';
 
 const NS = '/api/v1/namespaces/default';
 const APPS = '/apis/apps/v1/namespaces/default';
@@ -136,6 +138,36 @@ test('update keeps status and bumps generation only on spec changes', async () =
   const immut = await h.call('PUT', `${APPS}/deployments/web`, { ...scaled.body, spec: { ...scaled.body.spec, selector: { matchLabels: { app: 'other' } } } });
   assert.equal(immut.status, 422);
   assert.match(immut.body.message, /spec.selector: Invalid value: .*field is immutable/);
+});
+
+test('a patch from an in-process client applies as the same patch sent as bytes, and leaves the caller\'s value and the stored object alone', async () => {
+  const viaHttp = await harness();
+  const inProcess = await harness();
+  const client = new LocalClient(inProcess.rest);
+  for (const h of [viaHttp, inProcess]) assert.equal((await h.call('POST', `${APPS}/deployments`, deployment('web'))).status, 201);
+  const stored = await inProcess.store.get('/apps/deployments/default/web', { shared: true });
+  assert.ok(stored);
+  const before = JSON.stringify(stored);
+  const patches: [string, unknown][] = [
+    ['application/merge-patch+json', { metadata: { labels: { tier: 'fe', app: null } }, spec: { replicas: 3, template: { metadata: { annotations: { a: 'b' } } } } }],
+    ['application/strategic-merge-patch+json', { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:1.26', env: [{ name: 'X', value: '1' }] }] } } } }],
+    ['application/json-patch+json', [{ op: 'add', path: '/metadata/annotations', value: { note: 'n' } }, { op: 'replace', path: '/spec/replicas', value: 5 }]],
+  ];
+  for (const [type, patch] of patches) {
+    const sent = JSON.stringify(patch);
+    const a = await viaHttp.call('PATCH', `${APPS}/deployments/web`, patch, { contentType: type });
+    assert.equal(a.status, 200, a.text);
+    const b = await client.patch(R.deployments, 'default', 'web', type as PatchType, patch);
+    assert.deepEqual(JSON.parse(JSON.stringify(b)), a.body, type);
+    assert.equal(JSON.stringify(patch), sent, `${type}: the caller's patch was changed`);
+  }
+  assert.equal(JSON.stringify(stored), before, 'the stored object read before the patches was changed');
+  // A patch that does not apply fails as it does over HTTP, and changes nothing.
+  const bad = [{ op: 'replace', path: '/spec/nothere/x', value: 4 }];
+  const rv = (await client.get(R.deployments, 'default', 'web')).metadata.resourceVersion;
+  const a = await viaHttp.call('PATCH', `${APPS}/deployments/web`, bad, { contentType: 'application/json-patch+json' });
+  await assert.rejects(client.patch(R.deployments, 'default', 'web', 'application/json-patch+json', bad), (e: any) => e.code === a.status && e.message === a.body.message);
+  assert.equal((await client.get(R.deployments, 'default', 'web')).metadata.resourceVersion, rv);
 });
 
 test('the three patch types', async () => {

@@ -4,6 +4,7 @@
 import { errors, StatusError } from '../status.js';
 import { PatchError } from './errors.js';
 import { GoPanic } from './gofmt.js';
+import { deepClone } from '../object.js';
 import { decodeJson, GoDecodeError, unmarshalTypeError } from './godecode.js';
 import { applyJsonPatch, decodeOperations } from './jsonpatch.js';
 import { isObject, type Json } from './json.js';
@@ -27,18 +28,25 @@ export const applyPatchType = 'application/apply-patch+yaml';
 /** The PATCH media types upstream accepts for built-in resources, in the order it lists them. */
 export const builtinPatchTypes: readonly string[] = [jsonPatchType, mergePatchType, strategicMergePatchType, applyPatchType];
 
+/**
+ * A PATCH body: the bytes as received, or a value an in-process caller built (then what decoding
+ * its JSON text would give is a copy of it: the text is valid JSON by construction, and JSON.parse
+ * of JSON.stringify is deepClone).
+ */
+export type PatchBody = string | Uint8Array | { decoded: Json };
+
 /** Upstream's maxJSONPatchOperations. */
 export const maxJSONPatchOperations = 10000;
 
 /**
- * Applies a PATCH body of the given Content-Type to `doc` (the stored object, as JSON), returning
- * the patched value, which the caller still decodes and validates. `accepted` is the resource's list
+ * Applies a PATCH body of the given Content-Type to `doc` (the stored object, as JSON, only read:
+ * it may be the store's frozen object), returning a new patched value, which the caller still decodes and validates. `accepted` is the resource's list
  * of PATCH media types (custom resources accept no strategic merge patch). Throws StatusError.
  */
 export function applyPatch(
   contentType: string,
   doc: object,
-  body: string | Uint8Array,
+  body: PatchBody,
   schema?: PatchSchema,
   accepted: readonly string[] = builtinPatchTypes,
 ): Json {
@@ -68,7 +76,7 @@ export function applyPatch(
   }
 }
 
-function jsonPatch(doc: Json, body: string | Uint8Array): Json {
+function jsonPatch(doc: Json, body: PatchBody): Json {
   const ops = decode(body, (e) => e.message);
   const count = decodeOperations(ops).length;
   if (count > maxJSONPatchOperations) {
@@ -77,11 +85,11 @@ function jsonPatch(doc: Json, body: string | Uint8Array): Json {
   return applyJsonPatch(doc, ops);
 }
 
-function mergePatch(doc: Json, body: string | Uint8Array): Json {
+function mergePatch(doc: Json, body: PatchBody): Json {
   return applyMergePatch(doc, decode(body, () => errBadJSONPatch));
 }
 
-function strategicPatch(doc: Json, body: string | Uint8Array, schema: PatchSchema | undefined): Json {
+function strategicPatch(doc: Json, body: PatchBody, schema: PatchSchema | undefined): Json {
   const patch = decode(body, (e) => e.message);
   if (patch !== null && !isObject(patch)) throw new PatchError('BadRequest', unmarshalTypeError(patch, mapType).message);
   if (!isObject(doc)) throw errBadArgType(mapType, doc);
@@ -89,7 +97,8 @@ function strategicPatch(doc: Json, body: string | Uint8Array, schema: PatchSchem
 }
 
 /** The body as JSON; an undecodable body is a 400 with the text `message` gives. */
-function decode(body: string | Uint8Array, message: (e: GoDecodeError) => string): Json {
+function decode(body: PatchBody, message: (e: GoDecodeError) => string): Json {
+  if (typeof body === 'object' && !(body instanceof Uint8Array)) return deepClone(body.decoded);
   try {
     return decodeJson(body);
   } catch (e) {
