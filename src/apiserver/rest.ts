@@ -193,7 +193,7 @@ export class Rest {
     try {
       this.check(t, obj, mm.validateNew(t, obj));
       if (opts.dryRun) return { object: obj, warnings };
-      const stored = await this.deps.store.create(this.key(t, meta.namespace, meta.name!), toStored(t, obj));
+      const stored = await this.deps.store.create(this.key(t, meta.namespace, meta.name!), toStored(t, obj), opts.sharedResult ? SHARED : undefined);
       return { object: fromStored(t, stored), warnings };
     } catch (e) {
       if (e instanceof StoreError && e.code === 'KeyExists') {

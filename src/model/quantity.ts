@@ -112,8 +112,26 @@ function divAwayFromZero(a: bigint, b: bigint): bigint {
   return a < 0n ? q - 1n : q + 1n;
 }
 
+/**
+ * Quantities parsed, by their text (frozen, so sharing one is safe): every pod created or
+ * scheduled asks for the same few ("100m", "64Mi"), and the BigInt arithmetic of a parse was a
+ * good part of validating a pod. Kept small: emptied when full.
+ */
+const parsed = new Map<string, Quantity>();
+const PARSED_MAX = 4096;
+
 /** ParseQuantity: the string forms kubectl and the API accept. Throws QuantityError. */
 export function parseQuantity(str: string): Quantity {
+  let q = parsed.get(str);
+  if (q === undefined) {
+    q = Object.freeze(parseAnew(str));
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(str, q);
+  }
+  return q;
+}
+
+function parseAnew(str: string): Quantity {
   if (str.length === 0) throw new QuantityError(quantityErrors.formatWrong);
   if (str === '0') return { mantissa: 0n, exponent: 0, format: 'DecimalSI', text: '0' };
   const { positive, num, denom, suffix } = scan(str);

@@ -131,3 +131,16 @@ test('property: comparison is a total order consistent with the numeric value', 
     { numRuns: 500 },
   );
 });
+
+test('a text parsed again gives the same quantity, frozen (shared between callers); a bad one fails every time', () => {
+  const a = parseQuantity('100m');
+  const b = parseQuantity(['1', '00m'].join(''));
+  assert.equal(a, b);
+  assert.ok(Object.isFrozen(a));
+  assert.throws(() => ((a as { exponent: number }).exponent = 0), TypeError);
+  assert.equal(formatQuantity(parseQuantity('100m')), '100m');
+  for (let i = 0; i < 2; i++) assert.throws(() => parseQuantity('1.2.3'), QuantityError);
+  // Many distinct texts (more than are kept) still each parse to their own value.
+  for (let i = 0; i < 10_000; i++) assert.equal(milliValue(parseQuantity(`${i}m`)), BigInt(i));
+  assert.equal(milliValue(parseQuantity('0m')), 0n);
+});
