@@ -244,7 +244,8 @@ export class Rest {
         unknownReported = true;
         this.fieldValidation(t, patched, body.duplicates, opts, warnings);
       }
-      const next = this.normalize(t, patched);
+      // (the patch made a new value, sharing nothing with the stored object or the body: no copy)
+      const next = this.normalize(t, patched, false);
       this.checkIdentity(t, ns, name, next);
       strategy.prepareForUpdate(t, next, old);
       return next;
@@ -536,8 +537,9 @@ export class Rest {
     return this.normalize(t, v);
   }
 
-  private normalize(t: ResourceType, v: Record<string, unknown>): KubeObject {
-    const obj = deepClone(v) as KubeObject;
+  /** The value as an object of t's kind: a copy of it (copy false: the value itself, when it is the caller's to give away). */
+  private normalize(t: ResourceType, v: Record<string, unknown>, copy = true): KubeObject {
+    const obj = (copy ? deepClone(v) : v) as KubeObject;
     obj.apiVersion = apiVersionOf(t);
     obj.kind = t.kind;
     mm.prune(t, obj);

@@ -442,7 +442,15 @@ export function validateLabels(labels: unknown, path: FieldPath): FieldError[] {
   if (!labels || typeof labels !== 'object' || Array.isArray(labels)) return [];
   const errs: FieldError[] = [];
   const m = labels as Record<string, unknown>;
-  for (const k of Object.keys(m).sort()) {
+  const keys = Object.keys(m);
+  // (most label maps are written in key order already: sorting one anyway copies it)
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
+  for (const k of keys) {
     errs.push(...validateLabelName(k, path));
     const v = typeof m[k] === 'string' ? (m[k] as string) : String(m[k] ?? '');
     for (const msg of isValidLabelValue(v)) errs.push(fieldErrors.invalid(path, v, msg));

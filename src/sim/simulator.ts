@@ -209,7 +209,16 @@ class Proc {
   }
 }
 
-const fmt = (t: number) => `${((t - SIM_EPOCH) / 1000).toFixed(3).padStart(9)}s`;
+/** A trace line's time: the last one kept (the lines of a step, and of steps at one instant, share it). */
+let fmtAt = NaN;
+let fmtText = '';
+const fmt = (t: number) => {
+  if (t !== fmtAt) {
+    fmtAt = t;
+    fmtText = `${((t - SIM_EPOCH) / 1000).toFixed(3).padStart(9)}s`;
+  }
+  return fmtText;
+};
 
 function describeAction(a: Action): string {
   switch (a.kind) {

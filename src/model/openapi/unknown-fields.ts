@@ -46,42 +46,72 @@ function walk(value: unknown, schema: Schema, path: string, out: string[]): void
  */
 export function pruneUnknownFields(group: string, version: string, kind: string, obj: unknown): void {
   const name = definitionNameFor(group, version, kind);
-  if (name !== undefined) prune(obj, { $ref: name });
+  if (name !== undefined) prune(obj, { $ref: name }, true);
 }
 
-function prune(value: unknown, schema: Schema): void {
+/**
+ * Prunes value; returns it, or, where a field had to go from an object below the top, a new object
+ * with the fields kept, in their order, which the caller puts in its place. (A delete would turn
+ * the object into a slow dictionary, allocating one; statuses carry nulls on every write, such as
+ * a condition's lastProbeTime.) inPlace: the top, which the caller holds, loses its fields itself.
+ */
+function prune(value: unknown, schema: Schema, inPlace = false): unknown {
   // Runs over every object written: plain loops, no lists of entries.
   const s = resolve(schema);
-  if (!s) return;
+  if (!s) return value;
   if (Array.isArray(value)) {
-    if (s.items) for (const v of value) prune(v, s.items);
-    return;
+    const items = s.items;
+    if (items) {
+      for (let i = 0; i < value.length; i++) {
+        const v = value[i];
+        const r = prune(v, items);
+        if (r !== v) value[i] = r;
+      }
+    }
+    return value;
   }
-  if (!isPlainObject(value)) return;
+  if (!isPlainObject(value)) return value;
   // A frozen part is a stored object's own (a status write keeps the stored spec): pruned when it
   // was written, so there is nothing to drop, and the nulls defaulting put back must stay.
-  if (Object.isFrozen(value)) return;
+  if (Object.isFrozen(value)) return value;
   const properties = s.properties;
-  // for-in: the own keys (a plain object inherits no enumerable ones) without a list of them;
-  // deleting the key being visited is allowed.
-  if (properties) {
-    for (const k in value) {
-      const v = value[k];
-      const p = properties[k];
-      if (!p || v === null) {
-        delete value[k];
-        continue;
-      }
-      prune(v, p);
-      if (isEmptyCollection(v, p) && !s.required?.includes(k)) delete value[k];
+  const additional = s.additionalProperties;
+  if (!properties && !additional) return value;
+  // for-in: the own keys (a plain object inherits no enumerable ones) without a list of them.
+  let drops = 0;
+  for (const k in value) {
+    const v = value[k];
+    const p = properties ? properties[k] : additional!;
+    if (!p || v === null) {
+      drops++;
+      continue;
     }
-  } else if (s.additionalProperties) {
-    for (const k in value) {
-      const v = value[k];
-      if (v === null) delete value[k];
-      else prune(v, s.additionalProperties);
-    }
+    const r = prune(v, p);
+    if (r !== v) value[k] = r;
+    if (properties && isEmptyCollection(r, p) && !s.required?.includes(k)) drops++;
   }
+  if (drops === 0) return value;
+  if (inPlace) {
+    for (const k in value) if (!kept(value, k, s)) delete value[k];
+    return value;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in value) {
+    if (!kept(value, k, s)) continue;
+    // JSON.parse makes "__proto__" an own key; assigning it would set the prototype instead.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: value[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = value[k];
+  }
+  return out;
+}
+
+/** Whether a pruned object's field stays: declared (or any, in a map), not null, not an empty optional collection. */
+function kept(value: Record<string, unknown>, k: string, s: Schema): boolean {
+  const v = value[k];
+  if (v === null) return false;
+  if (!s.properties) return true;
+  const p = s.properties[k];
+  return !!p && !(isEmptyCollection(v, p) && !s.required?.includes(k));
 }
 
 /** An empty list, or an empty map (not a struct, which Go's omitempty keeps). */

@@ -85,20 +85,28 @@ function jsonPatch(doc: Json, body: PatchBody): Json {
   return applyJsonPatch(doc, ops);
 }
 
+// Merge and strategic merge patches copy the patch before they use it (and a copy is what decoding
+// an in-process value gives): they take that value as it is, where a copy made first would be
+// copied again (every lease renewal is one).
+
 function mergePatch(doc: Json, body: PatchBody): Json {
-  return applyMergePatch(doc, decode(body, () => errBadJSONPatch));
+  return applyMergePatch(doc, decode(body, () => errBadJSONPatch, true));
 }
 
 function strategicPatch(doc: Json, body: PatchBody, schema: PatchSchema | undefined): Json {
-  const patch = decode(body, (e) => e.message);
+  const patch = decode(body, (e) => e.message, true);
   if (patch !== null && !isObject(patch)) throw new PatchError('BadRequest', unmarshalTypeError(patch, mapType).message);
   if (!isObject(doc)) throw errBadArgType(mapType, doc);
   return applyStrategicMergePatch(doc, patch, schema);
 }
 
-/** The body as JSON; an undecodable body is a 400 with the text `message` gives. */
-function decode(body: PatchBody, message: (e: GoDecodeError) => string): Json {
-  if (typeof body === 'object' && !(body instanceof Uint8Array)) return deepClone(body.decoded);
+/**
+ * The body as JSON; an undecodable body is a 400 with the text `message` gives. `copiedAfter`: the
+ * caller copies the value before it uses or keeps any of it (an in-process value is then handed
+ * over as it is: the copy is what decoding it would give).
+ */
+function decode(body: PatchBody, message: (e: GoDecodeError) => string, copiedAfter = false): Json {
+  if (typeof body === 'object' && !(body instanceof Uint8Array)) return copiedAfter ? body.decoded : deepClone(body.decoded);
   try {
     return decodeJson(body);
   } catch (e) {

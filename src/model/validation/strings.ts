@@ -260,6 +260,29 @@ export function isValidPathSegmentPrefix(name: string): string[] {
 }
 
 // IP addresses, parsed as netutils.ParseIPSloppy does (IPv4 parts may carry leading zeros).
+/**
+ * Whether s is four dot-separated decimal octets of 1-3 digits each, at most 255 (what parseIPv4
+ * accepts), without making anything: every pod status write validates its pod's and host's IPs.
+ */
+export function isIPv4(s: string): boolean {
+  let parts = 0;
+  let digits = 0;
+  let n = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // the end closes the last part as a '.' would
+    if (c === 46) {
+      if (digits === 0 || n > 255) return false;
+      parts++;
+      digits = 0;
+      n = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      n = n * 10 + (c - 48);
+      digits++;
+    } else return false;
+  }
+  return parts === 4;
+}
+
 export function parseIPv4(s: string): number[] | undefined {
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;
@@ -326,7 +349,7 @@ export function isIPv6String(s: string): boolean {
 
 /** Messages of IsValidIP. */
 export function isValidIPMessages(value: string): string[] {
-  return parseIP(value) ? [] : ['must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'];
+  return isIPv4(value) || parseIP(value) ? [] : ['must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'];
 }
 
 /** Messages of IsValidCIDR. */

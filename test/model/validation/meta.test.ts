@@ -103,3 +103,14 @@ test('unknown kinds get the metadata checks only', () => {
   // custom resources take any qualified finalizer, without the core group's standard-name rule
   assert.deepEqual(msgs(validateCreate('example.com', 'Widget', { metadata: { name: 'w', finalizers: ['plain'] } }, { namespaced: false })), []);
 });
+
+test('isIPv4 (the allocation-free check) accepts exactly what parseIPv4 does', async () => {
+  const { isIPv4, parseIPv4 } = await import('../../../src/model/validation/strings.js');
+  const fc = (await import('fast-check')).default;
+  const fixed = ['10.0.0.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', '010.1.1.1', '1.2.3.4a', '', '1234.1.1.1', ' 1.2.3.4', '::1', '1.2.3.-4', '999.0.0.0'];
+  for (const s of fixed) assert.equal(isIPv4(s), parseIPv4(s) !== undefined, s);
+  // Strings built from the characters that matter (digits and dots) and a few that do not.
+  const text = fc.array(fc.constantFrom('0', '1', '2', '5', '9', '.', '.', 'a', ':', ' '), { maxLength: 18 }).map((cs) => cs.join(''));
+  fc.assert(fc.property(text, (s) => isIPv4(s) === (parseIPv4(s) !== undefined)), { numRuns: 20_000 });
+  fc.assert(fc.property(fc.ipV4(), (s) => isIPv4(s) && parseIPv4(s) !== undefined));
+});
