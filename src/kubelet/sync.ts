@@ -580,10 +580,13 @@ function podStatus(o: PodObservation, now: Instant, ctx: StatusContext): PodStat
 
 /** Whether a newly computed status differs from the one the API has (the status manager writes only then). */
 export function statusChanged(pod: PodObj, status: PodStatus): boolean {
-  const old = { ...(pod.status ?? {}) } as Record<string, unknown>;
-  // fields other writers own stay as they are
-  const mine = { ...old, ...status } as Record<string, unknown>;
-  return !deepEqual(old, mine);
+  // Fields other writers own stay as they are: the status written is the old one with these
+  // fields over it, which differs from it where one of these does (deepEqual holds an undefined
+  // field absent, as JSON does).
+  const old = (pod.status ?? {}) as Record<string, unknown>;
+  const mine = status as Record<string, unknown>;
+  for (const k in mine) if (!deepEqual(old[k], mine[k])) return true;
+  return false;
 }
 
 

@@ -8,9 +8,20 @@ function bytesOf(data: string | Uint8Array): Uint8Array {
   return typeof data === 'string' ? encoder.encode(data) : data;
 }
 
+/** Whether every character of s is ASCII (its UTF-8 bytes are then its character codes). */
+function ascii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 /** FNV-1, 32 bits (Go's fnv.New32), continuing from `seed` when hashing in pieces. */
 export function fnv32(data: string | Uint8Array, seed = 0x811c9dc5): number {
   let h = seed >>> 0;
+  // An ASCII string is hashed as it is, without encoding it first (names, JSON of specs).
+  if (typeof data === 'string' && ascii(data)) {
+    for (let i = 0; i < data.length; i++) h = (Math.imul(h, 0x01000193) ^ data.charCodeAt(i)) >>> 0;
+    return h;
+  }
   for (const b of bytesOf(data)) {
     h = Math.imul(h, 0x01000193) >>> 0;
     h = (h ^ b) >>> 0;
@@ -21,6 +32,10 @@ export function fnv32(data: string | Uint8Array, seed = 0x811c9dc5): number {
 /** FNV-1a, 32 bits (Go's fnv.New32a). */
 export function fnv32a(data: string | Uint8Array, seed = 0x811c9dc5): number {
   let h = seed >>> 0;
+  if (typeof data === 'string' && ascii(data)) {
+    for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data.charCodeAt(i), 0x01000193) >>> 0;
+    return h;
+  }
   for (const b of bytesOf(data)) {
     h = (h ^ b) >>> 0;
     h = Math.imul(h, 0x01000193) >>> 0;

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Container } from 'kubernetes-types/core/v1.js';
-import { cleanupOrphan, goDuration, podUpdateNeedsSync, syncPod, type ObservedContainer, type ObservedSandbox, type PodObj, type PodObservation, type SyncAction } from '../../src/kubelet/sync.js';
+import { deepEqual } from '../../src/model/object.js';
+import { cleanupOrphan, goDuration, podUpdateNeedsSync, statusChanged, syncPod, type ObservedContainer, type ObservedSandbox, type PodObj, type PodObservation, type SyncAction } from '../../src/kubelet/sync.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 
@@ -352,4 +353,17 @@ test('a pod update starts a sync when spec, labels, annotations or deletion chan
   const gate = (status: string) => withStatus(gated, { conditions: [{ type: 'example.com/lb', status }] });
   assert.equal(podUpdateNeedsSync(gate('True'), gate('False')), true, 'a readiness gate that moved');
   assert.equal(podUpdateNeedsSync(withStatus(gate('True'), { ...gate('True').status, phase: 'Running' }), gate('True')), false);
+});
+
+test('property: a status counts as changed exactly when the old status with its fields laid over it differs', () => {
+  const value = fc.oneof(fc.constant(undefined), fc.constantFrom('Running', 'Pending', '10.0.0.1'), fc.array(fc.record({ type: fc.constantFrom('Ready', 'Initialized'), status: fc.constantFrom('True', 'False') }), { maxLength: 2 }));
+  const status = fc.dictionary(fc.constantFrom('phase', 'podIP', 'hostIP', 'conditions', 'qosClass', 'nominatedNodeName'), value, { maxKeys: 6 });
+  fc.assert(
+    fc.property(fc.option(status, { nil: undefined }), status, (old, mine) => {
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, ...(old ? { status: old } : {}) } as never;
+      const before = { ...(old ?? {}) };
+      assert.equal(statusChanged(pod, mine as never), !deepEqual(before, { ...before, ...mine }));
+    }),
+    { numRuns: 3000 },
+  );
 });
