@@ -62,9 +62,11 @@ function prune(value: unknown, schema: Schema, inPlace = false): unknown {
   if (Array.isArray(value)) {
     const items = s.items;
     if (items) {
+      // (an item of a frozen list, should one not be frozen itself, is pruned where it is)
+      const fixed = Object.isFrozen(value);
       for (let i = 0; i < value.length; i++) {
         const v = value[i];
-        const r = prune(v, items);
+        const r = prune(v, items, fixed);
         if (r !== v) value[i] = r;
       }
     }

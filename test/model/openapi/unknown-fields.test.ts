@@ -192,3 +192,11 @@ test('property: pruning drops what deleting field by field would, keeps the orde
   assert.deepEqual(Object.keys(pod.metadata.annotations), ['__proto__']);
   assert.equal(JSON.stringify(pod.metadata.annotations), '{"__proto__":"x"}');
 });
+
+test('an unfrozen item of a frozen list is pruned where it is', () => {
+  const condition = { type: 'Ready', status: 'True', lastProbeTime: null, zz: 1 };
+  const pod = { metadata: { name: 'p' }, status: { conditions: Object.freeze([condition]) } };
+  pruneUnknownFields('', 'v1', 'Pod', pod);
+  assert.equal(pod.status.conditions[0], condition);
+  assert.deepEqual(condition, { type: 'Ready', status: 'True' });
+});
