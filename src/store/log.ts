@@ -232,7 +232,6 @@ export class LogStore implements ObjectStore {
       for (const w of batch) w.reject(new StoreError('Closed', w.key, 'store closed'));
       return;
     }
-    if (batch.length === 1) return this.flushOne(batch[0]!);
     const decided = new Map<string, Live | null>(); // this batch's effect on the state; null: deleted
     const current = (key: string): Live | undefined => {
       const d = decided.get(key);
@@ -276,41 +275,6 @@ export class LogStore implements ObjectStore {
       () => settle(),
       (err: unknown) => settle({ err }),
     ).finally(() => {
-      this.committing = undefined;
-      this.flush();
-    });
-  }
-
-  /**
-   * flush for a batch of one write (every write, without group commit): the same steps, without
-   * the bookkeeping a batch needs (the state its writes leave, their outcomes in order).
-   */
-  private flushOne(w: PendingWrite): void {
-    let row: StoredRow;
-    let event: StoreEvent;
-    try {
-      const p = w.plan((key) => this.live.get(key));
-      const revision = this.log.head() + 1;
-      event = eventOf(w.key, revision, p);
-      row = new StoredRow(revision, w.key, p.deleted, p.prev?.revision ?? 0, event.object);
-    } catch (err) {
-      return w.reject(err);
-    }
-    const done = () => {
-      if (row.deleted) this.live.delete(w.key);
-      else this.live.set(w.key, { revision: event.revision, object: event.object });
-      this.fanout.publish(w.key, () => event);
-      w.resolve(w.shared ? event.object : copyStored(event.object));
-    };
-    let durable: Promise<void> | void;
-    try {
-      durable = this.log.commit([row]);
-    } catch (err) {
-      // The commit itself failed: nothing was written, so nothing is acknowledged.
-      return w.reject(err);
-    }
-    if (!durable) return done();
-    this.committing = durable.then(done, (err: unknown) => w.reject(err)).finally(() => {
       this.committing = undefined;
       this.flush();
     });
