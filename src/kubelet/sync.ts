@@ -575,6 +575,31 @@ function podStatus(o: PodObservation, now: Instant, ctx: StatusContext): PodStat
     containerStatuses: app,
     qosClass: old.qosClass ?? podQOSClass(pod.spec as never),
   };
+  return keepUnchanged(status, old);
+}
+
+/**
+ * The status with every part equal to the old status's part at the same place (a field, a list's
+ * item) being the old part itself. The same JSON either way; but where the old status is the
+ * stored pod's own, the writer and the store see by identity what did not change (nothing to
+ * prune, copy or freeze again), and so does statusChanged.
+ */
+function keepUnchanged(status: PodStatus, old: PodStatus): PodStatus {
+  const mine = status as Record<string, unknown>;
+  const was = old as Record<string, unknown>;
+  for (const k in mine) {
+    const v = mine[k];
+    const o = was[k];
+    if (v === o || o === undefined) continue;
+    if (Array.isArray(v) && Array.isArray(o)) {
+      let same = v.length === o.length;
+      for (let i = 0; i < v.length; i++) {
+        if (i < o.length && v[i] !== o[i] && deepEqual(v[i], o[i])) v[i] = o[i];
+        if (v[i] !== o[i]) same = false;
+      }
+      if (same) mine[k] = o;
+    } else if (typeof v === 'object' && deepEqual(v, o)) mine[k] = o;
+  }
   return status;
 }
 

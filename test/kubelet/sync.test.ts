@@ -367,3 +367,33 @@ test('property: a status counts as changed exactly when the old status with its 
     { numRuns: 3000 },
   );
 });
+
+test('a status computed again keeps the old status\'s unchanged parts (the same objects) and changes the rest', () => {
+  const c = ctr('app', 'running');
+  const p = pod({});
+  const first = syncPod(obs(p, [sandbox()], [c]), T0 + 10).status;
+  // the API's copy: frozen, as the store hands it out
+  const stored = structuredClone(first);
+  const deepFreeze = (v: unknown): void => {
+    if (typeof v === 'object' && v !== null) {
+      Object.freeze(v);
+      for (const x of Object.values(v)) deepFreeze(x);
+    }
+  };
+  deepFreeze(stored);
+  const again = syncPod(obs({ ...p, status: stored }, [sandbox()], [c]), T0 + 20).status;
+  assert.deepEqual(again, stored);
+  for (const k of Object.keys(stored)) {
+    const v = (stored as Record<string, unknown>)[k];
+    if (typeof v === 'object') assert.equal((again as Record<string, unknown>)[k], v, `${k}: the old part itself`);
+  }
+  assert.equal(statusChanged({ ...p, status: stored }, again), false);
+  // the container stops: its status and the readiness conditions change; the rest stays the old parts
+  const stopped = syncPod(obs({ ...p, status: stored }, [sandbox()], [{ ...c, state: 'exited', exitCode: 1, finishedAt: T0 + 15 }]), T0 + 20).status;
+  assert.notEqual(stopped.containerStatuses, stored.containerStatuses);
+  assert.equal(stopped.hostIPs, stored.hostIPs);
+  assert.equal(cond(stopped, 'PodScheduled'), cond(stored, 'PodScheduled'));
+  assert.notEqual(cond(stopped, 'Ready'), cond(stored, 'Ready'));
+  assert.equal(cond(stopped, 'Ready')?.status, 'False');
+  assert.equal(statusChanged({ ...p, status: stored }, stopped), true);
+});

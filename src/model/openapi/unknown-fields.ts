@@ -66,6 +66,8 @@ function prune(value: unknown, schema: Schema, inPlace = false): unknown {
       const fixed = Object.isFrozen(value);
       for (let i = 0; i < value.length; i++) {
         const v = value[i];
+        // (a string, number or boolean has nothing to prune: no call for each of them)
+        if (typeof v !== 'object' || v === null) continue;
         const r = prune(v, items, fixed);
         if (r !== v) value[i] = r;
       }
@@ -88,6 +90,7 @@ function prune(value: unknown, schema: Schema, inPlace = false): unknown {
       drops++;
       continue;
     }
+    if (typeof v !== 'object') continue;
     const r = prune(v, p);
     if (r !== v) value[k] = r;
     if (properties && isEmptyCollection(r, p) && !s.required?.includes(k)) drops++;

@@ -264,14 +264,23 @@ export function validateObjectMetaUpdate(
   if ((n.deletionGracePeriodSeconds ?? null) !== (o.deletionGracePeriodSeconds ?? null)) {
     errs.push(fieldErrors.invalid(path.child('deletionGracePeriodSeconds'), n.deletionGracePeriodSeconds ?? null, FIELD_IMMUTABLE));
   }
-  errs.push(...validateLabels(n.labels, path.child('labels')));
-  errs.push(...validateAnnotations(n.annotations, path.child('annotations')));
-  errs.push(...validateOwnerReferences(n.ownerReferences, path.child('ownerReferences')));
-  errs.push(...validateManagedFields(n.managedFields, path.child('managedFields')));
-  if (opts.kubeFinalizers !== false) {
+  if (!stored(n.labels, o.labels)) errs.push(...validateLabels(n.labels, path.child('labels')));
+  if (!stored(n.annotations, o.annotations)) errs.push(...validateAnnotations(n.annotations, path.child('annotations')));
+  if (!stored(n.ownerReferences, o.ownerReferences)) errs.push(...validateOwnerReferences(n.ownerReferences, path.child('ownerReferences')));
+  if (!stored(n.managedFields, o.managedFields)) errs.push(...validateManagedFields(n.managedFields, path.child('managedFields')));
+  if (opts.kubeFinalizers !== false && !stored(n.finalizers, o.finalizers)) {
     strs(n.finalizers).forEach((f, i) => errs.push(...kubeFinalizerName(f, path.child('finalizers').index(i))));
   }
   return errs;
+}
+
+/**
+ * The new value is the old object's own and frozen: the stored object's part, which passed these
+ * same checks (pure functions of the value) when it was written. An in-process status write keeps
+ * the stored labels, annotations and owners; checking them again on every write found nothing.
+ */
+function stored(v: unknown, old: unknown): boolean {
+  return v === old && typeof v === 'object' && v !== null && Object.isFrozen(v);
 }
 
 /** ValidateTemplateObjectMeta: an embedded template's metadata may carry labels and annotations only. */
