@@ -22,7 +22,6 @@ const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
 const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
 
-const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
 
 type Claim = KubeObject & PersistentVolumeClaim;
 type Volume = KubeObject & PersistentVolume;
@@ -68,7 +67,7 @@ export function localPathController(opts: LocalPathOptions): Controller<LocalPat
           return ref?.namespace && ref.name ? [`${ref.namespace}/${ref.name}`] : [];
         },
       },
-      { resource: STORAGE_CLASSES, keys: (_o, view) => view.list(R.persistentvolumeclaims).filter((c) => !(c as Claim).spec?.volumeName).map(claimKey) },
+      { resource: R.storageclasses, keys: (_o, view) => view.list(R.persistentvolumeclaims).filter((c) => !(c as Claim).spec?.volumeName).map(claimKey) },
       {
         resource: R.pods,
         keys: (o) => ((o as KubeObject & Pod).spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [`${o.metadata.namespace}/${v.persistentVolumeClaim.claimName}`] : [])),
@@ -78,7 +77,7 @@ export function localPathController(opts: LocalPathOptions): Controller<LocalPat
     observe(key, view) {
       const [ns, name] = key.split('/') as [string, string];
       const claim = view.get(R.persistentvolumeclaims, ns, name) as Claim | undefined;
-      const classes = view.list(STORAGE_CLASSES) as Class[];
+      const classes = view.list(R.storageclasses) as Class[];
       const dflt = defaultClass(classes);
       const scName = claim?.spec?.storageClassName;
       const storageClass = scName === undefined || scName === null ? dflt : classes.find((c) => c.metadata.name === scName);

@@ -102,4 +102,5 @@ export const R = {
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
   certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' },
+  storageclasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
 } satisfies Record<string, ResourceRef>;

@@ -13,7 +13,7 @@ import { balancedAllocation, NO_POD_ROOM, nodeResourcesFit } from './plugins/fit
 import { interPodAffinity } from './plugins/interpodaffinity.js';
 import { nodeAffinity, nodeName, nodePorts, nodeUnschedulable, taintToleration } from './plugins/node.js';
 import { podTopologySpread } from './plugins/topologyspread.js';
-import { readWriteOnce, volumeRestrictions } from './plugins/volumes.js';
+import { volumeBinding, volumeRestrictions } from './plugins/volumes.js';
 import { combineChecks, TABLE_NO_POD_ROOM, TABLE_PASSES, type NodeTable, type TableCheck } from './nodetable.js';
 import { podStartTime, type PodInfo } from './podinfo.js';
 import { domainTotals, termSignature, type NodeInfo, type Snapshot, type TermUse } from './snapshot.js';
@@ -27,7 +27,7 @@ export const FILTERS: FilterPlugin[] = [
   nodePorts,
   nodeResourcesFit,
   volumeRestrictions,
-  readWriteOnce,
+  volumeBinding,
   podTopologySpread,
   interPodAffinity,
 ];
@@ -426,6 +426,14 @@ class WithoutPods implements Snapshot {
 
   pvc(ns: string, name: string) {
     return this.base.pvc(ns, name);
+  }
+
+  pv(name: string) {
+    return this.base.pv(name);
+  }
+
+  storageClass(name: string) {
+    return this.base.storageClass(name);
   }
 
   claimUsers(ns: string, claim: string): ReadonlyMap<string, number> | undefined {

@@ -3,7 +3,8 @@
 // the cache at once (so the next decision sees it), and is bound through pods/binding without
 // waiting, many binds in flight. A pod that fits nowhere gets PodScheduled=False/Unschedulable and
 // a FailedScheduling event, and waits for a cluster change or its back-off.
-import type { Node, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { R, type ApiClient, type PatchType } from '../model/api.js';
 import { deepEqual, rfc3339, type Instant, type KubeObject } from '../model/object.js';
 import type { Selector } from '../model/labels.js';
@@ -14,6 +15,7 @@ import { controllerRef, defaultSelector, defaultSelectorKey } from './defaultsel
 import { podInfoOf, type PodInfo } from './podinfo.js';
 import { SchedulingQueue, type QueueOptions } from './queue.js';
 import { schedulePod, type ScheduleResult } from './schedule.js';
+import { podVolumeClaims, SELECTED_NODE, fullyBound } from './plugins/volumes.js';
 import { ClusterSnapshot } from './snapshot.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -31,6 +33,8 @@ export interface SchedulerOptions extends QueueOptions {
 
 const SMP: PatchType = 'application/strategic-merge-patch+json';
 const FLUSH_MS = 30_000;
+/** VolumeBinding's bindTimeoutSeconds: how long PreBind waits for a claim to be provisioned and bound. */
+const BIND_TIMEOUT_MS = 600_000;
 
 interface Condition {
   type: string;
@@ -49,6 +53,8 @@ export class Scheduler {
   private readonly selectorMemo = new Map<string, Selector | undefined>();
   /** Unscheduled pods nominated to a node by preemption, by node. */
   private readonly nominatedPods = new Map<string, Map<string, PodInfo>>();
+  /** PreBind's waits for claims to be bound, by namespace/name. */
+  private readonly claimWaits = new Map<string, Set<(pvc: PersistentVolumeClaim | undefined) => void>>();
   /** Pods assumed onto a node whose binding has not been seen yet. */
   private readonly assumed = new Set<string>();
   private readonly lastEvent = new Map<string, { message: string; at: number }>();
@@ -78,9 +84,25 @@ export class Scheduler {
     this.pods.on((ev) => this.onPod(ev));
     this.informer(R.nodes).on((ev) => this.onNode(ev));
     this.informer(R.persistentvolumeclaims).on((ev) => {
+      const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
       if (ev.type === 'delete') this.cache.removePVC(ev.object.metadata.namespace!, ev.object.metadata.name!);
       else {
         this.cache.setPVC(ev.object as PersistentVolumeClaim);
+        this.queue.moveAllUnschedulable();
+      }
+      for (const w of this.claimWaits.get(key) ?? []) w(ev.type === 'delete' ? undefined : (ev.object as PersistentVolumeClaim));
+    });
+    this.informer(R.persistentvolumes).on((ev) => {
+      if (ev.type === 'delete') this.cache.removePV(ev.object.metadata.name!);
+      else {
+        this.cache.setPV(ev.object as PersistentVolume);
+        this.queue.moveAllUnschedulable();
+      }
+    });
+    this.informer(R.storageclasses).on((ev) => {
+      if (ev.type === 'delete') this.cache.removeStorageClass(ev.object.metadata.name!);
+      else {
+        this.cache.setStorageClass(ev.object as unknown as StorageClass);
         this.queue.moveAllUnschedulable();
       }
     });
@@ -286,21 +308,29 @@ export class Scheduler {
       metadata: { name: p.name, namespace: p.namespace, uid: p.uid },
       target: { apiVersion: 'v1', kind: 'Node', name: node },
     };
-    this.client.create(R.pods, p.namespace, binding, { subresource: 'binding' }).then(
-      () => {
-        this.queue.done(p.key);
-        this.event(p.pod, 'Normal', 'Scheduled', `Successfully assigned ${p.namespace}/${p.name} to ${node}`);
-      },
+    this.bindVolumes(p, node).then(
+      () => this.client.create(R.pods, p.namespace, binding, { subresource: 'binding' }).then(
+        () => {
+          this.queue.done(p.key);
+          this.event(p.pod, 'Normal', 'Scheduled', `Successfully assigned ${p.namespace}/${p.name} to ${node}`);
+        },
+        (e: unknown) => {
+          this.stats.bindErrors++;
+          this.forget(p, assumed);
+          // Gone, or bound meanwhile: nothing to retry. Otherwise back off and try again.
+          if (StatusError.is(e, 'NotFound') || (StatusError.is(e, 'Conflict') && /already assigned|being deleted/.test((e as Error).message))) this.queue.delete(p.key);
+          else {
+            this.opts.onError?.(`bind ${p.key}`, e);
+            this.queue.retry(p.key);
+          }
+          this.wake?.();
+        },
+      ),
       (e: unknown) => {
-        this.stats.bindErrors++;
-        this.assumed.delete(p.key);
-        if (this.cache.pod(p.key) === assumed) this.cache.removePod(p.key);
-        // Gone, or bound meanwhile: nothing to retry. Otherwise back off and try again.
-        if (StatusError.is(e, 'NotFound') || (StatusError.is(e, 'Conflict') && /already assigned|being deleted/.test((e as Error).message))) this.queue.delete(p.key);
-        else {
-          this.opts.onError?.(`bind ${p.key}`, e);
-          this.queue.retry(p.key);
-        }
+        // PreBind failed: the pod goes back with the reason, as upstream's scheduling failure handler.
+        this.forget(p, assumed);
+        this.event(p.pod, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": ${(e as Error).message}`);
+        this.queue.retry(p.key);
         this.wake?.();
       },
     ).finally(() => {
@@ -308,6 +338,55 @@ export class Scheduler {
       const f = this.slotFree;
       this.slotFree = undefined;
       f?.();
+    });
+  }
+
+  private forget(p: PodInfo, assumed: PodInfo): void {
+    this.assumed.delete(p.key);
+    if (this.cache.pod(p.key) === assumed) this.cache.removePod(p.key);
+  }
+
+  /**
+   * VolumeBinding's PreBind: each claim of the pod still to be provisioned gets the chosen node
+   * (the selected-node annotation the provisioner reads), and the pod is bound only once every such
+   * claim is bound, as upstream's scheduler waits (bindTimeoutSeconds).
+   */
+  private async bindVolumes(p: PodInfo, node: string): Promise<void> {
+    const claims = podVolumeClaims(p, this.cache);
+    if ('code' in claims || claims.delayed.length === 0) return;
+    await Promise.all(claims.delayed.map(async (pvc) => {
+      const ns = pvc.metadata!.namespace!;
+      const name = pvc.metadata!.name!;
+      if (pvc.metadata?.annotations?.[SELECTED_NODE] !== node) {
+        await this.client.patch(R.persistentvolumeclaims, ns, name, 'application/merge-patch+json', { metadata: { annotations: { [SELECTED_NODE]: node } } })
+          .catch((e: unknown) => { throw new Error(`binding volumes: ${(e as Error).message}`); });
+      }
+      await this.claimBound(`${ns}/${name}`);
+    }));
+  }
+
+  /** Resolves once the claim is bound (in this scheduler's cache); fails if it goes or the wait times out. */
+  private claimBound(key: string): Promise<void> {
+    const [ns, name] = key.split('/') as [string, string];
+    const now = this.cache.pvc(ns, name);
+    if (now && fullyBound(now)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let waits = this.claimWaits.get(key);
+      if (!waits) this.claimWaits.set(key, (waits = new Set()));
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        waits.delete(w);
+        if (waits.size === 0) this.claimWaits.delete(key);
+        if (err) reject(err);
+        else resolve();
+      };
+      const w = (pvc: PersistentVolumeClaim | undefined) => {
+        if (!pvc) done(new Error(`binding volumes: persistentvolumeclaim "${name}" was deleted`));
+        else if (fullyBound(pvc)) done();
+      };
+      const timer = setTimeout(() => done(new Error('binding volumes: timed out waiting for the condition')), BIND_TIMEOUT_MS);
+      timer.unref();
+      waits.add(w);
     });
   }
 

@@ -3,7 +3,8 @@
 // NodeInfo), plus the cluster-wide indexes the plugins need so that one decision never scans every
 // pod: pods with affinity, pods with required anti-affinity, claim users per node, and per-node
 // counts of pods matching a label selector (built the first time a selector is asked about).
-import type { Node, PersistentVolumeClaim, Taint } from 'kubernetes-types/core/v1.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Taint } from 'kubernetes-types/core/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { matches, selectorToString, type Labels, type Selector } from '../model/labels.js';
 import { IndexBuckets } from './indexbuckets.js';
 import { NodeTable } from './nodetable.js';
@@ -21,6 +22,10 @@ export interface Snapshot {
   requiredAntiAffinityTerms(): Iterable<TermUse>;
   namespaceLabels(ns: string): Labels | undefined;
   pvc(ns: string, name: string): PersistentVolumeClaim | undefined;
+  /** A PersistentVolume by name (VolumeBinding: a bound claim's volume and its node affinity). */
+  pv(name: string): PersistentVolume | undefined;
+  /** A StorageClass by name (VolumeBinding: its binding mode, provisioner and allowed topologies). */
+  storageClass(name: string): StorageClass | undefined;
   /** Nodes with scheduled pods that mount this claim, with how many such pods each. */
   claimUsers(ns: string, claim: string): ReadonlyMap<string, number> | undefined;
   /** Pods of the namespace that the selector matches, counted per node name (terminating ones only when asked). */
@@ -184,6 +189,8 @@ export class ClusterSnapshot implements Snapshot {
   private readonly antiTerms = new Map<string, { term: AffinityTerm; nodes: Map<string, number> }>();
   private readonly nsLabels = new Map<string, Labels>();
   private readonly claims = new Map<string, PersistentVolumeClaim>();
+  private readonly volumes = new Map<string, PersistentVolume>();
+  private readonly classes = new Map<string, StorageClass>();
   private readonly users = new Map<string, Map<string, number>>();
   private readonly indexes = new Map<string, MatchIndex>();
   private readonly buckets = new IndexBuckets<MatchIndex>();
@@ -341,6 +348,22 @@ export class ClusterSnapshot implements Snapshot {
     this.claims.delete(`${ns}/${name}`);
   }
 
+  setPV(pv: PersistentVolume): void {
+    this.volumes.set(pv.metadata!.name!, pv);
+  }
+
+  removePV(name: string): void {
+    this.volumes.delete(name);
+  }
+
+  setStorageClass(sc: StorageClass): void {
+    this.classes.set(sc.metadata!.name!, sc);
+  }
+
+  removeStorageClass(name: string): void {
+    this.classes.delete(name);
+  }
+
   podsWithScoringTerms(): Iterable<PodInfo> {
     return this.withScoring;
   }
@@ -355,6 +378,14 @@ export class ClusterSnapshot implements Snapshot {
 
   pvc(ns: string, name: string): PersistentVolumeClaim | undefined {
     return this.claims.get(`${ns}/${name}`);
+  }
+
+  pv(name: string): PersistentVolume | undefined {
+    return this.volumes.get(name);
+  }
+
+  storageClass(name: string): StorageClass | undefined {
+    return this.classes.get(name);
   }
 
   claimUsers(ns: string, claim: string): ReadonlyMap<string, number> | undefined {

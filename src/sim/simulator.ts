@@ -29,6 +29,7 @@ import { LocalClient } from '../apiserver/local-client.js';
 import { applyAction, groupResourceKey, keyOf, splitKey, type Action, type Controller, type Decision } from '../controllers/runtime.js';
 import type { IndexScope } from '../controllers/indexes.js';
 import { managerControllers, storedResources } from '../controllers/manager.js';
+import { LOCAL_PATH_PROVISIONER } from '../controllers/localpath.js';
 import { ClusterSnapshot } from '../scheduler/snapshot.js';
 import { podInfoOf, type PodInfo } from '../scheduler/podinfo.js';
 import { controllerRef, defaultSelector, defaultSelectorKey } from '../scheduler/defaultselector.js';
@@ -580,7 +581,7 @@ export class Simulation {
 
     // The scheduler watches what the real one's informers do and reads them by key (Services by
     // namespace); the kubelets read pods by node; nothing else.
-    const sched = this.proc('scheduler', [R.nodes, R.pods, R.namespaces, R.persistentvolumeclaims, R.services, R.replicasets, R.statefulsets], 'nodes');
+    const sched = this.proc('scheduler', [R.nodes, R.pods, R.namespaces, R.persistentvolumeclaims, R.persistentvolumes, R.storageclasses, R.services, R.replicasets, R.statefulsets], 'nodes');
     const actor: Actor = {
       name: 'scheduler', freeAt: -Infinity, inReady: false,
       canRun: () => !sched.down && this.sched.queue.size > 0,
@@ -601,6 +602,22 @@ export class Simulation {
       if (ev.type === 'delete') this.sched.snap.removePVC(ev.object.metadata.namespace!, ev.object.metadata.name!);
       else {
         this.sched.snap.setPVC(ev.object as never);
+        this.retryUnschedulable();
+      }
+    });
+    // VolumeBinding reads volumes and classes. (Its PreBind is left out here: a pod whose claim is
+    // still to be provisioned is bound at once, and the local-path provisioner takes its node.)
+    sched.on(R.persistentvolumes, (ev) => {
+      if (ev.type === 'delete') this.sched.snap.removePV(ev.object.metadata.name!);
+      else {
+        this.sched.snap.setPV(ev.object as never);
+        this.retryUnschedulable();
+      }
+    });
+    sched.on(R.storageclasses, (ev) => {
+      if (ev.type === 'delete') this.sched.snap.removeStorageClass(ev.object.metadata.name!);
+      else {
+        this.sched.snap.setStorageClass(ev.object as never);
         this.retryUnschedulable();
       }
     });
@@ -1174,6 +1191,12 @@ export class Simulation {
     this.say('sim', `scenario ${sc.name}, seed ${this.seed}, ${sc.cluster.nodes} nodes`);
     await this.client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
     await this.client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } });
+    // The default StorageClass a cluster starts with (apiserver bootstrap), for claims without a class.
+    await this.client.create(R.storageclasses, undefined, {
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+      metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      provisioner: LOCAL_PATH_PROVISIONER, reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+    });
     this.setUp();
     this.scheduleFaults();
     this.scheduleWorkload();

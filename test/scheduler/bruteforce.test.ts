@@ -118,7 +118,8 @@ test('every placement satisfies every constraint, and unschedulable means no nod
       for (let i = 0; i < pods.length; i++) {
         const p = podOf(pods[i]!, i);
         const snap = cluster(nodes.map(nodeOf), bound);
-        snap.setPVC({ metadata: { name: 'data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'] } });
+        snap.setPVC({ metadata: { name: 'data', namespace: 'default', annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } }, spec: { accessModes: ['ReadWriteOnce'], volumeName: 'pv-data' } });
+        snap.setPV({ metadata: { name: 'pv-data' }, spec: { accessModes: ['ReadWriteOnce'] } });
         const r = schedulePod(info(p), snap, { startIndex: start % nodes.length });
         const again = schedulePod(info(p), snap, { startIndex: start % nodes.length });
         assert.deepEqual(again, r, 'the decision is a function of its inputs');

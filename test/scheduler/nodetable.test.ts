@@ -123,6 +123,8 @@ function withoutTable(s: ClusterSnapshot): Snapshot {
     requiredAntiAffinityTerms: () => s.requiredAntiAffinityTerms(),
     namespaceLabels: (ns) => s.namespaceLabels(ns),
     pvc: (ns, n) => s.pvc(ns, n),
+    pv: (n) => s.pv(n),
+    storageClass: (n) => s.storageClass(n),
     claimUsers: (ns, c) => s.claimUsers(ns, c),
     matchingByNode: (ns, sel, key, t) => s.matchingByNode(ns, sel, key, t),
     matchingByDomain: (ns, sel, key, topo) => s.matchingByDomain(ns, sel, key, topo),

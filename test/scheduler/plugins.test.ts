@@ -281,14 +281,20 @@ test('PodTopologySpread score: soft constraints and the system default spreading
   assert.deepEqual(byOwner, { n1: 40, n2: 60, n3: 100 });
 });
 
+const mounting = (name: string, claimName: string, nodeName?: string) =>
+  pod(name, { ...(nodeName ? { nodeName } : {}), volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] });
+/** A claim bound to the volume pv-<name>. */
+const boundClaim = (name: string, mode = 'ReadWriteOnce'): PersistentVolumeClaim => ({
+  metadata: { name, namespace: 'default', annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } },
+  spec: { accessModes: [mode], volumeName: `pv-${name}` },
+});
+
 test('volumes: ReadWriteOnce claims pin pods to the node using them; ReadWriteOncePod conflicts; missing claims', () => {
-  const claim = (name: string, mode: string): PersistentVolumeClaim => ({ metadata: { name, namespace: 'default' }, spec: { accessModes: [mode] } });
-  const mounting = (name: string, claimName: string, nodeName?: string) =>
-    pod(name, { ...(nodeName ? { nodeName } : {}), volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] });
   const snap = cluster([node('a'), node('b'), node('c')], [mounting('x', 'rwo', 'b'), mounting('y', 'rwop', 'c')]);
-  snap.setPVC(claim('rwo', 'ReadWriteOnce'));
-  snap.setPVC(claim('rwop', 'ReadWriteOncePod'));
-  snap.setPVC(claim('rwx', 'ReadWriteMany'));
+  for (const [name, mode] of [['rwo', 'ReadWriteOnce'], ['rwop', 'ReadWriteOncePod'], ['rwx', 'ReadWriteMany']] as const) {
+    snap.setPVC(boundClaim(name, mode));
+    snap.setPV({ metadata: { name: `pv-${name}` }, spec: { accessModes: [mode] } });
+  }
   assert.equal(placed(schedulePod(info(mounting('p', 'rwo')), snap)), 'b');
   assert.equal(
     message(schedulePod(info(mounting('p', 'rwo', undefined)), cluster([node('a')], []))),
@@ -304,6 +310,46 @@ test('volumes: ReadWriteOnce claims pin pods to the node using them; ReadWriteOn
     `0/3 nodes are available: 1 node(s) had volume node affinity conflict, 2 node(s) didn't match Pod's node affinity/selector. ${NOT_HELPFUL(3)}`,
   );
   assert.ok(['a', 'b', 'c'].includes(placed(schedulePod(info(mounting('p', 'rwx')), snap))));
+});
+
+test("VolumeBinding: a bound volume's node affinity, claims still to be provisioned, claims that must be bound first", () => {
+  const snap = cluster([node('a'), node('b'), node('c', { labels: { zone: 'z2' } })], []);
+  const onNode = (n: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [n] }] }] } });
+  snap.setPVC(boundClaim('local'));
+  snap.setPV({ metadata: { name: 'pv-local' }, spec: { accessModes: ['ReadWriteOnce'], nodeAffinity: onNode('b') } });
+  // bound: only where its volume is, the other nodes say why
+  assert.equal(placed(schedulePod(info(mounting('p', 'local')), snap)), 'b');
+  const elsewhere = pod('p', { volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'local' } }], nodeSelector: { 'kubernetes.io/hostname': 'a' } });
+  assert.equal(
+    message(schedulePod(info(elsewhere), snap)),
+    `0/3 nodes are available: 1 node(s) had volume node affinity conflict, 2 node(s) didn't match Pod's node affinity/selector. ${NOT_HELPFUL(3)}`,
+  );
+  // bound to a volume that is not there
+  snap.setPVC(boundClaim('lost'));
+  assert.equal(
+    message(schedulePod(info(mounting('p', 'lost')), snap)),
+    `0/3 nodes are available: node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s). ${NOT_HELPFUL(3)}`,
+  );
+  // unbound, with no class, an Immediate one, or a class that does not exist: not until it is bound
+  snap.setStorageClass({ metadata: { name: 'wait' }, provisioner: 'berth.dev/local-path', volumeBindingMode: 'WaitForFirstConsumer' });
+  snap.setStorageClass({ metadata: { name: 'now' }, provisioner: 'berth.dev/local-path', volumeBindingMode: 'Immediate' });
+  const unbound = (name: string, cls?: string): PersistentVolumeClaim => ({ metadata: { name, namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], ...(cls ? { storageClassName: cls } : {}) } });
+  for (const c of [unbound('none'), unbound('now', 'now'), unbound('ghost', 'ghost')]) {
+    snap.setPVC(c);
+    assert.equal(message(schedulePod(info(mounting('p', c.metadata!.name!)), snap)), `0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. ${NOT_HELPFUL(3)}`);
+  }
+  // WaitForFirstConsumer: anywhere it can be provisioned
+  snap.setPVC(unbound('later', 'wait'));
+  assert.ok(['a', 'b', 'c'].includes(placed(schedulePod(info(mounting('p', 'later')), snap))));
+  snap.setStorageClass({ metadata: { name: 'z2' }, provisioner: 'berth.dev/local-path', volumeBindingMode: 'WaitForFirstConsumer', allowedTopologies: [{ matchLabelExpressions: [{ key: 'zone', values: ['z2'] }] }] });
+  snap.setPVC(unbound('zoned', 'z2'));
+  assert.equal(placed(schedulePod(info(mounting('p', 'zoned')), snap)), 'c');
+  snap.setStorageClass({ metadata: { name: 'manual' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' });
+  snap.setPVC(unbound('manual', 'manual'));
+  assert.equal(message(schedulePod(info(mounting('p', 'manual')), snap)), `0/3 nodes are available: node(s) didn't find available persistent volumes to bind. ${NOT_HELPFUL(3)}`);
+  // being deleted
+  snap.setPVC({ ...boundClaim('going'), metadata: { ...boundClaim('going').metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } });
+  assert.equal(message(schedulePod(info(mounting('p', 'going')), snap)), `0/3 nodes are available: persistentvolumeclaim "going" is being deleted. ${NOT_HELPFUL(3)}`);
 });
 
 test('preemption: a higher-priority pod names the fewest lower-priority victims; Never does not preempt', () => {
