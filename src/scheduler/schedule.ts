@@ -432,6 +432,10 @@ class WithoutPods implements Snapshot {
     return this.base.pv(name);
   }
 
+  persistentVolumes() {
+    return this.base.persistentVolumes();
+  }
+
   storageClass(name: string) {
     return this.base.storageClass(name);
   }

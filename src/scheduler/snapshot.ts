@@ -24,6 +24,8 @@ export interface Snapshot {
   pvc(ns: string, name: string): PersistentVolumeClaim | undefined;
   /** A PersistentVolume by name (VolumeBinding: a bound claim's volume and its node affinity). */
   pv(name: string): PersistentVolume | undefined;
+  /** Every PersistentVolume (VolumeBinding: the pre-made volumes a claim may be bound to). */
+  persistentVolumes(): Iterable<PersistentVolume>;
   /** A StorageClass by name (VolumeBinding: its binding mode, provisioner and allowed topologies). */
   storageClass(name: string): StorageClass | undefined;
   /** Nodes with scheduled pods that mount this claim, with how many such pods each. */
@@ -382,6 +384,10 @@ export class ClusterSnapshot implements Snapshot {
 
   pv(name: string): PersistentVolume | undefined {
     return this.volumes.get(name);
+  }
+
+  persistentVolumes(): Iterable<PersistentVolume> {
+    return this.volumes.values();
   }
 
   storageClass(name: string): StorageClass | undefined {

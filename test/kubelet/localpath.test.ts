@@ -46,6 +46,41 @@ test('binding: claim.spec.volumeName, both statuses Bound; nothing more once bou
 test('a deleted claim takes its Delete volume with it; other provisioners\' classes are left alone', () => {
   const pv: any = { metadata: { name: 'pvc-u1', annotations: { 'pv.kubernetes.io/provisioned-by': LOCAL_PATH_PROVISIONER } }, spec: { persistentVolumeReclaimPolicy: 'Delete', claimRef: { namespace: 'ns', name: 'data', uid: 'u1' } } };
   assert.deepEqual(reconcileLocalPath(obs({ volume: pv }), 0, opts).actions, [{ kind: 'delete', resource: { group: '', version: 'v1', resource: 'persistentvolumes' }, name: 'pvc-u1' }]);
-  assert.deepEqual(reconcileLocalPath(obs({ volume: { ...pv, spec: { ...pv.spec, persistentVolumeReclaimPolicy: 'Retain' } } }), 0, opts).actions, []);
+  // a Retain volume stays, Released (and so bound to nothing new)
+  const retained = { ...pv, spec: { ...pv.spec, persistentVolumeReclaimPolicy: 'Retain' }, status: { phase: 'Bound' } };
+  assert.deepEqual(reconcileLocalPath(obs({ volume: retained }), 0, opts).actions.map((a: any) => [a.kind, a.name, a.patch?.status?.phase]), [['patch', 'pvc-u1', 'Released']]);
+  assert.deepEqual(reconcileLocalPath(obs({ volume: { ...retained, status: { phase: 'Released' } } }), 0, opts).actions, []);
   assert.deepEqual(reconcileLocalPath(obs({ claim: claim({ storageClassName: 'other' }), storageClass: { ...cls(), metadata: { name: 'other' }, provisioner: 'x.io/other' }, consumerNodes: ['n1'] }), 0, opts).actions, []);
+});
+
+test('pre-made volumes: a new one is Available; a claim gets the smallest that fits, by class, modes, size, selector and, waiting for a consumer, the selected node', () => {
+  const vol = (name: string, size: string, extra: Record<string, unknown> = {}, labels?: Record<string, string>): any => ({
+    metadata: { name, ...(labels ? { labels } : {}) },
+    spec: { storageClassName: 'manual', capacity: { storage: size }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/mnt/${name}` }, ...extra },
+    status: { phase: 'Available' },
+  });
+  // a volume's own key: marked Available once
+  for (const status of [undefined, { phase: 'Pending' }]) {
+    assert.deepEqual(reconcileLocalPath(obs({ key: '/v1', volume: { ...vol('v1', '1Gi'), status } }), 0, opts).actions.map((a: any) => a.patch), [{ status: { phase: 'Available' } }]);
+  }
+  assert.deepEqual(reconcileLocalPath(obs({ key: '/v1', volume: vol('v1', '1Gi') }), 0, opts).actions, []);
+
+  const want = claim({ storageClassName: 'manual', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '3Gi' } } });
+  const available = [vol('small', '1Gi'), vol('big', '10Gi'), vol('fit', '5Gi'), vol('other', '5Gi', { storageClassName: 'fast' }), vol('rox', '4Gi', { accessModes: ['ReadOnlyMany'] })];
+  const bind = (o: Partial<LocalPathObservation>) => reconcileLocalPath(obs({ claim: want, available, ...o }), 0, opts).actions.map((a: any) => [a.name, a.patch?.spec?.claimRef?.name, a.patch?.spec?.claimRef?.uid]);
+  assert.deepEqual(bind({}), [['fit', 'data', 'u1']]);
+  assert.deepEqual(bind({ available: [vol('small', '1Gi')] }), []);
+  // a selector: only volumes with its labels
+  const picky = claim({ ...want.spec, selector: { matchLabels: { tier: 'gold' } } });
+  assert.deepEqual(reconcileLocalPath(obs({ claim: picky, available: [...available, vol('gold', '8Gi', {}, { tier: 'gold' })] }), 0, opts).actions.map((a: any) => a.name), ['gold']);
+  // waiting for a consumer: nothing until the scheduler picks a node, then a volume that node can use
+  const local = (name: string, node: string) => vol(name, '5Gi', { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] }] } } });
+  const waitClass = { metadata: { name: 'manual' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' };
+  assert.deepEqual(bind({ storageClass: waitClass, available: [local('on-a', 'a'), local('on-b', 'b')] }), []);
+  const chosen = claim(want.spec, { annotations: { 'volume.kubernetes.io/selected-node': 'b' } });
+  assert.deepEqual(reconcileLocalPath(obs({ claim: chosen, storageClass: waitClass, available: [local('on-a', 'a'), local('on-b', 'b')], selectedNodeLabels: { 'kubernetes.io/hostname': 'b' } }), 0, opts).actions.map((a: any) => a.name), ['on-b']);
+  // once the volume names the claim, both are bound as for a provisioned one
+  const taken = { ...vol('fit', '5Gi'), spec: { ...vol('fit', '5Gi').spec, claimRef: { namespace: 'ns', name: 'data', uid: 'u1' } } };
+  const steps = reconcileLocalPath(obs({ claim: want, volume: taken }), 0, opts).actions.map((a: any) => [a.resource.resource, a.subresource ?? '', a.patch?.spec?.volumeName ?? a.patch?.status?.phase]);
+  assert.deepEqual(steps, [['persistentvolumes', 'status', 'Bound'], ['persistentvolumeclaims', '', 'fit'], ['persistentvolumeclaims', 'status', 'Bound']]);
 });

@@ -124,6 +124,7 @@ function withoutTable(s: ClusterSnapshot): Snapshot {
     namespaceLabels: (ns) => s.namespaceLabels(ns),
     pvc: (ns, n) => s.pvc(ns, n),
     pv: (n) => s.pv(n),
+    persistentVolumes: () => s.persistentVolumes(),
     storageClass: (n) => s.storageClass(n),
     claimUsers: (ns, c) => s.claimUsers(ns, c),
     matchingByNode: (ns, sel, key, t) => s.matchingByNode(ns, sel, key, t),

@@ -347,6 +347,11 @@ test("VolumeBinding: a bound volume's node affinity, claims still to be provisio
   snap.setStorageClass({ metadata: { name: 'manual' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' });
   snap.setPVC(unbound('manual', 'manual'));
   assert.equal(message(schedulePod(info(mounting('p', 'manual')), snap)), `0/3 nodes are available: node(s) didn't find available persistent volumes to bind. ${NOT_HELPFUL(3)}`);
+  // ... until a pre-made volume of its class fits, on a node of its own
+  snap.setPV({ metadata: { name: 'disk-a' }, spec: { storageClassName: 'manual', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], nodeAffinity: onNode('a') } });
+  assert.equal(placed(schedulePod(info(mounting('p', 'manual')), snap)), 'a');
+  snap.setPV({ metadata: { name: 'disk-a' }, spec: { storageClassName: 'manual', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], nodeAffinity: onNode('a'), claimRef: { namespace: 'default', name: 'other' } } });
+  assert.match(message(schedulePod(info(mounting('p', 'manual')), snap)), /node\(s\) didn't find available persistent volumes to bind/);
   // being deleted
   snap.setPVC({ ...boundClaim('going'), metadata: { ...boundClaim('going').metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } });
   assert.equal(message(schedulePod(info(mounting('p', 'going')), snap)), `0/3 nodes are available: persistentvolumeclaim "going" is being deleted. ${NOT_HELPFUL(3)}`);

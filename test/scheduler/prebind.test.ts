@@ -1,7 +1,7 @@
 // VolumeBinding's PreBind in the scheduler's runner, over the real API in process: a claim still
 // to be provisioned gets the chosen node, the pod is bound only once the claim is, and a claim that
 // goes while the scheduler waits sends the pod back with the reason.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { testCluster, eventually } from '../controllers/harness.js';
@@ -9,8 +9,9 @@ import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { R } from '../../src/model/api.js';
 import type { KubeObject } from '../../src/model/object.js';
 import { node } from './fixtures.js';
+import { localPathController } from '../../src/controllers/localpath.js';
+import type { Controller } from '../../src/controllers/runtime.js';
 
-const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
 const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 
 const claim = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({
@@ -26,15 +27,21 @@ const mounting = (name: string, claimName: string): KubeObject => ({
   spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName } }] },
 });
 
-test('PreBind: the claim gets the chosen node, the pod waits for it to be bound; a claim gone meanwhile sends the pod back', async (t) => {
-  const c = await testCluster([]);
+/** A cluster of nodes n1 and n2 with the controllers given, a WaitForFirstConsumer class, and a scheduler (not started). */
+async function twoNodes(t: TestContext, controllers: Controller<any>[], cls: string, provisioner: string) {
+  const c = await testCluster(controllers);
   const scheduler = new Scheduler(c.client, { initialBackoffMs: 100, maxBackoffMs: 200 });
   t.after(async () => {
     scheduler.stop();
     await c.stop();
   });
   for (const n of ['n1', 'n2']) await c.client.create(R.nodes, undefined, node(n) as KubeObject);
-  await c.client.create(STORAGE_CLASSES, undefined, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'wait' }, provisioner: 'example.com/slow', volumeBindingMode: 'WaitForFirstConsumer' });
+  await c.client.create(R.storageclasses, undefined, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: cls }, provisioner, volumeBindingMode: 'WaitForFirstConsumer' });
+  return { c, scheduler };
+}
+
+test('PreBind: the claim gets the chosen node, the pod waits for it to be bound; a claim gone meanwhile sends the pod back', async (t) => {
+  const { c, scheduler } = await twoNodes(t, [], 'wait', 'example.com/slow');
   await scheduler.start();
 
   await c.client.create(R.persistentvolumeclaims, 'default', claim('data'));
@@ -73,4 +80,40 @@ test('PreBind: the claim gets the chosen node, the pod waits for it to be bound;
   assert.ok(messages.includes('running PreBind plugin "VolumeBinding": binding volumes: persistentvolumeclaim "brief" was deleted'), messages.join('\n'));
   assert.ok(messages.some((m) => m.startsWith('0/2 nodes are available: persistentvolumeclaim "brief" not found.')), messages.join('\n'));
   assert.equal(((await c.client.get(R.pods, 'default', 'r')) as KubeObject & Pod).spec?.nodeName, undefined);
+});
+
+test('pre-made volumes: an Immediate claim is bound to one and then its pod scheduled; a WaitForFirstConsumer one gets a volume on the node chosen', async (t) => {
+  const { c, scheduler } = await twoNodes(t, [localPathController({ baseDir: '/tmp/berth-test-local-path' })], 'disks', 'kubernetes.io/no-provisioner');
+  const volume = (name: string, cls: string, size: string, on?: string): KubeObject => ({
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name },
+    spec: {
+      storageClassName: cls, capacity: { storage: size }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${name}` },
+      ...(on ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [on] }] }] } } } : {}),
+    },
+  });
+  await c.client.create(R.persistentvolumes, undefined, volume('big', 'manual', '10Gi'));
+  await c.client.create(R.persistentvolumes, undefined, volume('fits', 'manual', '5Gi'));
+  await c.client.create(R.persistentvolumes, undefined, volume('disk-n2', 'disks', '1Gi', 'n2'));
+  await scheduler.start();
+  const phase = async (name: string) => ((await c.client.get(R.persistentvolumes, undefined, name)).status as { phase?: string } | undefined)?.phase;
+  assert.equal(await eventually(async () => ((await phase('big')) === 'Available' ? 'Available' : undefined), 5000, 'big Available'), 'Available');
+
+  await c.client.create(R.persistentvolumeclaims, 'default', claim('manual', { storageClassName: 'manual', resources: { requests: { storage: '3Gi' } } }));
+  await c.client.create(R.pods, 'default', mounting('p', 'manual'));
+  await eventually(async () => ((await c.client.get(R.pods, 'default', 'p')) as KubeObject & Pod).spec?.nodeName, 5000, 'p bound');
+  const pvc = await c.client.get(R.persistentvolumeclaims, 'default', 'manual');
+  assert.equal((pvc.spec as { volumeName?: string }).volumeName, 'fits', 'the smallest volume that fits');
+  assert.equal((pvc.status as { phase?: string }).phase, 'Bound');
+  assert.equal(await phase('fits'), 'Bound');
+  assert.equal(await phase('big'), 'Available');
+
+  await c.client.create(R.persistentvolumeclaims, 'default', claim('local', { storageClassName: 'disks' }));
+  await c.client.create(R.pods, 'default', mounting('q', 'local'));
+  assert.equal(await eventually(async () => ((await c.client.get(R.pods, 'default', 'q')) as KubeObject & Pod).spec?.nodeName, 5000, 'q bound'), 'n2');
+  assert.equal(((await c.client.get(R.persistentvolumeclaims, 'default', 'local')).spec as { volumeName?: string }).volumeName, 'disk-n2');
+
+  // the claim goes: its volume (Retain) is Released, and no new claim takes it
+  await c.client.delete(R.pods, 'default', 'p', { gracePeriodSeconds: 0 });
+  await c.client.delete(R.persistentvolumeclaims, 'default', 'manual');
+  await eventually(async () => (await phase('fits')) === 'Released', 5000, 'fits Released');
 });

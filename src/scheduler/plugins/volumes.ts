@@ -2,7 +2,8 @@
 // a missing claim (the pod cannot start anywhere), VolumeBinding (a bound volume's node affinity,
 // where a claim still to be provisioned can be, claims that must be bound first) and ReadWriteOnce
 // exclusivity (seed 004 §4.2).
-import type { PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import { availableFor, bestVolume } from '../../model/storage.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { compileNodeSelector, type NodeMatcher } from '../../model/scheduling.js';
 import { unresolvable, unschedulable, type Cycle, type FilterPlugin, type Status } from '../framework.js';
@@ -92,8 +93,8 @@ function topologyAllows(sc: StorageClass, node: NodeInfo): boolean {
  * VolumeBinding's Filter, and ReadWriteOnce exclusivity (seed 004 §4.2: the pods of a ReadWriteOnce
  * claim share one node, the node the volume is attached to). A bound claim's volume must exist and
  * its node affinity match the node; a delayed claim must be provisionable there (a provisioner, and
- * the class's allowed topologies). Berth binds no pre-made volume to an unbound claim (no PV
- * controller does that here), so a delayed claim of a class without a provisioner finds none.
+ * the class's allowed topologies) or, of a class without a provisioner, find a pre-made volume the
+ * node can use (the binder then takes one for the node the scheduler chose).
  */
 export const volumeBinding: FilterPlugin = {
   name: 'VolumeBinding',
@@ -109,12 +110,14 @@ export const volumeBinding: FilterPlugin = {
       else if (pv.spec?.nodeAffinity?.required) affinities.push(compileNodeSelector(pv.spec.nodeAffinity.required));
     }
     const classes: StorageClass[] = [];
-    let unprovisionable = false;
+    // claims only a pre-made volume can take: the volumes each may take
+    const premade: { pvc: PersistentVolumeClaim; volumes: PersistentVolume[] }[] = [];
     for (const pvc of claims.delayed) {
       const sc = snap.storageClass(pvc.spec!.storageClassName!)!;
-      if (sc.provisioner === NO_PROVISIONER) unprovisionable = true;
+      if (sc.provisioner === NO_PROVISIONER) premade.push({ pvc, volumes: availableFor(pvc, snap.persistentVolumes()) });
       else if ((sc.allowedTopologies ?? []).length) classes.push(sc);
     }
+    const unprovisionable = premade.some((c) => !bestVolume(c.pvc, c.volumes));
     const pinned: ReadonlyMap<string, number>[] = [];
     for (const claim of pod.claims) {
       const modes = snap.pvc(pod.namespace, claim)?.spec?.accessModes ?? [];
@@ -124,12 +127,12 @@ export const volumeBinding: FilterPlugin = {
     }
     if (missing) return unresolvable(ERR_PV_NOT_EXIST);
     if (unprovisionable) return unresolvable(ERR_BIND_CONFLICT);
-    if (affinities.length === 0 && classes.length === 0 && pinned.length === 0) return undefined;
+    if (affinities.length === 0 && classes.length === 0 && premade.length === 0 && pinned.length === 0) return undefined;
     return {
       filter: (n: NodeInfo) => {
         const reasons: string[] = [];
         if (!affinities.every((m) => m(n))) reasons.push(ERR_NODE_CONFLICT);
-        if (!classes.every((sc) => topologyAllows(sc, n))) reasons.push(ERR_BIND_CONFLICT);
+        if (!classes.every((sc) => topologyAllows(sc, n)) || !premade.every((c) => bestVolume(c.pvc, c.volumes, n))) reasons.push(ERR_BIND_CONFLICT);
         if (!reasons.length && !pinned.every((users) => users.size === 1 && users.has(n.name))) reasons.push(ERR_NODE_CONFLICT);
         return reasons.length ? unresolvable(...reasons) : undefined;
       },
