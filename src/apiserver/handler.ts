@@ -13,6 +13,7 @@ import * as mm from './metamodel.js';
 import * as discovery from './discovery.js';
 import { alwaysAllow, review, REVIEW_KINDS } from './reviews.js';
 import { startWatch, type WatchEvent, type WatchTiming, defaultWatchTiming } from './watch.js';
+import { evict } from './eviction.js';
 import { createToken } from './tokenrequest.js';
 import { jwks, openIDConfiguration } from './satoken.js';
 
@@ -156,6 +157,11 @@ export class ApiHandler {
       return out(201, await rest.bind(ns ?? 'default', podName, b, writeOptions(q)));
     }
     if (t.kind === 'Binding') throw errors.methodNotSupported({ group: '', name: 'bindings' }, r.verb);
+
+    if (r.subresource === 'eviction' && t.group === '' && t.kind === 'Pod') {
+      if (r.verb !== 'create') throw errors.methodNotSupported({ group: '', name: 'pods/eviction' }, r.verb);
+      return out(201, await evict(rest, ns!, r.name!, body().value, q));
+    }
 
     if (r.subresource === 'token' && t.group === '' && t.kind === 'ServiceAccount') {
       if (r.verb !== 'create') throw errors.methodNotSupported({ group: t.group, name: `${t.plural}/token` }, r.verb);

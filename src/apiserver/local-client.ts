@@ -4,6 +4,7 @@ import type { ApiClient, DeleteOptions, ListOptions, PatchType, ResourceRef, Wat
 import type { KubeList, KubeObject } from '../model/object.js';
 import { errors } from '../model/status.js';
 import type { Rest } from './rest.js';
+import { evict } from './eviction.js';
 import { createToken } from './tokenrequest.js';
 import type { WriteOptions as RestWriteOptions } from './options.js';
 import { startWatch, type WatchTiming, defaultWatchTiming } from './watch.js';
@@ -46,6 +47,10 @@ export class LocalClient implements ApiClient {
     if (opts?.subresource) {
       if (r.resource === 'pods' && opts.subresource === 'binding') {
         await this.rest.bind(ns!, obj.metadata.name!, { value: obj, duplicates: [] }, this.opts(opts));
+        return obj;
+      }
+      if (r.group === '' && r.resource === 'pods' && opts.subresource === 'eviction') {
+        await evict(this.rest, ns!, obj.metadata.name!, obj, new URLSearchParams(opts.dryRun ? 'dryRun=All' : ''));
         return obj;
       }
       if (r.group === '' && r.resource === 'serviceaccounts' && opts.subresource === 'token') return createToken(this.rest, ns!, obj.metadata.name!, obj);

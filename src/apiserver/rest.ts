@@ -91,7 +91,8 @@ export class Rest {
     return resourcePrefix(s.group, s.plural, t.namespaced ? ns : undefined);
   }
 
-  private now(): string {
+  /** The server clock as RFC 3339 (what it stamps into objects). */
+  now(): string {
     return rfc3339(this.deps.clock.now());
   }
 

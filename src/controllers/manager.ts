@@ -18,6 +18,7 @@ import { endpointsController } from './endpoints.js';
 import { endpointSliceController } from './endpointslice.js';
 import { serviceAccountController } from './serviceaccount.js';
 import { localPathController, type LocalPathOptions } from './localpath.js';
+import { disruptionController } from './disruption.js';
 import { rootCACertPublisher } from './rootcacertpublisher.js';
 
 /** Every stored resource once (a second version of the same objects, like events.k8s.io, is left out). */
@@ -70,6 +71,7 @@ export function managerControllers(registry: Registry, config: ControllerManager
     nodeLifecycleController(config.nodeLifecycle),
     taintEvictionController(),
     localPathController(config.localPath ?? { baseDir: '/var/lib/berth/local-path' }),
+    disruptionController(),
     ...(config.rootCA ? [rootCACertPublisher(config.rootCA)] : []),
   ] as Controller<unknown>[];
 }
