@@ -14,7 +14,6 @@ import type { Controller, Decision } from './runtime.js';
 import { keyOf, splitKey } from './runtime.js';
 import { controllerOf } from './pods.js';
 
-export const PDBS: ResourceRef = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' };
 /** How long an eviction counts before its pod is seen going (DeletionTimeout). */
 const DELETION_TIMEOUT_MS = 2 * 60_000;
 
@@ -33,10 +32,10 @@ export function disruptionController(): Controller<DisruptionObservation> {
   return {
     name: 'disruption',
     watches: [
-      { resource: PDBS, keys: (o) => [keyOf(o)] },
+      { resource: R.poddisruptionbudgets, keys: (o) => [keyOf(o)] },
       {
         resource: R.pods,
-        keys: (o, view) => (view.list(PDBS, o.metadata.namespace).filter((b) => budgetSelects(b as Budget, o as PodObj)).map(keyOf)),
+        keys: (o, view) => (view.list(R.poddisruptionbudgets, o.metadata.namespace).filter((b) => budgetSelects(b as Budget, o as PodObj)).map(keyOf)),
         changed: (o, old) => !deepEqual(o.metadata.labels, old.metadata.labels) || !!o.metadata.deletionTimestamp !== !!old.metadata.deletionTimestamp || podReady(o as PodObj) !== podReady(old as PodObj),
       },
       // read for the pods' scale, not reconciled on (a scale change shows in the pods)
@@ -46,7 +45,7 @@ export function disruptionController(): Controller<DisruptionObservation> {
     ],
     observe(key, view) {
       const { namespace, name } = splitKey(key);
-      const pdb = view.get(PDBS, namespace, name) as Budget | undefined;
+      const pdb = view.get(R.poddisruptionbudgets, namespace, name) as Budget | undefined;
       if (!pdb) return { pods: [], controllers: {} };
       const pods = (view.list(R.pods, namespace) as PodObj[]).filter((p) => budgetSelects(pdb, p));
       const controllers: Record<string, Scaled | null> = {};
@@ -154,7 +153,7 @@ export function reconcileDisruption(obs: DisruptionObservation, now: Instant): D
   const next = { ...(recheck !== undefined ? { requeueAfterMs: Math.max(1, recheck + 1) } : {}) };
   if (deepEqual(status, pdb.status)) return { actions: [], ...next };
   return {
-    actions: [{ kind: 'update', resource: PDBS, namespace: pdb.metadata.namespace!, object: { ...pdb, status } as KubeObject, subresource: 'status' }],
+    actions: [{ kind: 'update', resource: R.poddisruptionbudgets, namespace: pdb.metadata.namespace!, object: { ...pdb, status } as KubeObject, subresource: 'status' }],
     ...next,
   };
 }

@@ -103,4 +103,5 @@ export const R = {
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
   certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' },
   storageclasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
+  poddisruptionbudgets: { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' },
 } satisfies Record<string, ResourceRef>;

@@ -7,7 +7,7 @@
 // advances it by the nodes each decision examined, as upstream advances nextStartNodeIndex. Among
 // the nodes with the best score upstream picks one at random: the runner draws the number
 // (`tieBreak`) and the decision picks by it, so the same inputs give the same node.
-import { matches, type Selector } from '../model/labels.js';
+import { isEmpty, labelSelectorAsSelector, matches, type Selector } from '../model/labels.js';
 import { isStatus, type Cycle, type FilterPlugin, type NodeFilter, type ScorePlugin, type Status } from './framework.js';
 import { balancedAllocation, NO_POD_ROOM, nodeResourcesFit } from './plugins/fit.js';
 import { interPodAffinity } from './plugins/interpodaffinity.js';
@@ -290,6 +290,8 @@ function fail(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions, statuses: Map
 interface Candidate {
   node: string;
   victims: PodInfo[];
+  /** How many of the victims' evictions would break a disruption budget. */
+  violating: number;
 }
 
 /**
@@ -313,7 +315,7 @@ function preempt(pod: PodInfo, snap: Snapshot, opts: ScheduleOptions, statuses: 
     const s = statuses.get(node.name);
     if (!s || s.code === 'UnschedulableAndUnresolvable') continue;
     const r = selectVictims(pod, snap, node, opts);
-    if ('victims' in r) candidates.push({ node: node.name, victims: r.victims });
+    if ('victims' in r) candidates.push({ node: node.name, victims: r.victims, violating: r.violating });
     else results.set(node.name, r);
   }
   if (candidates.length > 0) return { candidate: pickCandidate(candidates) };
@@ -332,26 +334,63 @@ function fitsWithout(pod: PodInfo, snap: Snapshot, node: NodeInfo, gone: Readonl
   return runFilters(prep.filters, withNominated(pod, view.node(node.name)!, opts));
 }
 
-function selectVictims(pod: PodInfo, snap: Snapshot, node: NodeInfo, opts: ScheduleOptions): { victims: PodInfo[] } | Status {
+function selectVictims(pod: PodInfo, snap: Snapshot, node: NodeInfo, opts: ScheduleOptions): { victims: PodInfo[]; violating: number } | Status {
   const lower = [...node.pods.values()].filter((p) => p.priority < pod.priority);
   if (lower.length === 0) return { code: 'UnschedulableAndUnresolvable', reasons: [ERR_NO_VICTIMS] };
   const gone = new Set(lower.map((p) => p.key));
   const s = fitsWithout(pod, snap, node, gone, opts);
   if (s) return s;
-  // Reprieve as many as possible, the most important first.
+  // Reprieve as many as possible, the most important first: those whose eviction would break a
+  // disruption budget before the others.
   const order = [...lower].sort((a, b) => b.priority - a.priority || (podStartTime(a) < podStartTime(b) ? -1 : podStartTime(a) > podStartTime(b) ? 1 : 0));
+  const breaking = budgetBreakers(order, snap);
   const victims: PodInfo[] = [];
-  for (const p of order) {
-    gone.delete(p.key);
-    if (fitsWithout(pod, snap, node, gone, opts)) {
-      gone.add(p.key);
-      victims.push(p);
+  let violating = 0;
+  for (const pass of [true, false]) {
+    for (const p of order) {
+      if (breaking.has(p) !== pass) continue;
+      gone.delete(p.key);
+      if (fitsWithout(pod, snap, node, gone, opts)) {
+        gone.add(p.key);
+        victims.push(p);
+        if (pass) violating++;
+      }
     }
   }
-  return { victims };
+  // most important first, as they were taken (the two passes interleave them)
+  victims.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return { victims, violating };
 }
 
-/** pickOneNodeForPreemption, without PodDisruptionBudgets: lowest top victim priority, lowest priority sum, fewest victims, latest start. */
+/**
+ * filterPodsWithPDBViolation: taking the pods in order, each one a budget selects uses one of the
+ * disruptions it allows (unless the API already counts it as disrupted); a pod that takes a budget
+ * below zero would break it. A budget without a selector, or with an empty one, selects nothing here.
+ */
+function budgetBreakers(pods: readonly PodInfo[], snap: Snapshot): Set<PodInfo> {
+  const out = new Set<PodInfo>();
+  const budgets = [...(snap.disruptionBudgets?.() ?? [])].map((b) => {
+    let sel: Selector | undefined;
+    try {
+      sel = labelSelectorAsSelector(b.spec?.selector);
+    } catch {
+      sel = undefined;
+    }
+    return { b, sel: sel && !isEmpty(sel) ? sel : undefined, allowed: b.status?.disruptionsAllowed ?? 0 };
+  });
+  if (budgets.length === 0) return out;
+  for (const p of pods) {
+    if (Object.keys(p.labels).length === 0) continue;
+    for (const x of budgets) {
+      if (!x.sel || x.b.metadata?.namespace !== p.namespace || !matches(x.sel, p.labels)) continue;
+      if (x.b.status?.disruptedPods?.[p.name] !== undefined) continue;
+      if (--x.allowed < 0) out.add(p);
+    }
+  }
+  return out;
+}
+
+/** pickOneNodeForPreemption: fewest broken disruption budgets, lowest top victim priority, lowest priority sum, fewest victims, latest start. */
 function pickCandidate(cands: Candidate[]): Candidate {
   const top = (c: Candidate) => Math.max(...c.victims.map((v) => v.priority));
   const sum = (c: Candidate) => c.victims.reduce((s, v) => s + v.priority + 2147483648, 0);
@@ -364,6 +403,7 @@ function pickCandidate(cands: Candidate[]): Candidate {
     const m = Math.min(...best.map(f));
     best = best.filter((c) => f(c) === m);
   };
+  keepMin((c) => c.violating);
   keepMin(top);
   keepMin(sum);
   keepMin((c) => c.victims.length);

@@ -5,6 +5,7 @@
 // a FailedScheduling event, and waits for a cluster change or its back-off.
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { R, type ApiClient, type PatchType } from '../model/api.js';
 import { deepEqual, rfc3339, type Instant, type KubeObject } from '../model/object.js';
 import type { Selector } from '../model/labels.js';
@@ -98,6 +99,11 @@ export class Scheduler {
         this.cache.setPV(ev.object as PersistentVolume);
         this.queue.moveAllUnschedulable();
       }
+    });
+    // Budgets only steer preemption (which victims, which node): no reason to try pods again.
+    this.informer(R.poddisruptionbudgets).on((ev) => {
+      if (ev.type === 'delete') this.cache.removeDisruptionBudget(ev.object.metadata.namespace!, ev.object.metadata.name!);
+      else this.cache.setDisruptionBudget(ev.object as unknown as PodDisruptionBudget);
     });
     this.informer(R.storageclasses).on((ev) => {
       if (ev.type === 'delete') this.cache.removeStorageClass(ev.object.metadata.name!);

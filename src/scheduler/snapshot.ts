@@ -5,6 +5,7 @@
 // counts of pods matching a label selector (built the first time a selector is asked about).
 import type { Node, PersistentVolume, PersistentVolumeClaim, Taint } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { matches, selectorToString, type Labels, type Selector } from '../model/labels.js';
 import { IndexBuckets } from './indexbuckets.js';
 import { NodeTable } from './nodetable.js';
@@ -28,6 +29,8 @@ export interface Snapshot {
   persistentVolumes(): Iterable<PersistentVolume>;
   /** A StorageClass by name (VolumeBinding: its binding mode, provisioner and allowed topologies). */
   storageClass(name: string): StorageClass | undefined;
+  /** The PodDisruptionBudgets (preemption spares the pods whose eviction would break one); absent: none. */
+  disruptionBudgets?(): Iterable<PodDisruptionBudget>;
   /** Nodes with scheduled pods that mount this claim, with how many such pods each. */
   claimUsers(ns: string, claim: string): ReadonlyMap<string, number> | undefined;
   /** Pods of the namespace that the selector matches, counted per node name (terminating ones only when asked). */
@@ -193,6 +196,7 @@ export class ClusterSnapshot implements Snapshot {
   private readonly claims = new Map<string, PersistentVolumeClaim>();
   private readonly volumes = new Map<string, PersistentVolume>();
   private readonly classes = new Map<string, StorageClass>();
+  private readonly budgets = new Map<string, PodDisruptionBudget>();
   private readonly users = new Map<string, Map<string, number>>();
   private readonly indexes = new Map<string, MatchIndex>();
   private readonly buckets = new IndexBuckets<MatchIndex>();
@@ -356,6 +360,18 @@ export class ClusterSnapshot implements Snapshot {
 
   removePV(name: string): void {
     this.volumes.delete(name);
+  }
+
+  setDisruptionBudget(pdb: PodDisruptionBudget): void {
+    this.budgets.set(`${pdb.metadata!.namespace}/${pdb.metadata!.name}`, pdb);
+  }
+
+  removeDisruptionBudget(ns: string, name: string): void {
+    this.budgets.delete(`${ns}/${name}`);
+  }
+
+  disruptionBudgets(): Iterable<PodDisruptionBudget> {
+    return this.budgets.values();
   }
 
   setStorageClass(sc: StorageClass): void {

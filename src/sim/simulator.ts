@@ -581,7 +581,7 @@ export class Simulation {
 
     // The scheduler watches what the real one's informers do and reads them by key (Services by
     // namespace); the kubelets read pods by node; nothing else.
-    const sched = this.proc('scheduler', [R.nodes, R.pods, R.namespaces, R.persistentvolumeclaims, R.persistentvolumes, R.storageclasses, R.services, R.replicasets, R.statefulsets], 'nodes');
+    const sched = this.proc('scheduler', [R.nodes, R.pods, R.namespaces, R.persistentvolumeclaims, R.persistentvolumes, R.storageclasses, R.poddisruptionbudgets, R.services, R.replicasets, R.statefulsets], 'nodes');
     const actor: Actor = {
       name: 'scheduler', freeAt: -Infinity, inReady: false,
       canRun: () => !sched.down && this.sched.queue.size > 0,
@@ -620,6 +620,10 @@ export class Simulation {
         this.sched.snap.setStorageClass(ev.object as never);
         this.retryUnschedulable();
       }
+    });
+    sched.on(R.poddisruptionbudgets, (ev) => {
+      if (ev.type === 'delete') this.sched.snap.removeDisruptionBudget(ev.object.metadata.namespace!, ev.object.metadata.name!);
+      else this.sched.snap.setDisruptionBudget(ev.object as never);
     });
     sched.on(R.services, () => this.sched.selectors.clear());
     const selectorOf = (o: KubeObject | undefined) => (o?.spec as { selector?: unknown } | undefined)?.selector;

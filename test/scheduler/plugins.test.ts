@@ -383,6 +383,41 @@ test('preemption: a higher-priority pod names the fewest lower-priority victims;
   assert.equal(message(r2), `0/1 nodes are available: 1 Insufficient cpu. ${NO_VICTIMS(1)}`);
 });
 
+test('preemption spares pods a disruption budget protects: the node whose victims break fewest budgets, and on a node those reprieved first', () => {
+  const budget = (name: string, app: string, allowed: number, disrupted: Record<string, string> = {}) =>
+    ({ metadata: { name, namespace: 'default' }, spec: { selector: { matchLabels: { app } } }, status: { disruptionsAllowed: allowed, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1, disruptedPods: disrupted } });
+  const two = () => cluster(
+    [node('a', { cpu: '2' }), node('b', { cpu: '2' })],
+    [pod('guarded', { nodeName: 'a', cpu: '2', priority: 1, labels: { app: 'db' } }), pod('free', { nodeName: 'b', cpu: '2', priority: 5, labels: { app: 'web' } })],
+  );
+  const vip = info(pod('vip', { cpu: '2', priority: 100 }));
+  // without budgets: the lowest-priority victim, on a
+  const plain = schedulePod(vip, two()) as Extract<ScheduleResult, { kind: 'unschedulable' }>;
+  assert.equal(plain.preemption?.node, 'a');
+  // a's pod would break its budget: b instead, though its victim's priority is higher
+  const snap = two();
+  snap.setDisruptionBudget(budget('db', 'db', 0) as never);
+  const spared = schedulePod(vip, snap) as Extract<ScheduleResult, { kind: 'unschedulable' }>;
+  assert.equal(spared.preemption?.node, 'b');
+  assert.deepEqual(spared.preemption?.victims.map((v) => v.name), ['free']);
+  // a budget with room, or a pod the API already counts as disrupted, breaks nothing
+  for (const b of [budget('db', 'db', 1), budget('db', 'db', 0, { guarded: '2026-01-01T00:00:00Z' })]) {
+    const s2 = two();
+    s2.setDisruptionBudget(b as never);
+    assert.equal((schedulePod(vip, s2) as Extract<ScheduleResult, { kind: 'unschedulable' }>).preemption?.node, 'a');
+  }
+  // on one node: of two pods either of which would make room, the one a budget protects is reprieved
+  const one = () => cluster([node('a', { cpu: '2' })], [
+    pod('p1', { nodeName: 'a', cpu: '1', priority: 1, labels: { app: 'web' } }),
+    pod('p2', { nodeName: 'a', cpu: '1', priority: 1, labels: { app: 'db' } }),
+  ]);
+  const small = info(pod('vip', { cpu: '1', priority: 100 }));
+  assert.deepEqual((schedulePod(small, one()) as Extract<ScheduleResult, { kind: 'unschedulable' }>).preemption?.victims.map((v) => v.name), ['p2']);
+  const guarded = one();
+  guarded.setDisruptionBudget(budget('db', 'db', 0) as never);
+  assert.deepEqual((schedulePod(small, guarded) as Extract<ScheduleResult, { kind: 'unschedulable' }>).preemption?.victims.map((v) => v.name), ['p1']);
+});
+
 test('the search: how many feasible nodes are enough, where it starts, and the tie-break', () => {
   assert.equal(feasibleNodesToFind(50), 50);
   assert.equal(feasibleNodesToFind(100), 100);
