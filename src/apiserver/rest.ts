@@ -376,6 +376,17 @@ export class Rest {
         next.metadata.resourceVersion = given.metadata.resourceVersion ?? old.metadata.resourceVersion;
         return next;
       }
+      if (sub === 'ephemeralcontainers') {
+        // only the ephemeral containers come from the body (the pod strategy's PrepareForUpdate)
+        const next = deepClone(old);
+        const list = (given.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
+        const spec = { ...(next.spec as object) } as { ephemeralContainers?: unknown };
+        if (Array.isArray(list) && list.length) spec.ephemeralContainers = list;
+        else delete spec.ephemeralContainers;
+        next.spec = spec;
+        next.metadata.resourceVersion = given.metadata.resourceVersion ?? old.metadata.resourceVersion;
+        return next;
+      }
       if (sub === 'finalize') {
         const next = deepClone(old);
         next.spec = { ...(next.spec as object), finalizers: (given.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
@@ -394,7 +405,7 @@ export class Rest {
         }
         return mm.validateChange(t, next, old);
       }
-      if (sub === 'approval') return mm.validateSubresourceChange(t, sub, next, old);
+      if (sub === 'approval' || sub === 'ephemeralcontainers') return mm.validateSubresourceChange(t, sub, next, old);
       return sub === 'status' ? mm.validateStatusChange(t, next, old) : mm.validateChange(t, next, old);
     });
     void precondition;
@@ -435,7 +446,7 @@ export class Rest {
 
   private subresource(t: ResourceType, sub: string, verb: string): void {
     const s = t.subresources.find((x) => x.name === sub);
-    if (!s || !['status', 'scale', 'finalize', 'binding', 'approval'].includes(sub)) throw errors.pathNotFound();
+    if (!s || !['status', 'scale', 'finalize', 'binding', 'approval', 'ephemeralcontainers'].includes(sub)) throw errors.pathNotFound();
     if (!s.verbs.includes(verb)) throw errors.methodNotSupported(groupResource(t), verb);
   }
 

@@ -386,7 +386,9 @@ export function mounts(pod: PodObj, c: PodContainer, volumes: VolumePaths, etcHo
 export interface ContainerInputs {
   pod: PodObj;
   container: PodContainer;
-  kind: 'init' | 'app';
+  kind: 'init' | 'app' | 'ephemeral';
+  /** An ephemeral container's target: the runtime ID of the container whose PID namespace it joins. */
+  targetId?: string;
   attempt: number;
   image: ImageInfo;
   lookups: ConfigLookups;
@@ -422,7 +424,14 @@ export function containerConfig(i: ContainerInputs): ContainerConfig {
     stdin: !!c.stdin,
     stdinOnce: !!c.stdinOnce,
     tty: !!c.tty,
-    linux: { resources: resources(pod, c, i.node), securityContext: { ...securityContext(pod, c), ...(c.securityContext?.runAsUser === undefined && pod.spec?.securityContext?.runAsUser === undefined && i.image.config.user ? { runAsUsername: i.image.config.user.split(':')[0]! } : {}) } },
+    linux: {
+      resources: resources(pod, c, i.node),
+      securityContext: {
+        ...securityContext(pod, c),
+        ...(c.securityContext?.runAsUser === undefined && pod.spec?.securityContext?.runAsUser === undefined && i.image.config.user ? { runAsUsername: i.image.config.user.split(':')[0]! } : {}),
+        ...(i.targetId ? { namespaceOptions: { pid: 'TARGET' as const, targetId: i.targetId } } : {}),
+      },
+    },
     ...(i.image.config.stopSignal ? { stopSignal: i.image.config.stopSignal } : {}),
   };
 }

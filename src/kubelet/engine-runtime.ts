@@ -285,7 +285,7 @@ export class EngineRuntime implements Runtime, StreamingRuntime {
         hostConfig: {
           NetworkMode: `container:${sb.id}`,
           IpcMode: sb.rec.HostConfig.IpcMode === 'host' ? 'host' : `container:${sb.id}`,
-          ...(sb.rec.HostConfig.PidMode === 'host' ? { PidMode: 'host' } : {}),
+          ...(sb.rec.HostConfig.PidMode === 'host' ? { PidMode: 'host' } : sc.namespaceOptions?.pid === 'TARGET' ? { PidMode: `container:${sc.namespaceOptions.targetId}` } : {}),
           UTSMode: hostNetwork ? 'host' : '',
           Mounts: mounts,
           // every container of the pod in the pod's cgroup, beside the sandbox (cri-dockerd's reading of the sandbox config)

@@ -16,7 +16,7 @@ import { ConfigError, containerConfig, containerHash, etcHosts, sandboxConfig, v
 import { leaseObject, LEASE_DURATION_SECONDS, LEASE_RENEW_MS, machineFacts, NODE_LEASE_NAMESPACE, nodeObject, nodeStatus, STATUS_REPORT_MS, type MachineFacts } from './node.js';
 import { Prober, type ProbeKind, type ProbeOutcome } from './prober.js';
 import { LABEL_CONTAINER_KIND, LABEL_POD_UID, ANNOTATION_CONTAINER_HASH, RuntimeError, type Runtime } from './runtime.js';
-import { cleanupOrphan, podUpdateNeedsSync, statusChanged, syncPod, type BackoffEntry, type ObservedContainer, type ObservedSandbox, type PodObj, type StartFailure, type SyncAction } from './sync.js';
+import { cleanupOrphan, podUpdateNeedsSync, statusChanged, syncPod, type BackoffEntry, type ContainerKind, type ObservedContainer, type ObservedSandbox, type PodObj, type StartFailure, type SyncAction } from './sync.js';
 import { activePods, killPodActions, nodeAllocatableConfig, orphanedPodCgroups, podCgroupName, podCgroupStep, possiblyRunningPods, qosTierConfigs, resourceConfigForPod } from './pod-cgroups.js';
 import type { PodCgroupManager } from './cgroup-manager.js';
 import { PodDirs } from './volumes.js';
@@ -403,7 +403,7 @@ export class Kubelet {
       containers.push({
         id: c.id,
         name: c.metadata.name,
-        kind: c.labels[LABEL_CONTAINER_KIND] === 'init' ? 'init' : 'app',
+        kind: containerKind(c.labels[LABEL_CONTAINER_KIND]),
         attempt: c.metadata.attempt,
         sandboxId: c.podSandboxId,
         state: st.state === 'CONTAINER_RUNNING' ? 'running' : st.state === 'CONTAINER_EXITED' ? 'exited' : st.state === 'CONTAINER_CREATED' ? 'created' : 'unknown',
@@ -449,7 +449,8 @@ export class Kubelet {
     const ip = () => this.currentIP(uid);
     for (const c of containers) {
       if (c.state !== 'running') continue;
-      const spec = (c.kind === 'init' ? pod.spec?.initContainers : pod.spec?.containers)?.find((x) => x.name === c.name);
+      // (ephemeral containers have no probes)
+      const spec = c.kind === 'ephemeral' ? undefined : specOf(pod, c.kind, c.name);
       if (spec) this.prober.watch(uid, c.id, spec, ip);
     }
     if (statusChanged(pod, d.status)) await this.writeStatus(pod, d.status);
@@ -648,7 +649,7 @@ export class Kubelet {
 
   private async startContainer(pod: PodObj, a: SyncAction & { kind: 'startContainer' }, w: PodWorker): Promise<void> {
     const rt = this.opts.runtime;
-    const spec = (a.container === 'init' ? pod.spec?.initContainers : pod.spec?.containers)?.find((c) => c.name === a.name) as PodContainer | undefined;
+    const spec = specOf(pod, a.container, a.name);
     if (!spec) return;
     const fieldPath = this.fieldPath(pod, a.name);
     const fail = (reason: string, message: string, image?: string) => {
@@ -676,6 +677,14 @@ export class Kubelet {
     } else {
       this.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, fieldPath);
     }
+    // an ephemeral container aimed at another one shares that one's processes (its PID namespace)
+    const target = a.container === 'ephemeral' ? (spec as { targetContainerName?: string }).targetContainerName : undefined;
+    let targetId: string | undefined;
+    if (target) {
+      const running = await rt.listContainers({ podSandboxId: a.sandboxId, labelSelector: { [LABEL_POD_UID]: pod.metadata.uid! } });
+      targetId = running.find((c) => c.metadata.name === target && c.labels[LABEL_CONTAINER_KIND] !== 'ephemeral' && c.state === 'CONTAINER_RUNNING')?.id;
+      if (!targetId) return fail('CreateContainerError', `target container "${target}" is not running`);
+    }
     const uid = pod.metadata.uid!;
     let id: string;
     try {
@@ -694,6 +703,7 @@ export class Kubelet {
         volumes,
         etcHostsPath: this.dirs.etcHostsPath(uid),
         serviceEnv: serviceEnv(pod, this.services.list() as ServiceObj[]),
+        ...(targetId ? { targetId } : {}),
       });
       id = await rt.createContainer(a.sandboxId, config, { ...sandboxConfig(pod, 0), ...this.cgroupParent(pod) });
     } catch (e) {
@@ -730,4 +740,14 @@ export class Kubelet {
     }
     this.schedule(uid);
   }
+}
+
+/** The container spec of a kind and name in the pod. */
+function specOf(pod: PodObj, kind: ContainerKind, name: string): PodContainer | undefined {
+  const list = kind === 'init' ? pod.spec?.initContainers : kind === 'app' ? pod.spec?.containers : pod.spec?.ephemeralContainers;
+  return (list as PodContainer[] | undefined)?.find((c) => c.name === name);
+}
+
+function containerKind(label: string | undefined): ContainerKind {
+  return label === 'init' || label === 'ephemeral' ? label : 'app';
 }

@@ -107,6 +107,8 @@ export interface LinuxContainerSecurityContext {
   readonlyRootfs?: boolean;
   capabilities?: { addCapabilities: string[]; dropCapabilities: string[] };
   noNewPrivs?: boolean;
+  /** CRI's NamespaceOption: PID namespace TARGET joins the container targetId's (an ephemeral container's target). */
+  namespaceOptions?: { pid: 'TARGET'; targetId: string };
 }
 
 export interface ContainerConfig {

@@ -24,11 +24,14 @@ export interface ObservedSandbox {
 
 export type ObservedState = 'created' | 'running' | 'exited' | 'unknown';
 
+/** Which list of the pod's spec a container comes from (ephemeral: `kubectl debug`'s, added to a running pod). */
+export type ContainerKind = 'init' | 'app' | 'ephemeral';
+
 export interface ObservedContainer {
   id: string;
   name: string;
-  /** Whether it runs an init container of the spec or an app container. */
-  kind: 'init' | 'app';
+  /** Whether it runs an init container of the spec, an app container or an ephemeral one. */
+  kind: ContainerKind;
   attempt: number;
   sandboxId: string;
   state: ObservedState;
@@ -88,7 +91,7 @@ export interface PodObservation {
 
 export type SyncAction =
   | { kind: 'createSandbox'; attempt: number }
-  | { kind: 'startContainer'; name: string; container: 'init' | 'app'; attempt: number; sandboxId: string }
+  | { kind: 'startContainer'; name: string; container: ContainerKind; attempt: number; sandboxId: string }
   | { kind: 'killContainer'; id: string; name: string; gracePeriodSeconds: number; message: string }
   | { kind: 'removeContainer'; id: string }
   | { kind: 'stopSandbox'; id: string }
@@ -178,7 +181,7 @@ export function syncPod(o: PodObservation, now: Instant): SyncDecision {
   const hostNetwork = !!spec.hostNetwork;
   const sandboxUp = !!current && current.ready && (hostNetwork || !!current.ip);
   const containers = [...o.containers].sort(byNewest);
-  const latest = (name: string, kind: 'init' | 'app', sandboxId?: string) =>
+  const latest = (name: string, kind: ContainerKind, sandboxId?: string) =>
     containers.find((c) => c.name === name && c.kind === kind && (sandboxId === undefined || c.sandboxId === sandboxId));
   const running = containers.filter((c) => c.state === 'running');
   const oldPhase = pod.status?.phase;
@@ -232,7 +235,7 @@ export function syncPod(o: PodObservation, now: Instant): SyncDecision {
     const sb = current!;
     // containers left over from an earlier sandbox go
     for (const c of running) if (c.sandboxId !== sb.id) actions.push({ kind: 'killContainer', id: c.id, name: c.name, gracePeriodSeconds: graceSeconds(pod), message: 'Pod sandbox changed, it will be killed and re-created' });
-    const start = (name: string, kind: 'init' | 'app') => {
+    const start = (name: string, kind: ContainerKind) => {
       const prev = latest(name, kind);
       actions.push({ kind: 'startContainer', name, container: kind, attempt: prev ? prev.attempt + 1 : 0, sandboxId: sb.id });
     };
@@ -359,6 +362,11 @@ export function syncPod(o: PodObservation, now: Instant): SyncDecision {
         actions.push({ kind: 'removeContainer', id: c.id });
         if (!failureHolds(ac.name)) start(ac.name, 'app');
       }
+      // ephemeral containers: each started once the pod runs, and never again (whatever its end)
+      for (const ec of spec.ephemeralContainers ?? []) {
+        if (latest(ec.name, 'ephemeral') || failureHolds(ec.name)) continue;
+        start(ec.name, 'ephemeral');
+      }
     }
   }
 
@@ -410,9 +418,10 @@ function terminated(o: PodObservation, c: ObservedContainer): ContainerState {
   };
 }
 
-function containerStatuses(o: PodObservation, specs: PodContainer[], kind: 'init' | 'app', ctx: StatusContext): ContainerStatus[] {
+function containerStatuses(o: PodObservation, specs: PodContainer[], kind: ContainerKind, ctx: StatusContext): ContainerStatus[] {
   const hasInit = (o.pod.spec?.initContainers ?? []).length > 0;
-  const old = kind === 'init' ? o.pod.status?.initContainerStatuses : o.pod.status?.containerStatuses;
+  const st = o.pod.status;
+  const old = kind === 'init' ? st?.initContainerStatuses : kind === 'app' ? st?.containerStatuses : st?.ephemeralContainerStatuses;
   const instances = o.containers.filter((c) => c.kind === kind).sort(byNewest);
   return specs.map((spec) => {
     const mine = instances.filter((c) => c.name === spec.name);
@@ -528,6 +537,7 @@ function podStatus(o: PodObservation, now: Instant, ctx: StatusContext): PodStat
   const old = pod.status ?? {};
   const init = containerStatuses(o, pod.spec?.initContainers ?? [], 'init', ctx);
   const app = containerStatuses(o, pod.spec?.containers ?? [], 'app', ctx);
+  const ephemeral = containerStatuses(o, (pod.spec?.ephemeralContainers ?? []) as PodContainer[], 'ephemeral', ctx);
   const deletingDone = ctx.deleting && !o.containers.some((c) => c.state === 'running') && !o.sandboxes.some((s) => s.ready);
   let phase = podPhase(pod, init, app, deletingDone);
   if (ctx.failedInit) phase = 'Failed';
@@ -573,6 +583,7 @@ function podStatus(o: PodObservation, now: Instant, ctx: StatusContext): PodStat
     startTime: old.startTime ?? rfc3339(now),
     ...(init.length ? { initContainerStatuses: init } : {}),
     containerStatuses: app,
+    ...(ephemeral.length ? { ephemeralContainerStatuses: ephemeral } : {}),
     qosClass: old.qosClass ?? podQOSClass(pod.spec as never),
   };
   return keepUnchanged(status, old);

@@ -11,7 +11,7 @@ import type { Instant, KubeObject } from '../model/object.js';
 import type { Action, Decision } from '../controllers/runtime.js';
 import { containerHash, podLabels, sandboxConfig } from '../kubelet/container-config.js';
 import { ANNOTATION_CONTAINER_HASH, ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME, RuntimeError, type ContainerConfig } from '../kubelet/runtime.js';
-import { isSidecar, statusChanged, syncPod, type BackoffEntry, type ObservedContainer, type PodObj, type ProbeState, type SyncAction } from '../kubelet/sync.js';
+import { isSidecar, statusChanged, syncPod, type BackoffEntry, type ContainerKind, type ObservedContainer, type PodObj, type ProbeState, type SyncAction } from '../kubelet/sync.js';
 import { SimRuntime, type SimProgram } from './runtime.js';
 import { readinessFails, runTimeMs, simExitCode, type SimNodeSpec, type SimTiming } from './kubelet.js';
 
@@ -41,7 +41,7 @@ const ROUNDS = 8;
 const SIM_READINESS = { exec: { command: ['sim-ready'] } };
 
 /** What a container of this pod runs on a simulated node. */
-export function simProgram(pod: PodObj, kind: 'init' | 'app', c: PodContainer, t: SimTiming): SimProgram {
+export function simProgram(pod: PodObj, kind: ContainerKind, c: PodContainer, t: SimTiming): SimProgram {
   if (kind === 'init') return isSidecar(c) ? { exitCode: 0 } : { runMs: 0, exitCode: 0 };
   const run = runTimeMs(pod, t);
   return { ...(run !== undefined ? { runMs: run } : {}), exitCode: simExitCode(pod.metadata.annotations) };
@@ -83,7 +83,7 @@ function probed(pod: PodObj): PodObj {
 const probedSpecs = new WeakMap<NonNullable<Pod['spec']>, NonNullable<Pod['spec']>>();
 
 /** The container config a simulated runtime needs: identity, labels and the spec hash (no process, env or mounts). */
-function simContainerConfig(pod: PodObj, c: PodContainer, kind: 'init' | 'app', attempt: number): ContainerConfig {
+function simContainerConfig(pod: PodObj, c: PodContainer, kind: ContainerKind, attempt: number): ContainerConfig {
   return {
     metadata: { name: c.name, attempt },
     image: c.image ?? '',
@@ -270,7 +270,8 @@ export class SimPodWorkers {
           else again = true;
           break;
         case 'startContainer': {
-          const c = (a.container === 'init' ? pod.spec?.initContainers : pod.spec?.containers)?.find((x) => x.name === a.name);
+          const list = a.container === 'init' ? pod.spec?.initContainers : a.container === 'app' ? pod.spec?.containers : pod.spec?.ephemeralContainers;
+          const c = (list as PodContainer[] | undefined)?.find((x) => x.name === a.name);
           if (!c) break;
           rt.start(rt.create(a.sandboxId, simContainerConfig(pod, c, a.container, a.attempt), simProgram(pod, a.container, c, t), now), now);
           again = true;

@@ -244,7 +244,7 @@ export class SimRuntime implements Runtime {
       containers.push({
         id,
         name: c.config.metadata.name,
-        kind: c.config.labels[LABEL_CONTAINER_KIND] === 'init' ? 'init' : 'app',
+        kind: ((k) => (k === 'init' || k === 'ephemeral' ? k : 'app'))(c.config.labels[LABEL_CONTAINER_KIND]),
         attempt: c.config.metadata.attempt,
         sandboxId: c.sandboxId,
         state,

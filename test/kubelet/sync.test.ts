@@ -397,3 +397,26 @@ test('a status computed again keeps the old status\'s unchanged parts (the same 
   assert.equal(cond(stopped, 'Ready')?.status, 'False');
   assert.equal(statusChanged({ ...p, status: stored }, stopped), true);
 });
+
+test('ephemeral containers: started once the pod runs, never again after they end, in ephemeralContainerStatuses; readiness untouched', () => {
+  const p = pod({ containers: [{ name: 'app' }] });
+  (p.spec as { ephemeralContainers?: unknown[] }).ephemeralContainers = [{ name: 'debugger', image: 'busybox', targetContainerName: 'app' }];
+  const app = ctr('app', 'running');
+  // the sandbox still coming: nothing of it yet
+  assert.deepEqual(kinds(syncPod(obs(p, [], []), T0).actions), ['createSandbox']);
+  const first = syncPod(obs(p, [sandbox()], [app]), T0 + 5000);
+  assert.deepEqual(first.actions.filter((a) => a.kind === 'startContainer').map((a) => [(a as { name: string }).name, (a as { container: string }).container]), [['debugger', 'ephemeral']]);
+  const running = syncPod(obs(p, [sandbox()], [app, ctr('debugger', 'running', { kind: 'ephemeral' })]), T0 + 6000);
+  assert.deepEqual(kinds(running.actions), []);
+  assert.equal(running.status.ephemeralContainerStatuses?.[0]?.state?.running !== undefined, true);
+  assert.equal(running.status.ephemeralContainerStatuses?.[0]?.ready, false);
+  assert.equal(cond(running.status, 'Ready')?.status, 'True', 'the pod is ready by its own containers');
+  // it ended (even failing): it stays ended
+  const ended = syncPod(obs(p, [sandbox()], [app, ctr('debugger', 'exited', { kind: 'ephemeral', exitCode: 1, reason: 'Error' })]), T0 + 7000);
+  assert.deepEqual(kinds(ended.actions), []);
+  assert.equal(ended.status.ephemeralContainerStatuses?.[0]?.state?.terminated?.exitCode, 1);
+  assert.equal(ended.status.containerStatuses?.length, 1);
+  // the pod going: it is stopped with the rest
+  const going = { ...p, metadata: { ...p.metadata, deletionTimestamp: '2025-01-01T00:01:00Z' } } as PodObj;
+  assert.deepEqual(kinds(syncPod(obs(going, [sandbox()], [app, ctr('debugger', 'running', { kind: 'ephemeral' })]), T0 + 8000).actions).sort(), ['kill:app', 'kill:debugger', 'stopSandbox']);
+});

@@ -136,6 +136,27 @@ function tolerationsOnlyAdded(newT: Obj[], oldT: Obj[], path: FieldPath): Errs {
   return validateTolerations(newT, path);
 }
 
+/**
+ * An update through pods/ephemeralcontainers (ValidatePodEphemeralContainersUpdate): the pod's spec
+ * as a whole is valid (the new ephemeral containers with it), a static pod takes none, and those
+ * already there are neither removed nor changed (order aside: a patch need not keep it).
+ */
+export function validatePodEphemeralContainersUpdate(pod: Obj, old: Obj): Errs {
+  if (obj(metaOf(old).annotations)?.['kubernetes.io/config.mirror'] !== undefined) {
+    return [fieldErrors.forbidden(root(), 'static pods do not support ephemeral containers')];
+  }
+  const errs = validatePodOwnSpec(pod);
+  const path = root('spec', 'ephemeralContainers');
+  const now = new Map(objs(spec(pod).ephemeralContainers).map((c) => [str(c.name), c]));
+  for (const was of objs(spec(old).ephemeralContainers)) {
+    const name = str(was.name);
+    const is = now.get(name);
+    if (!is) errs.push(fieldErrors.forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be removed\n`));
+    else if (!semanticEqual(was, is)) errs.push(fieldErrors.forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be changed\n`));
+  }
+  return errs;
+}
+
 export function validatePodUpdate(pod: Obj, old: Obj): Errs {
   const errs = validatePodOwnSpec(pod);
   const annPath = root('metadata', 'annotations');

@@ -39,7 +39,10 @@ const asUpdate = (f: Create): Update => (o) => f(o);
 
 const rules: Record<string, KindRules> = {
   '/Namespace': { create: core.validateNamespace, update: () => [], status: asUpdate(core.validateNamespaceStatus) },
-  '/Pod': { create: core.validatePod, update: core.validatePodUpdate, status: core.validatePodStatusUpdate, metaOnUpdate: true },
+  '/Pod': {
+    create: core.validatePod, update: core.validatePodUpdate, status: core.validatePodStatusUpdate, metaOnUpdate: true,
+    subresources: { ephemeralcontainers: core.validatePodEphemeralContainersUpdate },
+  },
   '/PodTemplate': { create: core.validatePodTemplate },
   '/ReplicationController': { create: core.validateReplicationController, status: asUpdate(core.validateReplicationControllerStatus) },
   '/Service': { create: core.validateService, update: core.validateServiceUpdate, status: asUpdate(core.validateServiceStatus), metaOnUpdate: true },
