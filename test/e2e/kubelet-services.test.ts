@@ -295,6 +295,45 @@ spec:
   await eventually(async () => (await json(['get', 'pod', 'badhook'])).status.containerStatuses?.[0]?.restartCount >= 1, 30_000, 'badhook restarted');
 });
 
+test('kubectl debug runs an ephemeral container that sees its target\'s processes; kubectl drain evicts, held back by a disruption budget', { skip }, async () => {
+  const target = (await json(['get', 'pods', '-l', 'app=web'])).items.find((p: any) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp);
+  assert.ok(target, 'a running web pod');
+  const d = await k(['debug', target.metadata.name, '-i', '--image=busybox:1.36', '--target=httpd', '--container=dbg', '--', 'sh', '-c', 'sleep 1; ps'], undefined, 60_000);
+  assert.equal(d.code, 0, d.stderr);
+  assert.match(d.stdout, /httpd -f -p 8080/, 'the target container\'s process, from the debugger');
+  const st = await eventually(async () => (await json(['get', 'pod', target.metadata.name])).status.ephemeralContainerStatuses?.find((c: any) => c.name === 'dbg' && c.state.terminated), 30_000, 'dbg ended');
+  assert.equal(st.state.terminated.exitCode, 0);
+
+  await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: evictme, labels: {app: evictme}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: "busybox:1.36", command: [sleep, "3600"]}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: evictme}
+spec: {minAvailable: 1, selector: {matchLabels: {app: evictme}}}
+`);
+  await eventually(async () => (await json(['get', 'pdb', 'evictme'])).status?.currentHealthy === 1, 30_000, 'the budget sees its pod');
+  const node = (await json(['get', 'pod', 'evictme'])).spec.nodeName;
+  // (evictme has no controller: drain wants --force for it, as upstream's does)
+  try {
+    const held = await k(['drain', node, '--pod-selector=app=evictme', '--force', '--timeout=4s'], undefined, 30_000);
+    assert.notEqual(held.code, 0);
+    assert.match(held.stdout + held.stderr, /Cannot evict pod as it would violate the pod's disruption budget/);
+    assert.equal((await json(['get', 'pod', 'evictme'])).metadata.deletionTimestamp, undefined, 'nothing evicted');
+    assert.equal((await k(['delete', 'pdb', 'evictme'])).code, 0);
+    const drained = await k(['drain', node, '--pod-selector=app=evictme', '--force', '--timeout=30s'], undefined, 40_000);
+    assert.equal(drained.code, 0, drained.stderr);
+    assert.match(drained.stdout, /pod\/evictme evicted/);
+  } finally {
+    await k(['uncordon', node]);
+  }
+});
+
 test('deleting everything leaves no proxy rules behind', { skip }, async () => {
   for (const args of [['delete', 'deploy', 'web'], ['delete', 'svc', 'web'], ['delete', 'pod', '--all', '--grace-period=1', '--wait=true', '--timeout=60s'], ['delete', 'pvc', 'data']]) {
     const r = await k(args, undefined, 70_000);
