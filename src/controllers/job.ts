@@ -40,6 +40,7 @@ export const reasons = {
   deadlineExceeded: 'DeadlineExceeded',
   completionsReached: 'CompletionsReached',
   successPolicy: 'SuccessPolicy',
+  podFailurePolicy: 'PodFailurePolicy',
 } as const;
 export const messages = {
   backoffLimitExceeded: 'Job has reached the specified backoff limit',
@@ -72,11 +73,44 @@ export function completionIndex(p: KubeObject): number {
   return Number.isSafeInteger(n) ? n : -1;
 }
 
+/** onlyReplaceFailedPods: a pod being deleted is waited for until it has failed (podReplacementPolicy Failed, or a pod failure policy). */
+function onlyReplaceFailed(job: Job): boolean {
+  return job.spec.podReplacementPolicy === 'Failed' || !!job.spec.podFailurePolicy;
+}
+
 /** isPodFailed: failed, or (unless only failed pods are replaced) deleted before it succeeded. */
 function isPodFailed(p: PodObject, job: Job): boolean {
   if (p.status?.phase === 'Failed') return true;
-  if (job.spec.podReplacementPolicy === 'Failed') return false;
+  if (onlyReplaceFailed(job)) return false;
   return !!p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded';
+}
+
+/**
+ * matchPodFailurePolicy: the first rule a failed pod matches, with its action and, for FailJob,
+ * the message upstream gives; undefined: no rule matches (the failure counts). Exit codes are
+ * looked up in the app containers first, then the init containers, among those that failed.
+ */
+export function matchPodFailurePolicy(job: Job, p: PodObject): { action: string; message: string } | undefined {
+  const rules = job.spec.podFailurePolicy?.rules ?? [];
+  if (p.status?.phase !== 'Failed') return undefined;
+  const failedIn = (list: PodStatus['containerStatuses'], req: NonNullable<(typeof rules)[number]['onExitCodes']>) =>
+    (list ?? []).find((c) => {
+      const code = c.state?.terminated?.exitCode;
+      if (code === undefined || code === 0 || (req.containerName && req.containerName !== c.name)) return false;
+      return req.operator === 'In' ? req.values.includes(code) : req.operator === 'NotIn' ? !req.values.includes(code) : false;
+    });
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    if (r.onExitCodes) {
+      const c = failedIn(p.status?.containerStatuses, r.onExitCodes) ?? failedIn(p.status?.initContainerStatuses, r.onExitCodes);
+      if (c) return { action: r.action, message: `Container ${c.name} for pod ${p.metadata.namespace}/${p.metadata.name} failed with exit code ${c.state!.terminated!.exitCode} matching ${r.action} rule at index ${i}` };
+    }
+    for (const pattern of r.onPodConditions ?? []) {
+      const cond = (p.status?.conditions ?? []).find((c) => c.type === pattern.type && c.status === (pattern.status ?? 'True'));
+      if (cond) return { action: r.action, message: `Pod ${p.metadata.namespace}/${p.metadata.name} has condition ${cond.type} matching ${r.action} rule at index ${i}` };
+    }
+  }
+  return undefined;
 }
 
 /** getFinishedTime: when the pod ended, for the back-off (containers, then Ready=False, then deletion, then creation). */
@@ -334,7 +368,16 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
   let ready = activePods.filter(isPodReady).length;
   let terminating = pods.filter(isPodTerminatingNotFinished).length;
   const newSucceeded = pods.filter((p) => hasFinalizer(p) && !inSucceeded.has(p.metadata.uid!) && validIndex(p) && p.status?.phase === 'Succeeded');
-  const newFailed = pods.filter((p) => hasFinalizer(p) && !inFailed.has(p.metadata.uid!) && validIndex(p) && isPodFailed(p, job));
+  const failedNow = pods.filter((p) => hasFinalizer(p) && !inFailed.has(p.metadata.uid!) && validIndex(p) && isPodFailed(p, job));
+  // The pod failure policy: Ignore keeps a failure out of the count, FailJob fails the Job at once.
+  const ignored = new Set<string>();
+  let failJob: string | undefined;
+  for (const p of failedNow) {
+    const m = matchPodFailurePolicy(job, p);
+    if (m?.action === 'Ignore') ignored.add(p.metadata.uid!);
+    else if (m?.action === 'FailJob') failJob ??= m.message;
+  }
+  const newFailed = failedNow.filter((p) => !ignored.has(p.metadata.uid!));
   let succeeded = (old.succeeded ?? 0) + newSucceeded.length + uncounted.succeeded.length;
   const failed = (old.failed ?? 0) + newFailed.length + uncounted.failed.length;
 
@@ -361,7 +404,9 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
     const backoffLimit = job.spec.backoffLimit ?? 6;
     const pastOnFailure = restarts >= 0 && (backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit);
     const deadline = job.spec.activeDeadlineSeconds;
-    if (failed > backoffLimit || pastOnFailure) {
+    if (failJob !== undefined) {
+      finished = newCondition('FailureTarget', reasons.podFailurePolicy, failJob, now);
+    } else if (failed > backoffLimit || pastOnFailure) {
       finished = newCondition('FailureTarget', reasons.backoffLimitExceeded, messages.backoffLimitExceeded, now);
     } else if (deadline !== undefined && startTime !== undefined && !isSuspended(job) && now - startTime >= deadline * 1000) {
       finished = newCondition('FailureTarget', reasons.deadlineExceeded, messages.deadlineExceeded, now);
@@ -418,7 +463,7 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
         if (toDelete.length) {
           removeActive(toDelete, true);
         } else {
-          const waiting = job.spec.podReplacementPolicy === 'Failed' ? terminating : 0;
+          const waiting = onlyReplaceFailed(job) ? terminating : 0;
           let diff = wantActive - waiting - active;
           if (diff > 0) {
             const record = backoffRecord(pods, job);
@@ -540,7 +585,7 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
         needsFlush = true;
       }
     } else if (consideredFailed || (finished && !isSuccessCriteria)) {
-      if (!inFailed.has(uid) && validIndex(p)) {
+      if (!inFailed.has(uid) && validIndex(p) && !ignored.has(uid)) {
         u.failed = [...(u.failed ?? []), uid];
         inFailed.add(uid);
         needsFlush = true;

@@ -151,6 +151,53 @@ test('backoffLimit: FailureTarget first, Failed once no pod is left running, wit
   }
 });
 
+test('podFailurePolicy: FailJob on a matching exit code fails the Job at once; Ignore keeps a failure out of the count; others count', async () => {
+  const w = await world();
+  /** The pod failed as a kubelet reports it: its container's exit code, and conditions. */
+  const failWith = async (exitCode: number, conditions: { type: string; status: string }[] = []) => {
+    const [p] = await active(w);
+    await w.setPod('default', p!.metadata.name!, { phase: 'Failed' });
+    const cur = await w.client.get(R.pods, 'default', p!.metadata.name!);
+    const st = cur.status as any;
+    st.containerStatuses[0].state.terminated.exitCode = exitCode;
+    st.conditions = [...(st.conditions ?? []), ...conditions.map((c) => ({ ...c, lastTransitionTime: '2026-01-01T00:00:00Z' }))];
+    await w.client.update(R.pods, 'default', { ...cur, status: st }, { subresource: 'status' });
+    return p!.metadata.name!;
+  };
+  const policy = { rules: [
+    { action: 'FailJob', onExitCodes: { containerName: 'pi', operator: 'In', values: [42] } },
+    { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+  ] };
+  try {
+    await w.client.create(R.jobs, 'default', job({ completions: 1, backoffLimit: 1, podFailurePolicy: policy }));
+    await w.reconcile(ctl, 'default/pi');
+    // disrupted: ignored, not counted, replaced
+    await failWith(1, [{ type: 'DisruptionTarget', status: 'True' }]);
+    await settle(w);
+    w.t += 60_000;
+    await settle(w);
+    let j = await get(w);
+    assert.deepEqual(conditions(j), []);
+    assert.equal(j.status!.failed ?? 0, 0, 'an ignored failure is not counted');
+    assert.equal((await active(w)).length, 1, 'replaced');
+    // exit code 1 matches no rule: counted (backoffLimit 1 still holds)
+    await failWith(1);
+    await settle(w);
+    w.t += 60_000;
+    await settle(w);
+    assert.equal((await get(w)).status!.failed, 1);
+    // exit code 42: the Job fails now, with upstream's reason and message
+    const name = await failWith(42);
+    const events = await settle(w);
+    j = await get(w);
+    assert.deepEqual(conditions(j), ['FailureTarget=True:PodFailurePolicy', 'Failed=True:PodFailurePolicy']);
+    assert.equal(j.status!.conditions![1]!.message, `Container pi for pod default/${name} failed with exit code 42 matching FailJob rule at index 0`);
+    assert.ok(events.some((e) => e.startsWith('Warning PodFailurePolicy: Container pi for pod')));
+  } finally {
+    await w.close();
+  }
+});
+
 test('activeDeadlineSeconds: looked at again when due, then DeadlineExceeded', async () => {
   const w = await world();
   try {
