@@ -26,6 +26,8 @@ export type PodObject = KubeObject & { spec?: PodSpec; status?: PodStatus };
 export const trackingFinalizer = 'batch.kubernetes.io/job-tracking';
 export const completionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
 export const completionIndexLabel = 'batch.kubernetes.io/job-completion-index';
+/** How many times the pod's index had failed before it (backoffLimitPerIndex). */
+export const indexFailureCountAnnotation = 'batch.kubernetes.io/job-index-failure-count';
 const completionIndexEnv = 'JOB_COMPLETION_INDEX';
 const component = 'job-controller';
 
@@ -41,11 +43,15 @@ export const reasons = {
   completionsReached: 'CompletionsReached',
   successPolicy: 'SuccessPolicy',
   podFailurePolicy: 'PodFailurePolicy',
+  failedIndexes: 'FailedIndexes',
+  maxFailedIndexesExceeded: 'MaxFailedIndexesExceeded',
 } as const;
 export const messages = {
   backoffLimitExceeded: 'Job has reached the specified backoff limit',
   deadlineExceeded: 'Job was active longer than specified deadline',
   completionsReached: 'Reached expected number of succeeded pods',
+  failedIndexes: 'Job has failed indexes',
+  maxFailedIndexesExceeded: 'Job has exceeded the specified maximal number of failed indexes',
 } as const;
 
 export type JobObservation =
@@ -378,6 +384,27 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
     else if (m?.action === 'FailJob') failJob ??= m.message;
   }
   const newFailed = failedNow.filter((p) => !ignored.has(p.metadata.uid!));
+  // backoffLimitPerIndex (Indexed): each index's failures, counted on its pods; an index past its
+  // limit (or one a FailIndex rule names) fails for good and is not run again.
+  const perIndex = indexed ? job.spec.backoffLimitPerIndex : undefined;
+  const indexFailures = new Map<number, { count: number; last: number }>();
+  let failedIndexes: Interval[] = [];
+  if (perIndex !== undefined && perIndex !== null) {
+    const failIndex: number[] = [];
+    for (const p of pods) {
+      const ix = completionIndex(p);
+      if (!validIndex(p) || !isPodFailed(p, job)) continue;
+      const m = matchPodFailurePolicy(job, p);
+      if (m?.action === 'Ignore') continue;
+      if (m?.action === 'FailIndex') failIndex.push(ix);
+      const before = Number(p.metadata.annotations?.[indexFailureCountAnnotation] ?? '0') || 0;
+      const e = indexFailures.get(ix) ?? { count: 0, last: -Infinity };
+      indexFailures.set(ix, { count: Math.max(e.count + 1, before + 1), last: Math.max(e.last, finishedTime(p)) });
+    }
+    const over = [...indexFailures].filter(([, f]) => f.count > perIndex).map(([ix]) => ix);
+    failedIndexes = withIndexes(parseIndexes(old.failedIndexes, completions ?? 0), [...over, ...failIndex]);
+    status.failedIndexes = formatIndexes(failedIndexes);
+  }
   let succeeded = (old.succeeded ?? 0) + newSucceeded.length + uncounted.succeeded.length;
   const failed = (old.failed ?? 0) + newFailed.length + uncounted.failed.length;
 
@@ -404,8 +431,11 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
     const backoffLimit = job.spec.backoffLimit ?? 6;
     const pastOnFailure = restarts >= 0 && (backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit);
     const deadline = job.spec.activeDeadlineSeconds;
+    const maxFailed = job.spec.maxFailedIndexes;
     if (failJob !== undefined) {
       finished = newCondition('FailureTarget', reasons.podFailurePolicy, failJob, now);
+    } else if (maxFailed !== undefined && maxFailed !== null && totalIndexes(failedIndexes) > maxFailed) {
+      finished = newCondition('FailureTarget', reasons.maxFailedIndexesExceeded, messages.maxFailedIndexesExceeded, now);
     } else if (failed > backoffLimit || pastOnFailure) {
       finished = newCondition('FailureTarget', reasons.backoffLimitExceeded, messages.backoffLimitExceeded, now);
     } else if (deadline !== undefined && startTime !== undefined && !isSuspended(job) && now - startTime >= deadline * 1000) {
@@ -466,7 +496,8 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
           const waiting = onlyReplaceFailed(job) ? terminating : 0;
           let diff = wantActive - waiting - active;
           if (diff > 0) {
-            const record = backoffRecord(pods, job);
+            // with a limit per index, each index waits out its own back-off (below), not the Job's
+            const record = perIndex !== undefined && perIndex !== null ? { failures: 0 } : backoffRecord(pods, job);
             const remaining = backoffRemaining(record.failures, record.lastFailure, now);
             if (remaining > 0) requeue(remaining);
             else {
@@ -475,7 +506,11 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
               if (indexed) {
                 const busy = new Set(activePods.map(completionIndex));
                 for (let i = 0; i < (completions ?? 0) && indexes.length < diff; i++) {
-                  if (!hasIndex(succeededIndexes, i) && !busy.has(i)) indexes.push(i);
+                  if (hasIndex(succeededIndexes, i) || hasIndex(failedIndexes, i) || busy.has(i)) continue;
+                  const f = indexFailures.get(i);
+                  const wait = f ? backoffRemaining(f.count, f.last, now) : 0;
+                  if (wait > 0) requeue(wait);
+                  else indexes.push(i);
                 }
                 diff = indexes.length;
               }
@@ -495,7 +530,8 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
                 taken.add(gen.name);
                 const pod = podFromTemplate(template, job, gen.name) as PodObject;
                 if (ix >= 0) {
-                  pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [completionIndexAnnotation]: String(ix) };
+                  const fails = indexFailures.get(ix)?.count;
+                  pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [completionIndexAnnotation]: String(ix), ...(perIndex !== undefined && perIndex !== null ? { [indexFailureCountAnnotation]: String(fails ?? 0) } : {}) };
                   pod.metadata.labels = { ...(pod.metadata.labels ?? {}), [completionIndexLabel]: String(ix) };
                   pod.spec = { ...(pod.spec ?? { containers: [] }), hostname: `${job.metadata.name}-${ix}` };
                 }
@@ -509,7 +545,10 @@ export function reconcileJob(job: Job | undefined, pods: PodObject[], now: Insta
       }
     }
     const complete = completions === undefined || completions === null ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
-    if (complete) {
+    const settledWithFailures = failedIndexes.length > 0 && active === 0 && succeeded + totalIndexes(failedIndexes) >= (completions ?? 0);
+    if (settledWithFailures) {
+      finished = newCondition('FailureTarget', reasons.failedIndexes, messages.failedIndexes, now);
+    } else if (complete) {
       finished = newCondition('SuccessCriteriaMet', reasons.completionsReached, messages.completionsReached, now);
     } else if (manageCalled) {
       if (isSuspended(job)) {

@@ -198,6 +198,50 @@ test('podFailurePolicy: FailJob on a matching exit code fails the Job at once; I
   }
 });
 
+test('backoffLimitPerIndex: an index past its limit fails for good; the Job fails once every index is settled (or too many failed)', async () => {
+  const w = await world();
+  const ofIndex = async (ix: number) => (await active(w)).find((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] === String(ix));
+  try {
+    await w.client.create(R.jobs, 'default', job({ completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimitPerIndex: 1 }));
+    await settle(w);
+    assert.equal((await get(w)).spec.backoffLimit, 2147483647, 'no limit for the Job as a whole');
+    assert.equal((await active(w)).length, 3);
+    assert.equal((await ofIndex(1))!.metadata.annotations!['batch.kubernetes.io/job-index-failure-count'], '0');
+    // index 1 fails: replaced after its own back-off, with its failure count
+    await w.setPod('default', (await ofIndex(1))!.metadata.name!, { phase: 'Failed' });
+    await settle(w);
+    assert.equal(await ofIndex(1), undefined, 'waiting out the back-off');
+    w.t += 10_000;
+    await settle(w);
+    const again = await ofIndex(1);
+    assert.equal(again!.metadata.annotations!['batch.kubernetes.io/job-index-failure-count'], '1');
+    // the second failure is past the limit: the index has failed, and is not run again
+    await w.setPod('default', again!.metadata.name!, { phase: 'Failed' });
+    w.t += 60_000;
+    await settle(w);
+    assert.equal((await get(w)).status!.failedIndexes, '1');
+    assert.equal(await ofIndex(1), undefined);
+    assert.deepEqual(conditions(await get(w)), []);
+    for (const ix of [0, 2]) await w.setPod('default', (await ofIndex(ix))!.metadata.name!, { phase: 'Succeeded' });
+    const events = await settle(w);
+    const j = await get(w);
+    assert.deepEqual(conditions(j), ['FailureTarget=True:FailedIndexes', 'Failed=True:FailedIndexes']);
+    assert.equal(j.status!.conditions![1]!.message, 'Job has failed indexes');
+    assert.deepEqual([j.status!.completedIndexes, j.status!.failedIndexes, j.status!.failed], ['0,2', '1', 2]);
+    assert.ok(events.includes('Warning FailedIndexes: Job has failed indexes'));
+
+    // maxFailedIndexes: the Job fails as soon as more indexes than that have failed
+    await w.client.create(R.jobs, 'default', job({ completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimitPerIndex: 0, maxFailedIndexes: 0 }, 'strict'));
+    await settle(w, 'strict');
+    const first = (await active(w)).find((p) => p.metadata.name!.startsWith('strict-0-'));
+    await w.setPod('default', first!.metadata.name!, { phase: 'Failed' });
+    await settle(w, 'strict');
+    assert.deepEqual(conditions(await get(w, 'strict')), ['FailureTarget=True:MaxFailedIndexesExceeded', 'Failed=True:MaxFailedIndexesExceeded']);
+  } finally {
+    await w.close();
+  }
+});
+
 test('activeDeadlineSeconds: looked at again when due, then DeadlineExceeded', async () => {
   const w = await world();
   try {
