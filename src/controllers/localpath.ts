@@ -13,17 +13,15 @@
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { R } from '../model/api.js';
-import { availableFor, bestVolume } from '../model/storage.js';
+import { availableFor, bestVolume, BIND_COMPLETED, SELECTED_NODE } from '../model/storage.js';
 import type { Instant, KubeObject } from '../model/object.js';
 import type { Action, Controller, Decision } from './runtime.js';
 
 export const LOCAL_PATH_PROVISIONER = 'berth.dev/local-path';
 export const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
-const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 const STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
 const BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner';
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
-const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
 const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
 
 

@@ -16,7 +16,7 @@ import { ConfigError, containerConfig, containerHash, etcHosts, sandboxConfig, v
 import { leaseObject, LEASE_DURATION_SECONDS, LEASE_RENEW_MS, machineFacts, NODE_LEASE_NAMESPACE, nodeObject, nodeStatus, STATUS_REPORT_MS, type MachineFacts } from './node.js';
 import { Prober, type ProbeKind, type ProbeOutcome } from './prober.js';
 import { LABEL_CONTAINER_KIND, LABEL_POD_UID, ANNOTATION_CONTAINER_HASH, RuntimeError, type Runtime } from './runtime.js';
-import { cleanupOrphan, podUpdateNeedsSync, statusChanged, syncPod, type BackoffEntry, type ContainerKind, type ObservedContainer, type ObservedSandbox, type PodObj, type StartFailure, type SyncAction } from './sync.js';
+import { cleanupOrphan, podUpdateNeedsSync, statusChanged, syncPod, type BackoffEntry, containerKind, specOf, type ObservedContainer, type ObservedSandbox, type PodObj, type StartFailure, type SyncAction } from './sync.js';
 import { activePods, killPodActions, nodeAllocatableConfig, orphanedPodCgroups, podCgroupName, podCgroupStep, possiblyRunningPods, qosTierConfigs, resourceConfigForPod } from './pod-cgroups.js';
 import type { PodCgroupManager } from './cgroup-manager.js';
 import { PodDirs } from './volumes.js';
@@ -742,12 +742,3 @@ export class Kubelet {
   }
 }
 
-/** The container spec of a kind and name in the pod. */
-function specOf(pod: PodObj, kind: ContainerKind, name: string): PodContainer | undefined {
-  const list = kind === 'init' ? pod.spec?.initContainers : kind === 'app' ? pod.spec?.containers : pod.spec?.ephemeralContainers;
-  return (list as PodContainer[] | undefined)?.find((c) => c.name === name);
-}
-
-function containerKind(label: string | undefined): ContainerKind {
-  return label === 'init' || label === 'ephemeral' ? label : 'app';
-}

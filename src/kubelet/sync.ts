@@ -27,6 +27,17 @@ export type ObservedState = 'created' | 'running' | 'exited' | 'unknown';
 /** Which list of the pod's spec a container comes from (ephemeral: `kubectl debug`'s, added to a running pod). */
 export type ContainerKind = 'init' | 'app' | 'ephemeral';
 
+/** A runtime container's kind, from its kind label (anything else: an app container). */
+export function containerKind(label: string | undefined): ContainerKind {
+  return label === 'init' || label === 'ephemeral' ? label : 'app';
+}
+
+/** The container spec of a kind and name in the pod. */
+export function specOf(pod: PodObj, kind: ContainerKind, name: string): PodContainer | undefined {
+  const list = kind === 'init' ? pod.spec?.initContainers : kind === 'app' ? pod.spec?.containers : pod.spec?.ephemeralContainers;
+  return (list as PodContainer[] | undefined)?.find((c) => c.name === name);
+}
+
 export interface ObservedContainer {
   id: string;
   name: string;

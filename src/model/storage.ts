@@ -5,6 +5,11 @@ import { parseQuantity, quantityValue } from './quantity.js';
 import { labelSelectorAsSelector, matches } from './labels.js';
 import { compileNodeSelector } from './scheduling.js';
 
+/** The node a claim's volume is to be provisioned for, set by the scheduler (PreBind). */
+export const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
+/** Set on a claim once its binding is complete (the binder's). */
+export const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
+
 /** Volumes a new claim may take: naming no claim but this one, not being deleted, not Released or Failed. */
 export function availableFor(claim: PersistentVolumeClaim, volumes: Iterable<PersistentVolume>): PersistentVolume[] {
   const ns = claim.metadata?.namespace;

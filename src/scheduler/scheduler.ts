@@ -16,7 +16,8 @@ import { controllerRef, defaultSelector, defaultSelectorKey } from './defaultsel
 import { podInfoOf, type PodInfo } from './podinfo.js';
 import { SchedulingQueue, type QueueOptions } from './queue.js';
 import { schedulePod, type ScheduleResult } from './schedule.js';
-import { podVolumeClaims, SELECTED_NODE, fullyBound } from './plugins/volumes.js';
+import { podVolumeClaims, fullyBound } from './plugins/volumes.js';
+import { SELECTED_NODE } from '../model/storage.js';
 import { ClusterSnapshot } from './snapshot.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';

@@ -11,7 +11,7 @@ import type { Instant, KubeObject } from '../model/object.js';
 import type { Action, Decision } from '../controllers/runtime.js';
 import { containerHash, podLabels, sandboxConfig } from '../kubelet/container-config.js';
 import { ANNOTATION_CONTAINER_HASH, ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_KIND, LABEL_CONTAINER_NAME, RuntimeError, type ContainerConfig } from '../kubelet/runtime.js';
-import { isSidecar, statusChanged, syncPod, type BackoffEntry, type ContainerKind, type ObservedContainer, type PodObj, type ProbeState, type SyncAction } from '../kubelet/sync.js';
+import { isSidecar, specOf, statusChanged, syncPod, type BackoffEntry, type ContainerKind, type ObservedContainer, type PodObj, type ProbeState, type SyncAction } from '../kubelet/sync.js';
 import { SimRuntime, type SimProgram } from './runtime.js';
 import { readinessFails, runTimeMs, simExitCode, type SimNodeSpec, type SimTiming } from './kubelet.js';
 
@@ -270,8 +270,7 @@ export class SimPodWorkers {
           else again = true;
           break;
         case 'startContainer': {
-          const list = a.container === 'init' ? pod.spec?.initContainers : a.container === 'app' ? pod.spec?.containers : pod.spec?.ephemeralContainers;
-          const c = (list as PodContainer[] | undefined)?.find((x) => x.name === a.name);
+          const c = specOf(pod, a.container, a.name);
           if (!c) break;
           rt.start(rt.create(a.sandboxId, simContainerConfig(pod, c, a.container, a.attempt), simProgram(pod, a.container, c, t), now), now);
           again = true;

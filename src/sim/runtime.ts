@@ -17,7 +17,7 @@ import type {
   Runtime,
 } from '../kubelet/runtime.js';
 import { LABEL_CONTAINER_KIND, LABEL_POD_UID, ANNOTATION_CONTAINER_HASH, RuntimeError } from '../kubelet/runtime.js';
-import type { ObservedContainer, ObservedSandbox } from '../kubelet/sync.js';
+import { containerKind, type ObservedContainer, type ObservedSandbox } from '../kubelet/sync.js';
 import type { Instant } from '../model/object.js';
 import { annotatedRunMs, simExitCode } from './kubelet.js';
 
@@ -244,7 +244,7 @@ export class SimRuntime implements Runtime {
       containers.push({
         id,
         name: c.config.metadata.name,
-        kind: ((k) => (k === 'init' || k === 'ephemeral' ? k : 'app'))(c.config.labels[LABEL_CONTAINER_KIND]),
+        kind: containerKind(c.config.labels[LABEL_CONTAINER_KIND]),
         attempt: c.config.metadata.attempt,
         sandboxId: c.sandboxId,
         state,

@@ -3,7 +3,7 @@
 // where a claim still to be provisioned can be, claims that must be bound first) and ReadWriteOnce
 // exclusivity (seed 004 §4.2).
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
-import { availableFor, bestVolume } from '../../model/storage.js';
+import { availableFor, bestVolume, BIND_COMPLETED } from '../../model/storage.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { compileNodeSelector, type NodeMatcher } from '../../model/scheduling.js';
 import { unresolvable, unschedulable, type Cycle, type FilterPlugin, type Status } from '../framework.js';
@@ -40,9 +40,6 @@ export const ERR_BIND_CONFLICT = "node(s) didn't find available persistent volum
 export const ERR_PV_NOT_EXIST = 'node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)';
 export const ERR_UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';
 
-const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
-/** The node a claim's volume is to be provisioned for, set by the scheduler (PreBind). */
-export const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
 
 /** A pod's claims as VolumeBinding sorts them (GetPodVolumeClaims), or why it cannot be scheduled at all. */
