@@ -4,9 +4,11 @@
 // TypeScript directly (the kubelet's runtime will be) as well as through the Docker API.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import {
   existsSync,
   lstatSync,
+  mkdtempSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -42,6 +44,7 @@ import { parseSignal, SIGNALS } from './signals.js';
 import { entrypointAndArgs, mergeConfig, parseGroup, parsePasswd, processEnv, resolveUser, runtimeSpec, type NamespaceMode, type OciMount, type ResolvedUser } from './spec.js';
 import { check, isMounted, processAlive, run, unmountAll } from './sys.js';
 import { cgroupVersion, containerCgroupsPath, readCgroupFile, removeCgroup } from './cgroups.js';
+import { archiveName, changes, extractTar, hostPath, makeInitLayer, resolveInScope, statPath, tarPath, type Change, type FsView, type Owners, type PathStat } from './rootfs.js';
 import type { VolumeStore } from './volumes.js';
 
 /** What the engine remembers about a container (persisted as container.json). */
@@ -526,9 +529,9 @@ export class ContainerService {
 
   /** The overlayfs options of a container's root: the image's layers under its own writable layer. */
   private overlayOptions(c: Container): string[] {
-    const lower = c.rec.ChainID ? this.d.layers.lowerDirs(c.rec.ChainID) : [this.emptyLower()];
+    const [upper, ...lower] = this.rootLayers(c);
     if (lower.length === 1) lower.push(this.emptyLower()); // overlayfs wants two lowers for a read-only stack
-    return [`lowerdir=${lower.join(':')}`, `upperdir=${join(c.dir, 'upper')}`, `workdir=${join(c.dir, 'work')}`];
+    return [`lowerdir=${lower.join(':')}`, `upperdir=${upper}`, `workdir=${join(c.dir, 'work')}`];
   }
 
   /** Runs fn with the root filesystem mounted on the host (only to copy image content into a new volume). */
@@ -548,7 +551,7 @@ export class ContainerService {
    * container, so this is how the engine reads /etc/passwd and /etc/group.
    */
   private readRootFile(c: Container, rel: string, depth = 0): string | undefined {
-    const layers = [join(c.dir, 'upper'), ...(c.rec.ChainID ? this.d.layers.lowerDirs(c.rec.ChainID) : [])];
+    const layers = this.rootLayers(c);
     const parts = posix.normalize(rel).split('/').filter(Boolean);
     for (const layer of layers) {
       for (let i = 1; i <= parts.length; i++) {
@@ -1373,6 +1376,114 @@ export class ContainerService {
   stats(prefixOrName: string): ContainerStats {
     const c = this.get(prefixOrName);
     return readStats(c);
+  }
+
+  // ---- its files from the host: docker cp, diff, export (rootfs.ts) ------------------------------
+
+  /** The directories of the root filesystem, top first: the writable layer, the init layer, the image's layers. */
+  private rootLayers(c: Container): string[] {
+    const init = join(c.dir, 'init');
+    const image = c.rec.ChainID ? this.d.layers.lowerDirs(c.rec.ChainID) : [];
+    makeInitLayer(init, image);
+    return [join(c.dir, 'upper'), init, ...image];
+  }
+
+  /**
+   * Runs fn over the container's files: a running (or paused) container's through its own mount
+   * namespace (/proc/<pid>/root, volumes included); a stopped one's root mounted here for the
+   * while (held against a start), its volumes and binds mapped by hand.
+   */
+  private async withView<T>(c: Container, fn: (view: FsView) => Promise<T>): Promise<T> {
+    if (c.rec.State.status === 'restarting') throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
+    const live = () => isRunning(c.rec.State) && c.rec.State.Pid > 0 && existsSync(`/proc/${c.rec.State.Pid}/root`);
+    if (live()) return fn({ root: `/proc/${c.rec.State.Pid}/root`, mounts: [] });
+    return c.serialize(async () => {
+      if (live()) return fn({ root: `/proc/${c.rec.State.Pid}/root`, mounts: [] });
+      const mounts: FsView['mounts'] = [];
+      for (const m of c.rec.Mounts) {
+        if (m.Type === 'bind' && m.Source) mounts.push({ destination: m.Destination, source: m.Source });
+        else if (m.Type === 'volume' && m.Name && this.d.volumes.exists(m.Name)) mounts.push({ destination: m.Destination, source: await this.d.volumes.mountpoint(m.Name) });
+      }
+      await check('mount', ['-t', 'overlay', 'overlay', '-o', this.overlayOptions(c).join(','), c.rootfs]);
+      try {
+        return await fn({ root: c.rootfs, mounts });
+      } finally {
+        await unmountAll(c.rootfs);
+      }
+    });
+  }
+
+  /** uid/gid → names from the container's own passwd and group files. */
+  private owners(view: FsView): Owners {
+    const read = (p: string) => {
+      try {
+        return readFileSync(hostPath(view, resolveInScope(view, p, true)), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const users = new Map(parsePasswd(read('/etc/passwd')).map((u) => [u.uid, u.name]));
+    const groups = new Map(parseGroup(read('/etc/group')).map((g) => [g.gid, g.name]));
+    return { user: (uid) => users.get(uid), group: (gid) => groups.get(gid) };
+  }
+
+  /** HEAD /containers/{id}/archive: a path's stat, its last element not followed. */
+  statPath(prefixOrName: string, path: string): Promise<PathStat> {
+    const c = this.get(prefixOrName);
+    return this.withView(c, async (view) => statPath(view, path, prefixOrName).stat);
+  }
+
+  /** GET /containers/{id}/archive: the stat, then the path as a tar (open gives where it goes, once the stat is known). */
+  archivePath(prefixOrName: string, path: string, open: (stat: PathStat) => Writable): Promise<void> {
+    const c = this.get(prefixOrName);
+    return this.withView(c, async (view) => {
+      const { stat, resolved } = statPath(view, path, prefixOrName);
+      await tarPath(view, resolved, archiveName(path), this.owners(view), open(stat));
+      this.event(c, 'archive-path');
+    });
+  }
+
+  /** PUT /containers/{id}/archive: a tar extracted into a directory of the container. */
+  extractToDir(prefixOrName: string, path: string, input: Readable, opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean }): Promise<void> {
+    const c = this.get(prefixOrName);
+    return this.withView(c, async (view) => {
+      const dir = resolveInScope(view, path, true);
+      const st = lstatSync(hostPath(view, dir), { throwIfNoEntry: false });
+      if (!st) throw notFound(`Could not find the file ${path} in container ${prefixOrName}`);
+      if (!st.isDirectory()) throw invalidParameter('extraction point is not a directory');
+      // a volume's own mode decides; else the root's
+      const mount = c.rec.Mounts.filter((m) => dir === m.Destination || dir.startsWith(`${m.Destination}/`)).sort((a, b) => b.Destination.length - a.Destination.length)[0];
+      if (mount ? !mount.RW : c.rec.HostConfig.ReadonlyRootfs) throw new EngineError('forbidden', mount ? 'mounted volume is marked read-only' : 'container rootfs is marked read-only');
+      const user = opts.copyUIDGID ? this.userOf(c, c.rec.Config.User ?? '') : undefined;
+      await extractTar(view, dir, input, { noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(user ? { chown: { uid: user.uid, gid: user.gid } } : {}) });
+      this.event(c, 'extract-to-dir');
+    });
+  }
+
+  /** GET /containers/{id}/changes: the writable layer against the layers below it (null for none, as dockerd answers). */
+  changes(prefixOrName: string): Change[] | null {
+    const c = this.get(prefixOrName);
+    const [upper, ...lowers] = this.rootLayers(c);
+    const out = changes(upper!, lowers);
+    return out.length ? out : null;
+  }
+
+  /** GET /containers/{id}/export: the root filesystem (no volumes) as a tar, read through a read-only overlay of its layers. */
+  async export(prefixOrName: string, out: Writable): Promise<void> {
+    const c = this.get(prefixOrName);
+    const at = mkdtempSync(join(c.dir, 'export-'));
+    try {
+      await check('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${this.rootLayers(c).join(':')}`, at]);
+      try {
+        const view: FsView = { root: at, mounts: [] };
+        await tarPath(view, '/', '', this.owners(view), out);
+      } finally {
+        await unmountAll(at);
+      }
+      this.event(c, 'export');
+    } finally {
+      rmSync(at, { recursive: true, force: true });
+    }
   }
 
   // ---- live restore -----------------------------------------------------------------------------

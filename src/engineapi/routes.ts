@@ -413,6 +413,38 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
 
   api.get('/containers/{id}/json', (ctx) => writeJSON(ctx.res, 200, containerInspect(engine.containers.get(ctx.params['id']!), shapes)));
 
+  // docker cp: a path's stat in a header (base64 JSON), the path as a tar, a tar into a directory
+  const archivePath = (ctx: Ctx): string => {
+    const path = ctx.query.get('path');
+    if (!path) throw invalidParameter('path cannot be empty');
+    return path;
+  };
+  const statHeader = (stat: unknown) => ({ 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
+  api.head('/containers/{id}/archive', async (ctx) => {
+    const stat = await engine.containers.statPath(ctx.params['id']!, archivePath(ctx));
+    ctx.res.writeHead(200, statHeader(stat));
+    ctx.res.end();
+  });
+  api.get('/containers/{id}/archive', async (ctx) => {
+    await engine.containers.archivePath(ctx.params['id']!, archivePath(ctx), (stat) => {
+      ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar', ...statHeader(stat) });
+      return ctx.res;
+    });
+  });
+  api.put('/containers/{id}/archive', async (ctx) => {
+    await engine.containers.extractToDir(ctx.params['id']!, archivePath(ctx), ctx.req, { noOverwriteDirNonDir: boolValue(ctx.query, 'noOverwriteDirNonDir'), copyUIDGID: boolValue(ctx.query, 'copyUIDGID') });
+    ctx.res.writeHead(200);
+    ctx.res.end();
+  });
+
+  api.get('/containers/{id}/changes', (ctx) => writeJSON(ctx.res, 200, engine.containers.changes(ctx.params['id']!)));
+
+  api.get('/containers/{id}/export', async (ctx) => {
+    engine.containers.get(ctx.params['id']!);
+    ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    await engine.containers.export(ctx.params['id']!, ctx.res);
+  });
+
   api.get('/containers/{id}/top', async (ctx) => writeJSON(ctx.res, 200, await engine.containers.top(ctx.params['id']!, ctx.query.get('ps_args') || '-ef')));
 
   api.get('/containers/{id}/logs', async (ctx) => {

@@ -3,8 +3,10 @@
 // engine coming back to its running containers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { get, request } from 'node:http';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import tarStream from 'tar-stream';
 import { join, posix } from 'node:path';
 import { parseProcCgroup, removeCgroup } from '../../src/engine/cgroups.js';
 import { EngineProcess } from './harness.js';
@@ -272,4 +274,84 @@ test('SIGKILL the engine: containers stay listed, controllable, and their logs g
   await ok(['stop', '-t', '1', 'ticker']);
   assert.equal((await ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'ticker'])).trim(), 'exited 137');
   await ok(['rm', '-f', 'ticker', 'pub']);
+});
+
+/** A raw Engine API request over the test engine's socket. */
+function engineRequest(method: string, path: string, body?: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: eng.socket, method, path, headers: body ? { 'Content-Type': 'application/x-tar', 'Content-Length': body.length } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function tarOf(entries: { name: string; type?: 'file' | 'symlink' | 'directory'; linkname?: string; body?: string }[]): Promise<Buffer> {
+  const pack = tarStream.pack();
+  for (const e of entries) {
+    if (e.type === 'symlink') pack.entry({ name: e.name, type: 'symlink', linkname: e.linkname! });
+    else if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory' });
+    else pack.entry({ name: e.name }, e.body ?? '');
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+test('cp, diff, export: files in and out of running and stopped containers; symlinks resolve inside the container, never on the host', { skip }, async () => {
+  const before = hostState(eng.dataDir);
+  await ok(['run', '-d', '--name', 'files', '-v', '/vol', 'busybox', 'sh', '-c', 'mkdir -p /tmp/d; echo a > /tmp/d/a; ln -sfn / /tmp/root; ln -sfn /etc /tmp/etclink; rm -f /bin/zcat; touch /ready; sleep 1000']);
+  for (let i = 0; i < 50 && (await eng.docker(['exec', 'files', 'test', '-f', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+  // the mount points runc makes are in the init layer, not among the changes
+  const diff = (await ok(['diff', 'files'])).split('\n').filter(Boolean);
+  for (const line of ['C /tmp', 'A /tmp/d', 'A /tmp/d/a', 'A /tmp/root', 'C /bin', 'D /bin/zcat', 'A /vol', 'A /ready']) assert.ok(diff.includes(line), `${line} in ${diff.join(', ')}`);
+  assert.ok(!diff.some((l) => /\/etc\/(hosts|hostname|resolv\.conf)$/.test(l)), diff.join(', '));
+
+  // HEAD: the path's stat, base64 JSON, the last element not followed
+  const head = await engineRequest('HEAD', '/containers/files/archive?path=/tmp/root');
+  assert.equal(head.status, 200);
+  const stat = JSON.parse(Buffer.from(String(head.headers['x-docker-container-path-stat']), 'base64').toString());
+  assert.deepEqual({ name: stat.name, mode: stat.mode, linkTarget: stat.linkTarget }, { name: 'root', mode: 2 ** 27 + 0o777, linkTarget: '/' });
+  assert.equal((await engineRequest('HEAD', '/containers/files/archive?path=/nope')).status, 404);
+
+  // through symlinks to "/" and to /etc: the container's files, not the host's
+  const id = (await ok(['inspect', '-f', '{{.Id}}', 'files'])).trim();
+  const out = join(eng.dir, 'cp-hostname');
+  await ok(['cp', '-L', 'files:/tmp/root/etc/hostname', out]);
+  assert.equal(readFileSync(out, 'utf8'), `${id.slice(0, 12)}\n`);
+  writeFileSync(join(eng.dir, 'marker'), 'in\n');
+  await ok(['cp', join(eng.dir, 'marker'), 'files:/tmp/etclink/']);
+  assert.equal(await ok(['exec', 'files', 'cat', '/etc/marker']), 'in\n');
+  assert.ok(!existsSync('/etc/marker'), 'written on the host');
+
+  // an archive that links out and writes through the link stays inside; one that climbs out is refused
+  const escape = await tarOf([{ name: 'esc', type: 'symlink', linkname: '/' }, { name: 'esc/tmp/berth-escaped', body: 'x' }]);
+  assert.equal((await engineRequest('PUT', '/containers/files/archive?path=/tmp', escape)).status, 200);
+  assert.ok(!existsSync('/tmp/berth-escaped'), 'extracted onto the host');
+  assert.equal(await ok(['exec', 'files', 'cat', '/tmp/berth-escaped']), 'x');
+  const climb = await engineRequest('PUT', '/containers/files/archive?path=/tmp', await tarOf([{ name: '../outside', body: 'x' }]));
+  assert.equal(climb.status, 400);
+  assert.match(JSON.parse(climb.body.toString()).message, /is outside of/);
+  const notDir = await engineRequest('PUT', '/containers/files/archive?path=/tmp/d/a', escape);
+  assert.deepEqual([notDir.status, JSON.parse(notDir.body.toString()).message], [400, 'extraction point is not a directory']);
+
+  // export: the whole root (init layer included), no volume contents
+  await ok(['exec', 'files', 'sh', '-c', 'echo v > /vol/in-volume']);
+  const names = execFileSync('tar', ['tf', '-'], { input: (await engineRequest('GET', '/containers/files/export')).body, encoding: 'utf8' }).split('\n');
+  for (const n of ['.dockerenv', 'tmp/d/a', 'etc/marker', 'vol/', 'etc/mtab']) assert.ok(names.includes(n), `${n} exported`);
+  assert.ok(!names.includes('vol/in-volume') && !names.includes('bin/zcat'));
+
+  // stopped: the root is mounted here for the copy, volumes mapped, and unmounted after
+  await ok(['stop', '-t', '0', 'files']);
+  await ok(['cp', join(eng.dir, 'marker'), 'files:/vol/from-host']);
+  await ok(['cp', 'files:/tmp/d/a', join(eng.dir, 'a-from-stopped')]);
+  assert.equal(readFileSync(join(eng.dir, 'a-from-stopped'), 'utf8'), 'a\n');
+  await ok(['start', 'files']);
+  assert.equal(await ok(['exec', 'files', 'cat', '/vol/from-host']), 'in\n');
+  await ok(['rm', '-f', '-v', 'files']);
+  assert.deepEqual(hostState(eng.dataDir), before);
 });

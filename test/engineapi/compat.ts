@@ -4,8 +4,9 @@
 // per-daemon ports, subnets and directories masked) and compared step by step. Differences that
 // are known and explained are listed in docs/docker-compat.md; anything else is a finding.
 // Run: scripts/docker-compat.sh   (the test compat.test.ts runs the same thing)
+import { execFileSync } from 'node:child_process';
 import { get } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { busyboxArchive } from '../engine/busybox.js';
@@ -277,6 +278,28 @@ const INSPECT_FIELDS = [
  * would take in the step before's events on one daemon and not on the other.
  */
 const nowSince = () => (Date.now() / 1000).toFixed(3);
+
+/** A host directory tree as lines: path, type, mode, size and content of small files (what `docker cp` made). */
+function treeOf(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  const st = statSync(join(dir, rel));
+  const mode = (st.mode & 0o7777).toString(8);
+  if (st.isDirectory()) {
+    out.push(`${rel || '.'}/ ${mode}`);
+    for (const k of readdirSync(join(dir, rel)).sort()) out.push(...treeOf(dir, rel ? `${rel}/${k}` : k));
+  } else out.push(`${rel} ${mode} ${st.size} ${JSON.stringify(readFileSync(join(dir, rel), 'utf8').slice(0, 40))}`);
+  return out;
+}
+
+/** The container's changes are made once it has started: wait for its marker file. */
+async function runCpBox(c: StepCtx, name: string, extra: string[], script: string): Promise<Result> {
+  const r = await c.docker(['run', '-d', '--name', name, ...NONE, ...extra, 'busybox', 'sh', '-c', `${script}; touch /ready; sleep 3600`]);
+  for (let i = 0; i < 50 && r.code === 0; i++) {
+    if ((await c.docker(['exec', name, 'test', '-f', '/ready'])).code === 0) break;
+    await sleep(100);
+  }
+  return r;
+}
 
 export function scenario(): Step[] {
   const eventsPast: Step['fn'] = async (c) => {
@@ -575,6 +598,93 @@ export function scenario(): Step[] {
     { id: 'events-past', fn: eventsPast },
     { id: 'events-stream', fn: eventsStream },
     { id: 'events-objects', fn: eventsOther },
+
+    // docker cp, diff, export
+    { id: 'cp-box', fn: (c) => runCpBox(c, 'cpbox', ['-v', '/data'], 'echo hi > /tmp/x; mkdir /tmp/d; echo a > /tmp/d/a; chmod 600 /tmp/d/a; ln -s /etc/passwd /tmp/lnk; ln -s /tmp/d /tmp/dlink; rm /bin/zcat; touch /etc/newfile') },
+    { id: 'diff', args: ['diff', 'cpbox'], sortLines: true },
+    { id: 'diff-none', fn: async (c) => {
+      await c.docker(['create', '--name', 'cpnone', ...NONE, 'busybox', 'true']);
+      const r = await c.docker(['diff', 'cpnone']);
+      await c.docker(['rm', 'cpnone']);
+      return r;
+    } },
+    { id: 'diff-missing', args: ['diff', 'nosuch'] },
+    { id: 'cp-from-dir', fn: async (c) => {
+      const dst = c.sub('${DIR}/cpout');
+      rmSync(dst, { recursive: true, force: true });
+      const r = await c.docker(['cp', 'cpbox:/tmp/d', dst]);
+      return { ...r, stdout: r.stdout + treeOf(dst).join('\n') };
+    } },
+    { id: 'cp-from-contents', fn: async (c) => {
+      const dst = c.sub('${DIR}/cpout2');
+      rmSync(dst, { recursive: true, force: true });
+      mkdirSync(dst);
+      const r = await c.docker(['cp', 'cpbox:/tmp/d/.', dst]);
+      return { ...r, stdout: r.stdout + treeOf(dst).join('\n') };
+    } },
+    { id: 'cp-from-link', fn: async (c) => {
+      const dst = c.sub('${DIR}/cpout3');
+      rmSync(dst, { recursive: true, force: true });
+      const r = await c.docker(['cp', '-L', 'cpbox:/tmp/dlink', dst]);
+      return { ...r, stdout: r.stdout + treeOf(dst).join('\n') };
+    } },
+    { id: 'cp-from-missing', args: ['cp', 'cpbox:/nope', '${DIR}/zz'] },
+    { id: 'cp-from-no-container', args: ['cp', 'nosuch:/tmp', '${DIR}/zz'] },
+    { id: 'cp-to-file', fn: async (c) => {
+      writeFileSync(c.sub('${DIR}/hf'), 'hello\n');
+      const r = await c.docker(['cp', c.sub('${DIR}/hf'), 'cpbox:/tmp/newname']);
+      const cat = await c.docker(['exec', 'cpbox', 'sh', '-c', 'cat /tmp/newname; ls -ln /tmp/newname | cut -c1-10']);
+      return { code: r.code || cat.code, stdout: r.stdout + cat.stdout, stderr: r.stderr + cat.stderr };
+    } },
+    { id: 'cp-to-dir', fn: async (c) => {
+      const src = c.sub('${DIR}/cpsrc');
+      rmSync(src, { recursive: true, force: true });
+      mkdirSync(join(src, 'sub'), { recursive: true });
+      writeFileSync(join(src, 'sub', 'f'), 'in a dir\n');
+      const r = await c.docker(['cp', src, 'cpbox:/tmp/']);
+      const ls = await c.docker(['exec', 'cpbox', 'sh', '-c', 'find /tmp/cpsrc | sort; cat /tmp/cpsrc/sub/f']);
+      return { code: r.code || ls.code, stdout: r.stdout + ls.stdout, stderr: r.stderr + ls.stderr };
+    } },
+    { id: 'cp-to-volume', fn: async (c) => {
+      const r = await c.docker(['cp', c.sub('${DIR}/hf'), 'cpbox:/data/']);
+      const cat = await c.docker(['exec', 'cpbox', 'cat', '/data/hf']);
+      return { code: r.code || cat.code, stdout: r.stdout + cat.stdout, stderr: r.stderr + cat.stderr };
+    } },
+    { id: 'cp-to-not-dir', args: ['cp', '${DIR}/hf', 'cpbox:/tmp/x/y'] },
+    { id: 'cp-to-missing-parent', args: ['cp', '${DIR}/hf', 'cpbox:/nope/y'] },
+    { id: 'cp-to-dir-over-file', fn: async (c) => c.docker(['cp', c.sub('${DIR}/cpsrc'), 'cpbox:/tmp/x']) },
+    { id: 'cp-stdout', fn: async (c) => {
+      const r = await c.docker(['cp', 'cpbox:/tmp/x', '-']);
+      const entries = execFileSync('tar', ['tvf', '-'], { input: r.stdout, encoding: 'utf8' });
+      return { code: r.code, stdout: entries.replace(/ \d{4}-\d\d-\d\d \d\d:\d\d /g, ' <time> '), stderr: r.stderr };
+    } },
+    { id: 'cp-stopped', fn: async (c) => {
+      await c.docker(['stop', '-t', '0', 'cpbox']);
+      const dst = c.sub('${DIR}/cpstopped');
+      rmSync(dst, { force: true });
+      const out = await c.docker(['cp', 'cpbox:/tmp/x', dst]);
+      const into = await c.docker(['cp', c.sub('${DIR}/hf'), 'cpbox:/tmp/fromhost']);
+      const vol = await c.docker(['cp', c.sub('${DIR}/hf'), 'cpbox:/data/again']);
+      await c.docker(['start', 'cpbox']);
+      const cat = await c.docker(['exec', 'cpbox', 'cat', '/tmp/fromhost', '/data/again']);
+      return { code: out.code || into.code || vol.code || cat.code, stdout: readFileSync(dst, 'utf8') + cat.stdout, stderr: out.stderr + into.stderr + vol.stderr + cat.stderr };
+    } },
+    { id: 'cp-read-only', fn: async (c) => {
+      await runCpBox(c, 'cpro', ['--read-only', '-v', '/vol'], 'true');
+      const root = await c.docker(['cp', c.sub('${DIR}/hf'), 'cpro:/etc/']);
+      const vol = await c.docker(['cp', c.sub('${DIR}/hf'), 'cpro:/vol/']);
+      const cat = await c.docker(['exec', 'cpro', 'cat', '/vol/hf']);
+      await c.docker(['rm', '-f', '-v', 'cpro']);
+      return { code: root.code, stdout: vol.stdout + cat.stdout, stderr: root.stderr + vol.stderr };
+    } },
+    { id: 'export', fn: async (c) => {
+      const file = c.sub('${DIR}/export.tar');
+      const r = await c.docker(['export', '-o', file, 'cpbox']);
+      const names = r.code === 0 ? execFileSync('tar', ['tf', file], { encoding: 'utf8' }).split('\n').filter((l) => l && !/^(bin|usr\/bin|usr\/sbin|sbin)\/./.test(l)) : [];
+      return { code: r.code, stdout: names.sort().join('\n'), stderr: r.stderr };
+    } },
+    { id: 'export-missing', args: ['export', 'nosuch'] },
+    { id: 'cp-rm', args: ['rm', '-f', '-v', 'cpbox'] },
 
     // removal
     { id: 'rmi-in-use', args: ['rmi', 'busybox'] },
