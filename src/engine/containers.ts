@@ -31,7 +31,7 @@ import type { PortMapping } from './cni.js';
 import { validateCreate, generateName, validateName, updateHostConfig, updateResources, type CreateRequest, type EndpointSettings, type HostConfig } from './config.js';
 import { conflict, EngineError, invalidParameter, isEngineError, messageOf, notFound, notModified, systemError } from './errors.js';
 import type { EventBus } from './events.js';
-import type { ContainerConfig, Image, ImageStore } from './images.js';
+import { imageSize, type ContainerConfig, type Image, type ImageStore } from './images.js';
 import type { LayerStore } from './layers.js';
 import { dockerTransition, isRunning, type Command, type LifecycleState } from './lifecycle.js';
 import { ContainerLog, nowNano, type LogEntry, type RawChunk } from './logs.js';
@@ -44,7 +44,7 @@ import { parseSignal, SIGNALS } from './signals.js';
 import { entrypointAndArgs, mergeConfig, parseGroup, parsePasswd, processEnv, resolveUser, runtimeSpec, type NamespaceMode, type OciMount, type ResolvedUser } from './spec.js';
 import { check, isMounted, processAlive, run, unmountAll } from './sys.js';
 import { cgroupVersion, containerCgroupsPath, readCgroupFile, removeCgroup } from './cgroups.js';
-import { archiveName, changes, extractTar, hostPath, makeInitLayer, resolveInScope, statPath, tarPath, type Change, type FsView, type Owners, type PathStat } from './rootfs.js';
+import { archiveName, changes, dirSize, extractTar, hostPath, makeInitLayer, resolveInScope, statPath, tarPath, type Change, type FsView, type Owners, type PathStat } from './rootfs.js';
 import type { VolumeStore } from './volumes.js';
 
 /** What the engine remembers about a container (persisted as container.json). */
@@ -1466,6 +1466,13 @@ export class ContainerService {
     const [upper, ...lowers] = this.rootLayers(c);
     const out = changes(upper!, lowers);
     return out.length ? out : null;
+  }
+
+  /** The sizes `docker ps -s` and `docker system df` show: the writable layer's, and with the image's under it. */
+  sizes(c: Container): { SizeRw: number; SizeRootFs: number } {
+    const rw = dirSize(join(c.dir, 'upper'));
+    const img = this.d.images.byID(c.rec.Image);
+    return { SizeRw: rw, SizeRootFs: rw + (img ? imageSize(img) : 0) };
   }
 
   /** GET /containers/{id}/export: the root filesystem (no volumes) as a tar, read through a read-only overlay of its layers. */

@@ -404,3 +404,32 @@ export function makeInitLayer(dir: string, lowers: string[]): void {
   // last: its presence says the layer is whole
   writeFileSync(posix.join(dir, '.dockerenv'), '', { mode: 0o755 });
 }
+
+/**
+ * A directory's size as dockerd counts disk usage (pkg/directory.Size): the sizes of everything
+ * but directories, a hard-linked file once; 0 for a directory that is not there.
+ */
+export function dirSize(dir: string): number {
+  const seen = new Set<number>();
+  let size = 0;
+  const walk = (p: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(p);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const q = posix.join(p, n);
+      const st = lstatOrUndefined(q);
+      if (!st) continue;
+      if (st.isDirectory()) walk(q);
+      else if (st.size > 0 && !seen.has(st.ino)) {
+        seen.add(st.ino);
+        size += st.size;
+      }
+    }
+  };
+  walk(dir);
+  return size;
+}

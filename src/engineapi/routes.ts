@@ -18,8 +18,9 @@ import { isRunning } from '../engine/lifecycle.js';
 import { rfc3339NanoFixed, type LogEntry } from '../engine/logs.js';
 import type { CreateRequest, EndpointSettings, HostConfig } from '../engine/config.js';
 import type { ExecCreateRequest } from '../engine/exec.js';
-import type { WaitCondition } from '../engine/containers.js';
-import { API_VERSION, MIN_API_VERSION, boolValue, boolOr, upgraded, writeJSON, type ApiServer, type Ctx } from './http.js';
+import type { Container, WaitCondition } from '../engine/containers.js';
+import { dirSize } from '../engine/rootfs.js';
+import { API_VERSION, MIN_API_VERSION, boolValue, boolOr, compareVersions, upgraded, writeJSON, type ApiServer, type Ctx } from './http.js';
 import { registerBuildRoutes } from './build-routes.js';
 import { containerInspect, containerSummary, frame, imageInspect, imageSummary, networkJSON, type ShapeDeps } from './shapes.js';
 import { pullRoute, registerRegistryRoutes } from './registry-routes.js';
@@ -383,11 +384,49 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
 
   // ---- containers -----------------------------------------------------------------------------
 
+  /** A container's sizes as dockerd lists them: SizeRw left out when 0 (omitempty). */
+  const sizes = (c: Container) => {
+    const { SizeRw, SizeRootFs } = engine.containers.sizes(c);
+    return { ...(SizeRw ? { SizeRw } : {}), SizeRootFs };
+  };
+
+  // docker system df: what images, containers, volumes and the build cache take on disk
+  api.get('/system/df', (ctx) => {
+    const types = ctx.query.getAll('type');
+    for (const t of types) if (!['container', 'image', 'volume', 'build-cache'].includes(t)) throw invalidParameter(`unknown object type: ${t}`);
+    const want = (t: string) => types.length === 0 || types.includes(t);
+    // newest first, as docker ps lists them
+    const containers = listContainers(engine.containers, engine.images, { all: true, limit: -1, filters: Filters.parse(null) });
+    const images = engine.images.list();
+    const users = new Map<string, number>();
+    for (const c of containers) users.set(c.rec.Image, (users.get(c.rec.Image) ?? 0) + 1);
+    const layerUsers = new Map<string, number>();
+    for (const img of images) for (const l of img.layers) layerUsers.set(l.chainID, (layerUsers.get(l.chainID) ?? 0) + 1);
+    const old = compareVersions(ctx.version, '1.42') < 0;
+    const out: Record<string, unknown> = {};
+    if (want('image')) {
+      out['LayersSize'] = engine.layers.list().reduce((n, l) => n + l.size, 0);
+      out['Images'] = images.map((img) => ({
+        ...imageSummary(img, engine.images, users.get(img.id) ?? 0),
+        SharedSize: img.layers.reduce((n, l) => n + ((layerUsers.get(l.chainID) ?? 0) > 1 ? l.size : 0), 0),
+      }));
+    }
+    if (want('container')) out['Containers'] = containers.map((c) => ({ ...containerSummary(c, shapes), ...sizes(c) }));
+    if (want('volume')) {
+      out['Volumes'] = engine.volumes.list().map((v) => ({ ...v, UsageData: { RefCount: engine.containers.volumeUsers(v.Name).length, Size: dirSize(v.Mountpoint) } }));
+    }
+    // the classic builder's cache is images (listed above), as dockerd's classic builder has it
+    if (want('build-cache')) out['BuildCache'] = old ? null : [];
+    if (old) out['BuilderSize'] = 0;
+    writeJSON(ctx.res, 200, out);
+  });
+
   api.get('/containers/json', (ctx) => {
     const q = ctx.query;
     const limit = q.has('limit') && q.get('limit') !== '' ? Number(q.get('limit')) : -1;
     const list = listContainers(engine.containers, engine.images, { all: boolValue(q, 'all'), limit: Number.isNaN(limit) ? -1 : limit, filters: Filters.parse(q.get('filters')) });
-    writeJSON(ctx.res, 200, list.map((c) => containerSummary(c, shapes)));
+    const size = boolValue(q, 'size');
+    writeJSON(ctx.res, 200, list.map((c) => ({ ...containerSummary(c, shapes), ...(size ? sizes(c) : {}) })));
   });
 
   api.post('/containers/create', async (ctx) => {

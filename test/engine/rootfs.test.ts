@@ -1,12 +1,12 @@
 // The container filesystem helpers behind docker cp, diff and export, on plain directories.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, existsSync, lstatSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { archiveName, changes, extractTar, goFileMode, hostPath, makeInitLayer, resolveInScope, statPath, tarPath } from '../../src/engine/rootfs.js';
+import { archiveName, changes, dirSize, extractTar, goFileMode, hostPath, makeInitLayer, resolveInScope, statPath, tarPath } from '../../src/engine/rootfs.js';
 
 const root = () => mkdtempSync(join(tmpdir(), 'berth-rootfs-'));
 
@@ -114,6 +114,20 @@ test('the init layer: files always, directories only where the image has none, m
     writeFileSync(join(init, 'etc', 'hosts'), 'kept');
     makeInitLayer(init, [image]);
     assert.equal(readFileSync(join(init, 'etc', 'hosts'), 'utf8'), 'kept');
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('disk usage as dockerd counts it: files and links, a hard-linked file once, no directories', () => {
+  const r = root();
+  try {
+    mkdirSync(join(r, 'a', 'b'), { recursive: true });
+    writeFileSync(join(r, 'a', 'b', 'f'), 'x'.repeat(1000));
+    linkSync(join(r, 'a', 'b', 'f'), join(r, 'hard'));
+    symlinkSync('a/b/f', join(r, 'soft'));
+    assert.equal(dirSize(r), 1000 + 'a/b/f'.length);
+    assert.equal(dirSize(join(r, 'missing')), 0);
   } finally {
     rmSync(r, { recursive: true, force: true });
   }
