@@ -233,6 +233,11 @@ export class ContainerService {
     renameSync(tmp, join(c.dir, 'container.json'));
   }
 
+  /** A container event for work done beside this service (docker commit). */
+  logEvent(c: Container, action: string, extra: Record<string, string> = {}): void {
+    this.event(c, action, extra);
+  }
+
   private event(c: Container, action: string, extra: Record<string, string> = {}): void {
     const attrs: Record<string, string> = { ...(c.rec.Config.Labels ?? {}), image: c.rec.Config.Image ?? '', name: c.rec.Name.slice(1), ...extra };
     this.d.events.log('container', action, c.id, attrs);

@@ -20,6 +20,8 @@ import type { CreateRequest, EndpointSettings, HostConfig } from '../engine/conf
 import type { ExecCreateRequest } from '../engine/exec.js';
 import type { Container, WaitCondition } from '../engine/containers.js';
 import { dirSize } from '../engine/rootfs.js';
+import { commitContainer } from '../engine/commit.js';
+import type { ContainerConfig } from '../engine/images.js';
 import { API_VERSION, MIN_API_VERSION, boolValue, boolOr, compareVersions, upgraded, writeJSON, type ApiServer, type Ctx } from './http.js';
 import { registerBuildRoutes } from './build-routes.js';
 import { containerInspect, containerSummary, frame, imageInspect, imageSummary, networkJSON, type ShapeDeps } from './shapes.js';
@@ -474,6 +476,22 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
     await engine.containers.extractToDir(ctx.params['id']!, archivePath(ctx), ctx.req, { noOverwriteDirNonDir: boolValue(ctx.query, 'noOverwriteDirNonDir'), copyUIDGID: boolValue(ctx.query, 'copyUIDGID') });
     ctx.res.writeHead(200);
     ctx.res.end();
+  });
+
+  api.post('/commit', async (ctx) => {
+    const q = ctx.query;
+    const body = (await ctx.body()).toString().trim();
+    let config: ContainerConfig | null = null;
+    try {
+      if (body) config = JSON.parse(body) as ContainerConfig | null;
+    } catch (e) {
+      throw invalidParameter(messageOf(e));
+    }
+    const id = await commitContainer(archive, engine.containers, q.get('container') ?? '', {
+      repo: q.get('repo') ?? '', tag: q.get('tag') ?? '', author: q.get('author') ?? '', comment: q.get('comment') ?? '',
+      pause: boolOr(q, 'pause', true), changes: q.getAll('changes'), config, dockerVersion: ENGINE_VERSION,
+    });
+    writeJSON(ctx.res, 201, { Id: id });
   });
 
   api.get('/containers/{id}/changes', (ctx) => writeJSON(ctx.res, 200, engine.containers.changes(ctx.params['id']!)));

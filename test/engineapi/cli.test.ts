@@ -355,3 +355,21 @@ test('cp, diff, export: files in and out of running and stopped containers; syml
   await ok(['rm', '-f', '-v', 'files']);
   assert.deepEqual(hostState(eng.dataDir), before);
 });
+
+test('commit: the writable layer on top of the image, --change applied, the container paused meanwhile and running after', { skip }, async () => {
+  await ok(['run', '-d', '--name', 'tocommit', 'busybox', 'sh', '-c', 'echo kept > /tmp/kept && rm /bin/zcat && touch /ready && sleep 1000']);
+  for (let i = 0; i < 50 && (await eng.docker(['exec', 'tocommit', 'test', '-f', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+  const id = (await ok(['commit', '-c', 'ENV FROM_COMMIT=yes', '-c', 'CMD ["sh", "-c", "cat /tmp/kept; echo $FROM_COMMIT; ls /bin/zcat"]', 'tocommit', 'committed:v1'])).trim();
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  const run = await eng.docker(['run', '--rm', 'committed:v1']);
+  assert.equal(run.stdout, 'kept\nyes\n');
+  assert.match(run.stderr, /No such file or directory/);
+  assert.equal((await ok(['image', 'inspect', '-f', '{{len .RootFS.Layers}}', 'committed:v1'])).trim(), '2');
+  assert.equal((await ok(['inspect', '-f', '{{.State.Status}}', 'tocommit'])).trim(), 'running');
+  // nothing changed: no layer added
+  await ok(['create', '--name', 'untouched', 'busybox', 'true']);
+  await ok(['commit', 'untouched', 'committed:empty']);
+  assert.equal((await ok(['image', 'inspect', '-f', '{{len .RootFS.Layers}}', 'committed:empty'])).trim(), '1');
+  await ok(['rm', '-f', 'tocommit', 'untouched']);
+  await ok(['rmi', 'committed:v1', 'committed:empty']);
+});

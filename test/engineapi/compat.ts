@@ -690,6 +690,32 @@ export function scenario(): Step[] {
     { id: 'export-missing', args: ['export', 'nosuch'] },
     { id: 'cp-rm', args: ['rm', '-f', '-v', 'cpbox'] },
 
+    // docker commit
+    { id: 'commit-box', fn: (c) => runCpBox(c, 'cmbox', [], 'echo hi > /tmp/x; rm /bin/zcat; mkdir -p /opt/app && echo app > /opt/app/f') },
+    { id: 'commit', args: ['commit', '-m', 'a message', '-a', 'someone', '-c', 'ENV X=1', '-c', 'CMD ["cat", "/tmp/x"]', 'cmbox', 'committed:1'] },
+    { id: 'commit-run', args: ['run', '--rm', ...NONE, 'committed:1'] },
+    { id: 'commit-files', args: ['run', '--rm', ...NONE, 'committed:1', 'sh', '-c', 'ls /bin/zcat; cat /opt/app/f; echo $X; ls -a / | grep -c dockerenv'] },
+    { id: 'commit-inspect', args: ['image', 'inspect', '-f', '{{.Author}}|{{.Comment}}|{{.Config.Cmd}}|{{.Config.Env}}|{{len .RootFS.Layers}}', 'committed:1'] },
+    // (Container and ContainerConfig left the API in 1.45)
+    { id: 'commit-inspect-pinned', env: { DOCKER_API_VERSION: '1.41' }, args: ['image', 'inspect', '-f', '{{.Container}}|{{.ContainerConfig.Cmd}}', 'committed:1'] },
+    { id: 'commit-history', args: ['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Comment}}', 'committed:1'] },
+    { id: 'commit-state', args: ['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'cmbox'] },
+    { id: 'commit-untagged', fn: async (c) => {
+      const r = await c.docker(['commit', '--pause=false', 'cmbox']);
+      const dangling = await c.docker(['images', '-q', '--filter', 'dangling=true']);
+      // the image it printed is the one dangling image
+      return { code: r.code, stdout: String(dangling.stdout.trim() !== '' && r.stdout.includes(dangling.stdout.trim())), stderr: r.stderr };
+    } },
+    { id: 'commit-missing', args: ['commit', 'nosuch'] },
+    { id: 'commit-bad-ref', args: ['commit', 'cmbox', 'BAD:ref'] },
+    { id: 'commit-bad-change', args: ['commit', '-c', 'FROM busybox', 'cmbox'] },
+    { id: 'commit-rm', fn: async (c) => {
+      const r = await c.docker(['rm', '-f', 'cmbox']);
+      const i = await c.docker(['rmi', 'committed:1']);
+      const d = await c.docker(['image', 'prune', '-f']);
+      return { code: r.code || i.code || d.code, stdout: '', stderr: r.stderr + i.stderr + d.stderr };
+    } },
+
     // disk usage
     { id: 'df-box', fn: async (c) => {
       const r = await runCpBox(c, 'dfbox', ['-v', 'dfvol:/data'], 'dd if=/dev/zero of=/data/f bs=1k count=100 2>/dev/null; dd if=/dev/zero of=/big bs=1k count=50 2>/dev/null');
