@@ -1394,16 +1394,25 @@ export class ContainerService {
   }
 
   /**
-   * Runs fn over the container's files: a running (or paused) container's through its own mount
-   * namespace (/proc/<pid>/root, volumes included); a stopped one's root mounted here for the
-   * while (held against a start), its volumes and binds mapped by hand.
+   * Runs fn over the container's files, held against other operations on it: a running one's
+   * through its own mount namespace (/proc/<pid>/root, volumes included), frozen meanwhile (as
+   * dockerd does since CVE-2018-15664: nothing inside can swap a checked directory for a symlink
+   * under the copy); a stopped one's root mounted here for the while, its volumes and binds
+   * mapped by hand.
    */
   private async withView<T>(c: Container, fn: (view: FsView) => Promise<T>): Promise<T> {
     if (c.rec.State.status === 'restarting') throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
-    const live = () => isRunning(c.rec.State) && c.rec.State.Pid > 0 && existsSync(`/proc/${c.rec.State.Pid}/root`);
-    if (live()) return fn({ root: `/proc/${c.rec.State.Pid}/root`, mounts: [] });
     return c.serialize(async () => {
-      if (live()) return fn({ root: `/proc/${c.rec.State.Pid}/root`, mounts: [] });
+      const pid = c.rec.State.Pid;
+      if (isRunning(c.rec.State) && pid > 0 && existsSync(`/proc/${pid}/root`)) {
+        const freeze = c.rec.State.status !== 'paused';
+        if (freeze) await this.d.runc.pause(c.id);
+        try {
+          return await fn({ root: `/proc/${pid}/root`, mounts: [] });
+        } finally {
+          if (freeze) await this.d.runc.resume(c.id).catch(() => undefined);
+        }
+      }
       const mounts: FsView['mounts'] = [];
       for (const m of c.rec.Mounts) {
         if (m.Type === 'bind' && m.Source) mounts.push({ destination: m.Destination, source: m.Source });

@@ -311,7 +311,7 @@ export async function extractTar(view: FsView, dir: string, input: Readable, opt
 }
 
 /** Reads the rest of a stream into nothing. */
-function drain(input: Readable): Promise<void> {
+export function drain(input: Readable): Promise<void> {
   return new Promise((resolve) => {
     if (input.readableEnded || input.destroyed) return resolve();
     input.on('end', resolve).on('close', resolve).on('error', () => resolve());

@@ -19,7 +19,7 @@ import { rfc3339NanoFixed, type LogEntry } from '../engine/logs.js';
 import type { CreateRequest, EndpointSettings, HostConfig } from '../engine/config.js';
 import type { ExecCreateRequest } from '../engine/exec.js';
 import type { Container, WaitCondition } from '../engine/containers.js';
-import { dirSize } from '../engine/rootfs.js';
+import { dirSize, drain } from '../engine/rootfs.js';
 import { commitContainer } from '../engine/commit.js';
 import type { ContainerConfig } from '../engine/images.js';
 import { API_VERSION, MIN_API_VERSION, boolValue, boolOr, compareVersions, upgraded, writeJSON, type ApiServer, type Ctx } from './http.js';
@@ -473,7 +473,13 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
     });
   });
   api.put('/containers/{id}/archive', async (ctx) => {
-    await engine.containers.extractToDir(ctx.params['id']!, archivePath(ctx), ctx.req, { noOverwriteDirNonDir: boolValue(ctx.query, 'noOverwriteDirNonDir'), copyUIDGID: boolValue(ctx.query, 'copyUIDGID') });
+    try {
+      await engine.containers.extractToDir(ctx.params['id']!, archivePath(ctx), ctx.req, { noOverwriteDirNonDir: boolValue(ctx.query, 'noOverwriteDirNonDir'), copyUIDGID: boolValue(ctx.query, 'copyUIDGID') });
+    } catch (e) {
+      // the client is still sending the archive: read it out, so that it gets the error, not a broken pipe
+      await drain(ctx.req);
+      throw e;
+    }
     ctx.res.writeHead(200);
     ctx.res.end();
   });
