@@ -16,6 +16,7 @@ import { startWatch, type WatchEvent, type WatchTiming, defaultWatchTiming } fro
 import { evict } from './eviction.js';
 import { createToken } from './tokenrequest.js';
 import { jwks, openIDConfiguration } from './satoken.js';
+import { ApiMetrics, requestKind } from './metrics.js';
 
 export interface UserInfo {
   username: string;
@@ -57,20 +58,47 @@ export class ApiHandler {
     this.timing = opts.watchTiming ?? defaultWatchTiming;
   }
 
+  /** What /metrics reports (metrics.ts). */
+  readonly metrics = new ApiMetrics();
+
   async handle(req: ApiRequest): Promise<ApiResponse> {
+    const t0 = performance.now();
+    const kind = requestKind(req.method);
+    this.metrics.inflight[kind]++;
+    let answer: ApiResponse;
     try {
-      return await this.dispatch(req);
+      answer = await this.dispatch(req);
     } catch (e) {
       const se = e instanceof StatusError ? e : errors.internal(e);
       if (!(e instanceof StatusError)) process.emitWarning(`berth apiserver: ${(e as Error)?.stack ?? String(e)}`);
-      return json(se.code, se.toStatus());
+      answer = json(se.code, se.toStatus());
+    } finally {
+      this.metrics.inflight[kind]--;
     }
+    // a watch or stream is counted as it starts; its latency is not a request's
+    this.metrics.observe(req, answer.status, 'stream' in answer ? undefined : (performance.now() - t0) / 1000);
+    return answer;
+  }
+
+  /** GET /metrics: the exposition, with the objects stored of each resource counted now. */
+  private async metricsText(): Promise<ApiResponse> {
+    const objects: [string, number][] = [];
+    const seen = new Set<string>();
+    for (const t of this.rest.registry.all()) {
+      if (t.storedAs || !t.verbs.includes('list')) continue;
+      const name = t.group ? `${t.plural}.${t.group}` : t.plural;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      objects.push([name, await this.rest.count(t)]);
+    }
+    return { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: this.metrics.render(objects) };
   }
 
   private async dispatch(req: ApiRequest): Promise<ApiResponse> {
     const path = req.path;
     if (/^\/(healthz|livez|readyz)(\/.*)?$/.test(path)) return health(path, req.query.has('verbose'));
     if (path === '/version' || path === '/version/') return json(200, discovery.SERVER_VERSION);
+    if (path === '/metrics') return req.method === 'GET' || req.method === 'HEAD' ? this.metricsText() : notFoundText();
     // the service-account issuer's discovery documents (ServiceAccountIssuerDiscovery)
     if (path === '/.well-known/openid-configuration' || path === '/openid/v1/jwks') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return notFoundText();

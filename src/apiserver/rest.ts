@@ -91,6 +91,11 @@ export class Rest {
     return resourcePrefix(s.group, s.plural, t.namespaced ? ns : undefined);
   }
 
+  /** How many objects of a resource are stored, in every namespace (apiserver_storage_objects). */
+  count(t: ResourceType): Promise<number> {
+    return this.deps.store.count(this.prefix(t, undefined));
+  }
+
   /** The server clock as RFC 3339 (what it stamps into objects). */
   now(): string {
     return rfc3339(this.deps.clock.now());
