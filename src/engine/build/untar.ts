@@ -3,6 +3,7 @@
 // context back, and no tar process is spawned. Members are kept inside the directory: no absolute
 // paths, no `..`, nothing written through a symlink; ownership is not restored (root's), modes and
 // modification times are, directories' last (GNU tar's --delay-directory-restore).
+import { once, type EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fchmodSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, realpathSync, rmSync, symlinkSync, chmodSync, utimesSync, writeSync } from 'node:fs';
 import { dirname, join, posix, sep } from 'node:path';
@@ -350,10 +351,8 @@ export async function indexTar(src: Readable, root: string, opts: { readableByte
     for await (const chunk of src) {
       const b = chunk as Buffer;
       raw.add(b);
-      if (!extract.write(b)) await new Promise<void>((resolve, reject) => {
-        extract.once('drain', resolve);
-        extract.once('error', reject);
-      });
+      // (events.once takes its listeners off again either way: a listener per wait would pile up)
+      if (!extract.write(b)) await once(extract as unknown as EventEmitter, 'drain');
     }
     (extract as unknown as { end(): void }).end();
     await done;
