@@ -69,7 +69,7 @@ function lstatOrUndefined(p: string): Stats | undefined {
  * stops at "/" and an absolute link target starts again from the container's "/".
  */
 export function resolveInScope(view: FsView, path: string, followLast: boolean): string {
-  const todo = path.split('/').filter((x) => x !== '' && x !== '.');
+  const todo = split(path);
   const cur: string[] = [];
   let links = 0;
   while (todo.length) {
@@ -91,7 +91,7 @@ export function resolveInScope(view: FsView, path: string, followLast: boolean):
     if (++links > MAX_LINKS) throw invalidParameter(`too many links in ${path}`);
     const target = readlinkSync(hostPath(view, candidate));
     if (target.startsWith('/')) cur.length = 0;
-    todo.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
+    todo.unshift(...split(target));
   }
   return `/${cur.join('/')}`;
 }
