@@ -110,6 +110,21 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a process still runs: it exists and has not exited (a zombie, state Z or X in
+ * /proc/PID/stat, has exited and waits only to be reaped, yet answers signal 0).
+ */
+export function processRunning(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
 /** The kernel's start time of a process (field 22 of /proc/PID/stat), to tell a reused PID apart. */
 export function processStartTime(pid: number): string | undefined {
   try {

@@ -12,6 +12,7 @@ import { ENGINE_VERSION, type Engine } from '../engine/engine.js';
 import type { Container as EngineContainer } from '../engine/containers.js';
 import { importImage } from '../engine/archive.js';
 import { isEngineError, messageOf } from '../engine/errors.js';
+import { processRunning } from '../engine/sys.js';
 import type { Image } from '../engine/images.js';
 import type { MountSpec } from '../engine/mounts.js';
 import { parseNormalizedNamed, refString } from '../engine/reference.js';
@@ -491,8 +492,11 @@ export class EngineRuntime implements Runtime, StreamingRuntime {
 
   async attach(id: string, opts: StreamOptions): Promise<ProcessStream> {
     const c = this.engine.containers.get(id);
-    // as containerd's CRI: only a running container can be attached to (kubectl then falls back to its logs)
-    if (c.rec.State.status !== 'running') throw new Error(`container ${id} is in ${c.rec.State.status === 'exited' ? 'CONTAINER_EXITED' : 'CONTAINER_CREATED'} state`);
+    // as containerd's CRI: only a running container can be attached to (kubectl then falls back to
+    // its logs); a process that has exited counts as exited before the engine has handled its exit
+    // (a fast command's output would otherwise be missed by an attach that sees nothing more)
+    const exited = c.rec.State.status === 'exited' || (c.rec.State.status === 'running' && !processRunning(c.rec.State.Pid));
+    if (c.rec.State.status !== 'running' || exited) throw new Error(`container ${id} is in ${exited ? 'CONTAINER_EXITED' : 'CONTAINER_CREATED'} state`);
     const a = this.engine.containers.attach(id, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
     let detached = false;
     const done = new Promise<number | undefined>((resolve) => a.output.once('end', () => resolve(detached ? undefined : c.rec.State.exitCode)));
