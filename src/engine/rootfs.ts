@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { EngineError, invalidParameter, notFound } from './errors.js';
 import { run } from './sys.js';
+import { entry, type Hdr } from './build/layer.js';
 
 export interface FsView {
   /** The host directory that is the container's "/". */
@@ -42,8 +43,6 @@ export interface Change {
 
 const MAX_LINKS = 255;
 
-type Hdr = Partial<tar.Header> & { name: string };
-
 const split = (p: string) => p.split('/').filter((x) => x !== '' && x !== '.');
 
 /** The host path of a container path that has no symlinks left in it. */
@@ -69,16 +68,16 @@ function lstatOrUndefined(p: string): Stats | undefined {
  * stops at "/" and an absolute link target starts again from the container's "/".
  */
 export function resolveInScope(view: FsView, path: string, followLast: boolean): string {
-  const todo = split(path);
+  const remaining = split(path);
   const cur: string[] = [];
   let links = 0;
-  while (todo.length) {
-    const part = todo.shift()!;
+  while (remaining.length) {
+    const part = remaining.shift()!;
     if (part === '..') {
       cur.pop();
       continue;
     }
-    if (!todo.length && !followLast) {
+    if (!remaining.length && !followLast) {
       cur.push(part);
       break;
     }
@@ -91,7 +90,7 @@ export function resolveInScope(view: FsView, path: string, followLast: boolean):
     if (++links > MAX_LINKS) throw invalidParameter(`too many links in ${path}`);
     const target = readlinkSync(hostPath(view, candidate));
     if (target.startsWith('/')) cur.length = 0;
-    todo.unshift(...split(target));
+    remaining.unshift(...split(target));
   }
   return `/${cur.join('/')}`;
 }
@@ -150,14 +149,6 @@ export interface Owners {
   group(gid: number): string | undefined;
 }
 
-function pack(packer: tar.Pack, h: Hdr, body?: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (body) packer.entry(h, body, cb);
-    else packer.entry(h, cb);
-  });
-}
-
 /**
  * Writes the tree at a container path (resolved) to `out` as a tar whose top entry is named
  * `rebase` (a directory's entries under it), in name order, hard links kept as links. An empty
@@ -177,20 +168,20 @@ export async function tarPath(view: FsView, resolved: string, rebase: string, ow
     if (uname !== undefined) h.uname = uname;
     if (gname !== undefined) h.gname = gname;
     if (st.isDirectory()) {
-      if (name !== '') await pack(packer, { ...h, name: name.endsWith('/') ? name : `${name}/`, type: 'directory' });
+      if (name !== '') await entry(packer, { ...h, name: name.endsWith('/') ? name : `${name}/`, type: 'directory' });
       const kids = readdirSync(host).sort();
       for (const k of kids) await walk(posix.join(cpath, k), posix.join(name, k));
       return;
     }
-    if (st.isSymbolicLink()) return pack(packer, { ...h, type: 'symlink', linkname: readlinkSync(host) });
-    if (st.isFIFO()) return pack(packer, { ...h, type: 'fifo' });
+    if (st.isSymbolicLink()) return entry(packer, { ...h, type: 'symlink', linkname: readlinkSync(host) });
+    if (st.isFIFO()) return entry(packer, { ...h, type: 'fifo' });
     if (st.isCharacterDevice() || st.isBlockDevice()) {
-      return pack(packer, { ...h, type: st.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) });
+      return entry(packer, { ...h, type: st.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) });
     }
     if (st.nlink > 1) {
       const id = `${st.dev}:${st.ino}`;
       const first = seen.get(id);
-      if (first !== undefined) return pack(packer, { ...h, type: 'link', linkname: first });
+      if (first !== undefined) return entry(packer, { ...h, type: 'link', linkname: first });
       seen.set(id, name);
     }
     const w = packer.entry({ ...h, type: 'file', size: st.size });

@@ -34,7 +34,8 @@ export interface WrittenLayer {
   empty: boolean;
 }
 
-type Hdr = Partial<tar.Header> & { name: string };
+/** A tar header to write: every field but the name optional. */
+export type Hdr = Partial<tar.Header> & { name: string };
 
 const clamp = (d: Date | undefined, epoch: Date) => (d && d.getTime() < epoch.getTime() ? new Date(Math.floor(d.getTime() / 1000) * 1000) : epoch);
 
@@ -56,7 +57,8 @@ async function packTo(path: string, fill: (pack: tar.Pack) => Promise<number>): 
   return { diffID: hasher.digest(), empty: count === 0 };
 }
 
-function entry(pack: tar.Pack, h: Hdr, body?: Buffer): Promise<void> {
+/** Writes one entry that has no stream (a file's bytes, if any, given whole). */
+export function entry(pack: tar.Pack, h: Hdr, body?: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const cb = (err?: Error | null) => (err ? reject(err) : resolve());
     // a file entry without a body waits for its stream to end: give empty files an empty body
