@@ -291,7 +291,7 @@ export function reconcileDaemonSet(obs: DaemonSetObservation, now: Instant): Dec
 
   const taken = new Set(obs.pods.map((p) => p.metadata.name!));
   const createOn = (nodeName: string) => {
-    const { name } = generateName(`${ds.metadata.name}-`, `${ds.metadata.uid}/${nodeName}/${hash}`, 0, (n) => taken.has(n));
+    const { name } = generateName(`${ds.metadata.name}-`, `${ds.metadata.uid}/${nodeName}/${hash}@${now}`, 0, (n) => taken.has(n));
     taken.add(name);
     const pod = podFromTemplate(ds.spec.template, ds, name) as PodObject;
     pod.metadata.labels = { ...(pod.metadata.labels ?? {}), ...(generation !== undefined ? { [templateGenerationLabel]: generation } : {}), [revisionHashLabel]: hash };

@@ -128,8 +128,9 @@ export function podFromTemplate(template: PodTemplateSpec | undefined, owner: Ku
 
 /**
  * A generated name `<prefix><5 chars>` that is deterministic: the suffix follows from the seed
- * (an owner's uid) and a counter, skipping names already taken. Upstream leaves this to the API
- * server's random generateName; deterministic names keep reconcile pure and replayable.
+ * and a counter, skipping names already taken. Upstream leaves this to the API server's random
+ * generateName; deterministic names keep reconcile pure and replayable. A seed that holds the
+ * reconcile's time as well as the owner keeps a name from coming back once its pod is gone.
  */
 export function generateName(prefix: string, seed: string, counter: number, taken: (name: string) => boolean): { name: string; next: number } {
   // names.SimpleNameGenerator keeps the whole name within 63 characters.

@@ -30,8 +30,6 @@ export interface ReplicaSetObservation {
   pods: PodObject[];
   /** Active pods of every ReplicaSet under the same controller (to rank deletions); empty when nothing is deleted. */
   related: PodObject[];
-  /** Free pod names for the pods that may be created, in order (checked against every cached pod). */
-  names: string[];
   /**
    * The set's pods grouped by labels with their counts, when the view keeps them: then a sync
    * with nothing to create, delete, adopt or release decides from these alone (groupCounts).
@@ -54,7 +52,7 @@ export function podPrefix(owner: string): string {
 export function observeReplicaSet(key: string, view: ClusterView): ReplicaSetObservation {
   const { namespace, name } = splitKey(key);
   const rs = view.get(R.replicasets, namespace, name) as ReplicaSetObject | undefined;
-  if (!rs || !namespace) return { pods: [], related: [], names: [] };
+  if (!rs || !namespace) return { pods: [], related: [] };
   const owned = controlledBy(view, rs, R.pods) as PodObject[];
   const pods = owned.concat(view.uncontrolled(R.pods, namespace) as PodObject[]);
   const want = rs.spec?.replicas ?? 0;
@@ -71,14 +69,7 @@ export function observeReplicaSet(key: string, view: ClusterView): ReplicaSetObs
       .flatMap((d) => controlledBy(view, d.object, R.pods) as PodObject[])
       .filter(isPodActive);
   }
-  const names: string[] = [];
-  let counter = 0;
-  for (let i = 0; i < Math.min(Math.max(want - active, 0), BURST_REPLICAS); i++) {
-    const g = generateName(podPrefix(name), rs.metadata.uid ?? name, counter, (n) => !!view.get(R.pods, namespace, n));
-    names.push(g.name);
-    counter = g.next;
-  }
-  return groups ? { rs, pods, related, names, groups } : { rs, pods, related, names };
+  return groups ? { rs, pods, related, groups } : { rs, pods, related };
 }
 
 /** calculateStatus: counts over the claimed active pods, and the ReplicaFailure condition from the last attempt. */
@@ -200,16 +191,17 @@ export function reconcileReplicaSet(obs: ReplicaSetObservation, now: Instant): D
     const diff = claimedPods.length - (rs.spec?.replicas ?? 0);
     if (diff < 0) {
       const template = rs.spec?.template as PodTemplateSpec | undefined;
+      // Names seeded by the time as well as the set, so a name does not come back once its pod is
+      // gone (upstream's are random). One taken by a pod of another owner fails the create
+      // (AlreadyExists), and the next sync, at a later time, picks another, as upstream's would.
       const taken = new Set(obs.pods.map((p) => p.metadata.name));
+      const seed = `${rs.metadata.uid ?? rs.metadata.name!}@${now}`;
       let counter = 0;
       const prefix = podPrefix(rs.metadata.name!);
       for (let i = 0; i < Math.min(-diff, BURST_REPLICAS); i++) {
-        let name = obs.names[i];
-        if (!name || taken.has(name)) {
-          const g = generateName(prefix, rs.metadata.uid ?? rs.metadata.name!, counter, (n) => taken.has(n) || obs.names.includes(n));
-          name = g.name;
-          counter = g.next;
-        }
+        const g = generateName(prefix, seed, counter, (n) => taken.has(n));
+        const name = g.name;
+        counter = g.next;
         taken.add(name);
         const pod = podFromTemplate(template, owner, name);
         pod.metadata.generateName = prefix;

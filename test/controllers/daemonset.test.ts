@@ -121,6 +121,8 @@ test('a failed daemon pod is killed with a FailedDaemonPod warning and replaced'
     await w.reconcile(ctl, 'default/agent');
     const again = (await podsByNode(w)).n1!;
     assert.notEqual(again.metadata.uid, p.metadata.uid);
+    // A name of its own, as upstream's random one would be: not the failed pod's again.
+    assert.notEqual(again.metadata.name, p.metadata.name);
   } finally {
     await w.close();
   }
