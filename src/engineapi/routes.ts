@@ -24,6 +24,7 @@ import { commitContainer } from '../engine/commit.js';
 import type { ContainerConfig } from '../engine/images.js';
 import { API_VERSION, MIN_API_VERSION, boolValue, boolOr, compareVersions, upgraded, writeJSON, type ApiServer, type Ctx } from './http.js';
 import { registerBuildRoutes } from './build-routes.js';
+import { registerSwarmRoutes } from './swarm-routes.js';
 import { containerInspect, containerSummary, frame, imageInspect, imageSummary, networkJSON, type ShapeDeps } from './shapes.js';
 import { pullRoute, registerRegistryRoutes } from './registry-routes.js';
 
@@ -102,6 +103,7 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
   api.get('/_ping', ping);
   api.head('/_ping', ping);
   registerBuildRoutes(api, engine);
+  registerSwarmRoutes(api);
 
   const runcVersion = (() => {
     try {

@@ -733,6 +733,16 @@ export function scenario(): Step[] {
       return { code: r.code || v.code, stdout: r.stdout + v.stdout, stderr: r.stderr + v.stderr };
     } },
 
+    // swarm: never a swarm node here, so as dockerd before `docker swarm init`
+    { id: 'swarm-node-ls', args: ['node', 'ls'] },
+    { id: 'swarm-service-ls', args: ['service', 'ls'] },
+    { id: 'swarm-service-inspect', args: ['service', 'inspect', 'nosuch'] },
+    { id: 'swarm-service-ps', args: ['service', 'ps', 'nosuch'] },
+    { id: 'swarm-secret-ls', args: ['secret', 'ls'] },
+    { id: 'swarm-config-ls', args: ['config', 'ls'] },
+    { id: 'swarm-leave', args: ['swarm', 'leave'] },
+    { id: 'swarm-unlock-key', args: ['swarm', 'unlock-key'] },
+
     // removal
     { id: 'rmi-in-use', args: ['rmi', 'busybox'] },
     { id: 'rm-all', args: ['rm', '-f', '-v', 'svc', 'srv', 'web', 'clash', 'box', 'talker', 'ex3', 'rs', 'full', 'upd'] },
