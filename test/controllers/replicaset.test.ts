@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { R } from '../../src/model/api.js';
 import type { KubeObject } from '../../src/model/object.js';
-import { reconcileReplicaSet, observeReplicaSet, type ReplicaSetObservation, type PodObject, BURST_REPLICAS } from '../../src/controllers/replicaset.js';
+import { reconcileReplicaSet, type ReplicaSetObservation, type PodObject, BURST_REPLICAS } from '../../src/controllers/replicaset.js';
 import { podsToDelete } from '../../src/controllers/ranking.js';
-import { SnapshotView } from '../../src/controllers/snapshot.js';
 import type { Action } from '../../src/controllers/runtime.js';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
