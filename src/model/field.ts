@@ -94,6 +94,17 @@ export class GoRepr {
   }
 }
 
+/**
+ * Any value as text where a string was expected: a string itself, null or undefined empty, anything
+ * else its JSON. (String() throws on an object whose toString is not a function, which a request
+ * body may hold: `{"toString": 0}`.)
+ */
+export function textOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || v === undefined) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
 /** Go's %q / %v formatting for the values validation reports. */
 export function formatValue(v: unknown): string {
   if (v instanceof GoRepr) return v.repr;

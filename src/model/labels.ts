@@ -1,7 +1,7 @@
 // Label selectors: the string syntax of `kubectl -l` and `?labelSelector=` (parsed as upstream's
 // labels.Parse, with its error texts), metav1.LabelSelector conversion, matching, and printing.
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import { aggregate, FieldError, FieldPath, fieldErrors, GoRepr } from './field.js';
+import { aggregate, FieldError, FieldPath, fieldErrors, GoRepr, textOf } from './field.js';
 import { isQualifiedName, isValidLabelValue } from './validation/strings.js';
 
 export { isQualifiedName as labelKeyErrors, isValidLabelValue as labelValueErrors };
@@ -452,7 +452,7 @@ export function validateLabels(labels: unknown, path: FieldPath): FieldError[] {
   }
   for (const k of keys) {
     errs.push(...validateLabelName(k, path));
-    const v = typeof m[k] === 'string' ? (m[k] as string) : String(m[k] ?? '');
+    const v = textOf(m[k]);
     for (const msg of isValidLabelValue(v)) errs.push(fieldErrors.invalid(path, v, msg));
   }
   return errs;

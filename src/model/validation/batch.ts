@@ -1,6 +1,6 @@
 // Validation of batch/v1 Job and CronJob (pkg/apis/batch/validation), with the cron schedule
 // checked as robfig/cron's ParseStandard does, error texts included.
-import { GoRepr, goQuote } from '../field.js';
+import { GoRepr, goQuote, textOf } from '../field.js';
 import { labelSelectorAsSelector, matches, SelectorError, validateLabels, validateLabelSelector } from '../labels.js';
 import { validateAnnotations } from './meta.js';
 import { validatePodTemplateSpec } from './pod.js';
@@ -392,7 +392,7 @@ export function validateJobStatusUpdate(job: Obj, old: Obj): Errs {
     errs.push(fieldErrors.invalid(path.child('conditions'), new GoRepr('[]batch.JobCondition{...}'), 'cannot add or remove the Complete or Failed condition once set'));
   }
   if (isSet(status(old).completionTime) && !semanticEqual(st.completionTime, status(old).completionTime)) {
-    errs.push(fieldErrors.invalid(path.child('completionTime'), new GoRepr(String(st.completionTime ?? 'null')), 'field is immutable'));
+    errs.push(fieldErrors.invalid(path.child('completionTime'), new GoRepr(textOf(st.completionTime ?? 'null')), 'field is immutable'));
   }
   return errs;
 }

@@ -1,5 +1,5 @@
 // Validation of the core group's kinds (pkg/apis/core/validation), PodSpec aside (pod.ts).
-import { FieldError, GoRepr, goQuote } from '../field.js';
+import { FieldError, GoRepr, goQuote, textOf } from '../field.js';
 import { matches, selectorFromSet, isEmpty, validateLabels } from '../labels.js';
 import { compareQuantity, formatQuantity, milliValue, newQuantity, quantityValue, type Quantity } from '../quantity.js';
 import {
@@ -1030,7 +1030,7 @@ function formatQuantitySafe(v: unknown): string {
   try {
     return formatQuantity(quantityAt(v, root(''), [])!);
   } catch {
-    return String(v);
+    return textOf(v);
   }
 }
 

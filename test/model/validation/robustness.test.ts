@@ -52,3 +52,14 @@ test('valid objects with a corrupted part never crash a validator', () => {
     { numRuns: 1000 },
   );
 });
+
+test('a value whose toString is not a function (JSON can hold one) is reported, not a crash', () => {
+  const bad = JSON.parse('[{"toString":0}]') as unknown;
+  const svc = service() as { spec: Record<string, unknown> };
+  const selector = { ...svc, spec: { ...svc.spec, selector: { app: bad } } };
+  check('', 'Service', selector, service());
+  const errs = validateCreate('', 'Service', selector);
+  assert.ok(errs.some((e) => e.field === 'spec.selector' && e.toString().includes('toString')), errs.join('\n'));
+  const labelled = { ...pod(), metadata: { name: 'p', namespace: 'default', labels: { app: { toString: 0 } } } };
+  check('', 'Pod', labelled, pod());
+});
