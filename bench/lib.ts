@@ -1,4 +1,5 @@
 // What every benchmark shares: a typical object, timing helpers, the raw-SQLite peer, and a table printer.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,4 +88,22 @@ export function berthNodeArgs(): string[] {
   if (flags === undefined) throw new Error('bin/berth: no "exec node ... $main" line to read the flags from');
   // ($only: the flags only some commands get)
   return [...flags.split(' ').filter((f) => !f.startsWith('$')), ...(process.env.BERTH_BENCH_SERVER_NODE_ARGS ?? '').split(' ')].filter(Boolean);
+}
+
+/**
+ * Starts `berth server` (under bin/berth's Node flags, then nodeArgs) with args after "server", and
+ * waits until it has written its admin kubeconfig (DATA_DIR/admin.kubeconfig): it is serving then.
+ */
+export async function startBerthServer(nodeArgs: string[], args: string[]): Promise<ChildProcess> {
+  const main = resolve(dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+  const proc = spawn(process.execPath, [...berthNodeArgs(), ...nodeArgs, main, 'server', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  await new Promise<void>((ok, fail) => {
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('admin kubeconfig')) ok();
+    });
+    proc.once('exit', (c) => fail(new Error(`server exited ${c}`)));
+  });
+  return proc;
 }

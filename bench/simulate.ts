@@ -3,6 +3,8 @@
 // Usage: node dist/bench/simulate.js [--nodes N] [--pods P] [--seed S] [--rollout-at SECONDS]
 // Work takes virtual time by the simulator's cost model (SimCosts, calibrated on Berth's real server),
 // so virtual time is what the cluster would take: virtual ÷ wall > 1 is faster than real time.
+// The peer, in the same run: Berth's real server doing a smaller job of the same kind (its wall
+// time per write, against the cost model's), which scales the ratio to this machine's speed now.
 // Default size runs in a minute or two on a shared 2-core machine; the issue's full size is printed.
 import { spawnSync } from 'node:child_process';
 import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
@@ -10,6 +12,7 @@ import { defaultCosts, Simulation } from '../src/sim/simulator.js';
 import { rolloutsComplete } from '../src/verify/invariants/workloads.js';
 import { SIM_NODE_FLAGS } from '../src/sim/node-flags.js';
 import { berthNodeArgs } from './lib.js';
+import { runRealCluster, type RealClusterRun } from './real-cluster.js';
 
 // Run under the Node flags `berth sim run` has (its young generation matters here: the simulation
 // makes many short-lived objects); flags given to this script come after them, and win.
@@ -56,6 +59,13 @@ const gcCount = (entries: PerformanceEntry[]) => {
     else gc.major += e.duration;
   }
 };
+// The peer: Berth's real server (HTTPS, SQLite, its controllers and simulated nodes in process) on
+// this machine now, its wall time per write, before the simulation and after. The cost model's
+// figures were measured on this machine once; a shared machine's speed moves (by a factor of
+// two within an hour, seen), which moves the simulation's wall time and the real server's alike.
+const peerSize = { nodes: Math.min(nodes, 1000), pods: Math.min(pods, 30_000), deployments: Math.ceil(Math.min(pods, 30_000) / 1000) };
+const peerMs = (r: RealClusterRun) => (r.totalS * 1000) / r.writes;
+const peerBefore = await runRealCluster(peerSize);
 const gcObserver = new PerformanceObserver((list) => gcCount(list.getEntries()));
 gcObserver.observe({ entryTypes: ['gc'] });
 const t0 = performance.now();
@@ -95,6 +105,7 @@ const end = performance.now();
 await new Promise((resolve) => setTimeout(resolve, 10));
 gcCount(gcObserver.takeRecords());
 gcObserver.disconnect();
+const peerAfter = await runRealCluster(peerSize);
 const wall = (end - t0) / 1000;
 const peak = process.resourceUsage().maxRSS * 1024; // the peak
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -121,5 +132,11 @@ process.stdout.write(
   `  ${((end - t0) / r.writes).toFixed(3)} ms wall per write, against the ${defaultCosts.apiWriteMs} ms of server time a write takes in virtual time\n` +
   `  garbage collection: ${s(gc.minor + gc.major)} (${((100 * (gc.minor + gc.major)) / (end - t0)).toFixed(1)}% of wall; scavenges ${s(gc.minor)}, the rest ${s(gc.major)})\n` +
   `  rss ${(peak / 2 ** 20).toFixed(0)} MiB (grew ${((peak - mem0) / 2 ** 20).toFixed(0)} MiB); ${lines} trace lines\n` +
+  `peer: Berth's real server (${peerSize.nodes} simulated nodes, ${peerSize.pods} pods through ${peerSize.deployments} Deployments, bench/cluster.ts) ` +
+  `before and after: ${peerMs(peerBefore).toFixed(3)} and ${peerMs(peerAfter).toFixed(3)} ms wall per write (${peerBefore.writes} and ${peerAfter.writes} writes)\n` +
+  (rollV !== undefined
+    ? `  by the real server's speed in this run: busy phases ${ratio(((createV + rollV) * (peerMs(peerBefore) + peerMs(peerAfter))) / 2 / defaultCosts.apiWriteMs, createW + rollW)} ` +
+      `(the virtual time scaled by its time per write against the cost model's ${defaultCosts.apiWriteMs} ms: there, the API server's queue sets the pace)\n`
+    : '') +
   `full size (issue 7): node --max-old-space-size=16384 dist/bench/simulate.js --nodes 10000 --pods 300000\n`,
 );
