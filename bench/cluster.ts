@@ -23,7 +23,7 @@ printTable([
   ['end-to-end pods/s', fmt(pods / r.totalS)],
   ['scheduling pods/s (first to last bind)', fmt(r.schedulingPerS)],
   ['store writes (per pod)', `${r.writes} (${(r.writes / pods).toFixed(1)})`],
-  ['wall time per write (ms)', ((r.totalS * 1000) / r.writes).toFixed(3)],
+  ['wall time per write (ms)', r.msPerWrite.toFixed(3)],
   ['server RSS now / peak (MiB)', `${r.rssMiB.toFixed(0)} / ${r.peakMiB.toFixed(0)}`],
   ['server CPU per pod (ms; all threads)', ((r.cpuS * 1000) / pods).toFixed(2)],
 ]);

@@ -41,6 +41,8 @@ export interface RealClusterRun {
   schedulingPerS: number;
   /** Store writes meanwhile (the store's revisions: every object the cluster wrote, events and leases too). */
   writes: number;
+  /** The wall time per store write, ms (totalS over writes: every process's work, as the simulator's cost model counts it). */
+  msPerWrite: number;
   rssMiB: number;
   peakMiB: number;
   /** The server's CPU time meanwhile, all threads. */
@@ -121,7 +123,7 @@ export async function runRealCluster(o: RealClusterOptions): Promise<RealCluster
     const mem = memoryOf(proc.pid!);
     return {
       nodesReadyS, totalS, schedulingPerS: scheduled.size / Math.max(0.001, (lastBound - firstBound) / 1000),
-      writes, rssMiB: mem.rssMiB, peakMiB: Math.max(peak.peakMiB, mem.peakMiB), cpuS,
+      writes, msPerWrite: (totalS * 1000) / writes, rssMiB: mem.rssMiB, peakMiB: Math.max(peak.peakMiB, mem.peakMiB), cpuS,
     };
   } finally {
     client.close();

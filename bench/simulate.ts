@@ -12,7 +12,7 @@ import { defaultCosts, Simulation } from '../src/sim/simulator.js';
 import { rolloutsComplete } from '../src/verify/invariants/workloads.js';
 import { SIM_NODE_FLAGS } from '../src/sim/node-flags.js';
 import { berthNodeArgs } from './lib.js';
-import { runRealCluster, type RealClusterRun } from './real-cluster.js';
+import { runRealCluster } from './real-cluster.js';
 
 // Run under the Node flags `berth sim run` has (its young generation matters here: the simulation
 // makes many short-lived objects); flags given to this script come after them, and win.
@@ -63,8 +63,10 @@ const gcCount = (entries: PerformanceEntry[]) => {
 // this machine now, its wall time per write, before the simulation and after. The cost model's
 // figures were measured on this machine once; a shared machine's speed moves (by a factor of
 // two within an hour, seen), which moves the simulation's wall time and the real server's alike.
-const peerSize = { nodes: Math.min(nodes, 1000), pods: Math.min(pods, 30_000), deployments: Math.ceil(Math.min(pods, 30_000) / 1000) };
-const peerMs = (r: RealClusterRun) => (r.totalS * 1000) / r.writes;
+// Sized like the simulation, within 200-1,000 nodes and 6,000-30,000 pods: smaller, its start-up
+// is a good part of its time (0.57 ms a write at 1,000 pods against 0.27 at 6,000 and at 30,000).
+const peerPods = Math.max(6000, Math.min(pods, 30_000));
+const peerSize = { nodes: Math.max(200, Math.min(nodes, 1000)), pods: peerPods, deployments: Math.ceil(peerPods / 1000) };
 const peerBefore = await runRealCluster(peerSize);
 const gcObserver = new PerformanceObserver((list) => gcCount(list.getEntries()));
 gcObserver.observe({ entryTypes: ['gc'] });
@@ -133,9 +135,9 @@ process.stdout.write(
   `  garbage collection: ${s(gc.minor + gc.major)} (${((100 * (gc.minor + gc.major)) / (end - t0)).toFixed(1)}% of wall; scavenges ${s(gc.minor)}, the rest ${s(gc.major)})\n` +
   `  rss ${(peak / 2 ** 20).toFixed(0)} MiB (grew ${((peak - mem0) / 2 ** 20).toFixed(0)} MiB); ${lines} trace lines\n` +
   `peer: Berth's real server (${peerSize.nodes} simulated nodes, ${peerSize.pods} pods through ${peerSize.deployments} Deployments, bench/cluster.ts) ` +
-  `before and after: ${peerMs(peerBefore).toFixed(3)} and ${peerMs(peerAfter).toFixed(3)} ms wall per write (${peerBefore.writes} and ${peerAfter.writes} writes)\n` +
+  `before and after: ${peerBefore.msPerWrite.toFixed(3)} and ${peerAfter.msPerWrite.toFixed(3)} ms wall per write (${peerBefore.writes} and ${peerAfter.writes} writes)\n` +
   (rollV !== undefined
-    ? `  by the real server's speed in this run: busy phases ${ratio(((createV + rollV) * (peerMs(peerBefore) + peerMs(peerAfter))) / 2 / defaultCosts.apiWriteMs, createW + rollW)} ` +
+    ? `  by the real server's speed in this run: busy phases ${ratio(((createV + rollV) * (peerBefore.msPerWrite + peerAfter.msPerWrite)) / 2 / defaultCosts.apiWriteMs, createW + rollW)} ` +
       `(the virtual time scaled by its time per write against the cost model's ${defaultCosts.apiWriteMs} ms: there, the API server's queue sets the pace)\n`
     : '') +
   `full size (issue 7): node --max-old-space-size=16384 dist/bench/simulate.js --nodes 10000 --pods 300000\n`,
