@@ -44,7 +44,7 @@ import { parseSignal, SIGNALS } from './signals.js';
 import { entrypointAndArgs, mergeConfig, parseGroup, parsePasswd, processEnv, resolveUser, runtimeSpec, type NamespaceMode, type OciMount, type ResolvedUser } from './spec.js';
 import { check, isMounted, processAlive, run, unmountAll } from './sys.js';
 import { cgroupVersion, containerCgroupsPath, readCgroupFile, removeCgroup } from './cgroups.js';
-import { archiveName, changes, dirSize, extractTar, hostPath, makeInitLayer, resolveInScope, statPath, tarPath, type Change, type FsView, type Owners, type PathStat } from './rootfs.js';
+import { archiveName, changes, dirSize, extractTar, hostPath, makeInitLayer, opaqueDirs, resolveInScope, statPath, tarPath, type Change, type OverlayLayer, type FsView, type Owners, type PathStat } from './rootfs.js';
 import type { VolumeStore } from './volumes.js';
 
 /** What the engine remembers about a container (persisted as container.json). */
@@ -1475,12 +1475,21 @@ export class ContainerService {
   }
 
   /** GET /containers/{id}/changes: the writable layer against the layers below it (null for none, as dockerd answers). */
-  changes(prefixOrName: string): Change[] | null {
+  async changes(prefixOrName: string): Promise<Change[] | null> {
     const c = this.get(prefixOrName);
-    const [upper, ...lowers] = this.rootLayers(c);
-    const out = changes(upper!, lowers);
+    const [upper, init, ...image] = this.rootLayers(c);
+    const layers: OverlayLayer[] = [{ dir: upper!, opaque: await opaqueDirs(upper!) }, { dir: init!, opaque: new Set() }];
+    for (const dir of image) {
+      let opaque = this.imageOpaque.get(dir);
+      if (!opaque) this.imageOpaque.set(dir, (opaque = await opaqueDirs(dir)));
+      layers.push({ dir, opaque });
+    }
+    const out = changes(layers);
     return out.length ? out : null;
   }
+
+  /** The opaque directories of each image layer (by its directory: a layer's content never changes). The init layer has none. */
+  private readonly imageOpaque = new Map<string, ReadonlySet<string>>();
 
   /** The sizes `docker ps -s` and `docker system df` show: the writable layer's, and with the image's under it. */
   sizes(c: Container): { SizeRw: number; SizeRootFs: number } {

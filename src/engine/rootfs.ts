@@ -8,7 +8,8 @@
 // for a root mounted here, the volumes and binds by destination. Every path is resolved inside
 // the view (symlinks followed against the container's root, never the host's) before the host
 // touches it, as dockerd's FollowSymlinkInScope does.
-import { chmodSync, chownSync, closeSync, createReadStream, createWriteStream, existsSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { type BigIntStats, chmodSync, chownSync, closeSync, createReadStream, createWriteStream, existsSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -322,51 +323,131 @@ function makeParents(view: FsView, resolved: string): void {
 }
 
 /** An overlay whiteout: a character device 0:0. */
-const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
+const isWhiteout = (st: Stats | BigIntStats) => st.isCharacterDevice() && Number(st.rdev) === 0;
+
+/** One directory of an overlay stack, with its opaque directories (opaqueDirs) as container paths. */
+export interface OverlayLayer {
+  dir: string;
+  opaque: ReadonlySet<string>;
+}
+
+/** A path as the overlay of some layers shows it: its entry, and for a directory the layers it merges (top first). */
+interface Merged {
+  st: BigIntStats;
+  layers: OverlayLayer[];
+}
+
+function lstatBig(p: string): BigIntStats | undefined {
+  try {
+    return lstatSync(p, { bigint: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entry `name` of the merged directory `parent` (at `path`): the top layer's, merged with the directories below until an opaque one; a whiteout hides what is below. */
+function child(parent: Merged | undefined, path: string): Merged | undefined {
+  if (!parent || !parent.st.isDirectory()) return undefined;
+  let found: Merged | undefined;
+  for (const l of parent.layers) {
+    const st = lstatBig(posix.join(l.dir, path));
+    if (!st) continue;
+    if (isWhiteout(st)) break;
+    if (!found) found = { st, layers: [] };
+    if (!st.isDirectory() || !found.st.isDirectory()) break;
+    found.layers.push(l);
+    if (l.opaque.has(path)) break;
+  }
+  return found;
+}
+
+/** Go's sameFsTime: equal, or equal to the second where either has no nanoseconds. */
+const sameTime = (a: bigint, b: bigint) => a === b || (a / 1_000_000_000n === b / 1_000_000_000n && (a % 1_000_000_000n === 0n || b % 1_000_000_000n === 0n));
+
+/** dockerd's statDifferent: type and mode, owner, device; for a non-directory also its time and size (a directory's change in time or size is none). */
+const statDifferent = (a: BigIntStats, b: BigIntStats) =>
+  a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.rdev !== b.rdev || (!a.isDirectory() && (!sameTime(a.mtimeNs, b.mtimeNs) || a.size !== b.size));
 
 /**
- * `docker diff` of an overlay container: its upper directory walked in name order against the
- * layers below (top first), as dockerd's overlay changes: a whiteout is a deletion, what no lower
- * layer has is an addition, anything else a change, but a directory the same in size, mode and
- * time as below is left out; an addition or deletion also names its parent as changed.
+ * `docker diff` of an overlay container, as dockerd's overlay2 driver works it out: the tree of
+ * the container's layers (top first: the writable one, then its parent's) against the tree of
+ * its parent's alone, each as the mounted overlay shows it (whiteouts hide, opaque directories
+ * merge nothing below), compared entry by entry in name order: an entry the parent lacks is
+ * added (with everything under it), one it has is changed when statDifferent, one only the
+ * parent has is deleted (alone, not what was under it), and a directory with any change under
+ * it is changed. Only paths the writable layer holds can differ, so only those are compared.
+ * (dockerd also compares the security.capability attribute; this does not.)
  */
-export function changes(upper: string, lowers: string[]): Change[] {
+export function changes(layers: OverlayLayer[]): Change[] {
+  const [upper, ...lowers] = layers;
   const out: Change[] = [];
-  const changedDirs = new Set<string>();
-  const below = (path: string): Stats | undefined => {
-    for (const l of lowers) {
-      const st = lstatOrUndefined(posix.join(l, path));
-      if (st) return isWhiteout(st) ? undefined : st;
+  const rootSt = lstatSync(upper!.dir, { bigint: true });
+  const visit = (path: string, now: Merged, before: Merged | undefined) => {
+    const start = out.length;
+    let marked = false;
+    if (path !== '/') {
+      if (!before) out.push({ Path: path, Kind: 1 });
+      else if (statDifferent(before.st, now.st)) out.push({ Path: path, Kind: 0 });
+      marked = out.length > start;
     }
-    return undefined;
-  };
-  const walk = (path: string) => {
-    for (const name of readdirSync(posix.join(upper, path)).sort()) {
+    const here = now.layers[0] === upper ? readdirSync(posix.join(upper!.dir, path)) : [];
+    const names = new Set(here);
+    // an opaque directory of the writable layer hides what the parent had under it
+    if (before?.st.isDirectory() && now.layers.length === 1 && now.layers[0] === upper) {
+      for (const l of before.layers) for (const n of readdirSync(posix.join(l.dir, path))) names.add(n);
+    }
+    for (const name of [...names].sort()) {
       const p = posix.join(path, name);
-      const st = lstatSync(posix.join(upper, p));
-      let kind: Change['Kind'];
-      if (isWhiteout(st)) kind = 2;
-      else {
-        const old = below(p);
-        if (!old) kind = 1;
-        else if (old.isDirectory() && st.isDirectory() && old.size === st.size && old.mode === st.mode && old.mtimeMs === st.mtimeMs) {
-          walk(p);
-          continue;
-        } else kind = 0;
-      }
-      if (st.isDirectory()) changedDirs.add(p);
-      if (kind !== 0) {
-        const parent = posix.dirname(p);
-        if (parent !== '/' && !changedDirs.has(parent)) {
-          out.push({ Path: parent, Kind: 0 });
-          changedDirs.add(parent);
-        }
-      }
-      out.push({ Path: p, Kind: kind });
-      if (st.isDirectory() && kind !== 2) walk(p);
+      const a = child(now, p);
+      const b = child(before, p);
+      if (a) visit(p, a, b);
+      else if (b) out.push({ Path: p, Kind: 2 });
+    }
+    if (!marked && out.length > start && path !== '/' && now.st.isDirectory()) out.splice(start, 0, { Path: path, Kind: 0 });
+  };
+  visit('/', { st: rootSt, layers: [upper!, ...lowers] }, { st: rootSt, layers: lowers });
+  return out;
+}
+
+/**
+ * The directories of an overlay's upper directory that are opaque (`trusted.overlay.opaque=y`:
+ * overlayfs marks a directory made where one of a lower layer was removed), as container paths.
+ * Node has no getxattr(2): GNU tar reads the directories alone (--no-recursion: no file is read)
+ * and reports their extended attributes. Without CAP_SYS_ADMIN the attribute is hidden and none is found.
+ */
+export async function opaqueDirs(upper: string): Promise<Set<string>> {
+  const dirs: string[] = [];
+  const walk = (path: string) => {
+    for (const d of readdirSync(posix.join(upper, path), { withFileTypes: true })) {
+      if (!d.isDirectory()) continue;
+      const p = posix.join(path, d.name);
+      dirs.push(`.${p}`);
+      walk(p);
     }
   };
   walk('/');
+  const out = new Set<string>();
+  if (!dirs.length) return out;
+  const child = spawn('tar', ['-C', upper, '--xattrs', '--xattrs-include=trusted.overlay.opaque', '--no-recursion', '--null', '-T', '-', '--format=pax', '-cf', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const errs: Buffer[] = [];
+  child.stderr!.on('data', (b: Buffer) => errs.push(b));
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 128));
+  });
+  child.stdin!.on('error', () => {});
+  child.stdin!.end(dirs.join('\0'));
+  const extract = tar.extract();
+  const feed = pipeline(child.stdout!, extract as unknown as NodeJS.WritableStream);
+  feed.catch(() => {});
+  for await (const e of extract) {
+    const pax = (e.header.pax ?? {}) as Record<string, string>;
+    if (pax['SCHILY.xattr.trusted.overlay.opaque'] === 'y') out.add(`/${e.header.name.replace(/^\.\//, '').replace(/\/$/, '')}`);
+    e.resume();
+  }
+  await feed.catch(() => {});
+  const code = await exited;
+  if (code !== 0) throw new Error(`reading the overlay's opaque directories: tar exited ${code}: ${Buffer.concat(errs).toString().trim()}`);
   return out;
 }
 

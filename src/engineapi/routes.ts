@@ -502,7 +502,7 @@ export function registerRoutes(api: ApiServer, engine: Engine): void {
     writeJSON(ctx.res, 201, { Id: id });
   });
 
-  api.get('/containers/{id}/changes', (ctx) => writeJSON(ctx.res, 200, engine.containers.changes(ctx.params['id']!)));
+  api.get('/containers/{id}/changes', async (ctx) => writeJSON(ctx.res, 200, await engine.containers.changes(ctx.params['id']!)));
 
   api.get('/containers/{id}/export', async (ctx) => {
     engine.containers.get(ctx.params['id']!);

@@ -1,12 +1,13 @@
 // The container filesystem helpers behind docker cp, diff and export, on plain directories.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, existsSync, lstatSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { archiveName, changes, dirSize, extractTar, goFileMode, hostPath, makeInitLayer, resolveInScope, statPath, tarPath } from '../../src/engine/rootfs.js';
+import { execFileSync } from 'node:child_process';
+import { archiveName, changes, dirSize, extractTar, goFileMode, hostPath, makeInitLayer, opaqueDirs, resolveInScope, statPath, tarPath } from '../../src/engine/rootfs.js';
 
 const root = () => mkdtempSync(join(tmpdir(), 'berth-rootfs-'));
 
@@ -72,31 +73,87 @@ test('a path as a tar round-trips through extraction; entries that climb out are
   }
 });
 
-test('changes: the upper directory against the layers below, unchanged directories left out but named as parents', () => {
+const layer = (dir: string, opaque: string[] = []) => ({ dir, opaque: new Set(opaque) });
+
+test("changes: the layers' trees compared as dockerd does, every directory above a change changed, a directory's time no change", () => {
   const r = root();
   try {
     const upper = join(r, 'upper');
     const lower = join(r, 'lower');
-    for (const d of ['etc', 'usr/lib', 'var']) {
+    for (const d of ['etc', 'usr/lib', 'var', 'home', 'tmp']) {
       mkdirSync(join(lower, d), { recursive: true });
       mkdirSync(join(upper, d), { recursive: true });
     }
     writeFileSync(join(lower, 'etc', 'conf'), 'old');
     writeFileSync(join(upper, 'etc', 'conf'), 'new');
+    writeFileSync(join(lower, 'etc', 'same'), 'same');
+    writeFileSync(join(upper, 'etc', 'same'), 'same');
     writeFileSync(join(upper, 'usr', 'lib', 'added'), 'x');
     const t = new Date('2024-01-01T00:00:00Z');
-    for (const d of ['usr', 'usr/lib', 'var', 'etc']) {
-      utimesSync(join(lower, d), t, t);
-      utimesSync(join(upper, d), t, t);
-    }
-    mkdirSync(join(upper, 'new'));
-    assert.deepEqual(changes(upper, [lower]), [
+    const t2 = new Date('2025-01-01T00:00:00Z');
+    for (const f of ['etc/conf', 'etc/same']) utimesSync(join(lower, f), t, t);
+    utimesSync(join(upper, 'etc', 'conf'), t2, t2);
+    utimesSync(join(upper, 'etc', 'same'), t, t);
+    // a directory's time alone is no change; its mode is
+    utimesSync(join(upper, 'home'), t2, t2);
+    chmodSync(join(upper, 'tmp'), 0o700);
+    mkdirSync(join(upper, 'new', 'sub'), { recursive: true });
+    assert.deepEqual(changes([layer(upper), layer(lower)]), [
+      { Path: '/etc', Kind: 0 },
       { Path: '/etc/conf', Kind: 0 },
       { Path: '/new', Kind: 1 },
+      { Path: '/new/sub', Kind: 1 },
+      { Path: '/tmp', Kind: 0 },
+      { Path: '/usr', Kind: 0 },
       { Path: '/usr/lib', Kind: 0 },
       { Path: '/usr/lib/added', Kind: 1 },
     ]);
+    // an opaque directory below hides what is under it in the layers further down
+    const bottom = join(r, 'bottom');
+    mkdirSync(join(bottom, 'var'), { recursive: true });
+    writeFileSync(join(bottom, 'var', 'hidden'), 'h');
+    writeFileSync(join(upper, 'var', 'hidden'), 'h');
+    assert.deepEqual(changes([layer(upper), layer(lower, ['/var']), layer(bottom)]).filter((c) => c.Path.startsWith('/var')), [
+      { Path: '/var', Kind: 0 },
+      { Path: '/var/hidden', Kind: 1 },
+    ]);
   } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('changes: a directory removed and made again over a real overlay (opaque) is compared entry by entry', { skip: process.getuid?.() !== 0 ? 'needs root (an overlay mount, and its trusted.* attributes)' : undefined }, async () => {
+  const r = root();
+  const merged = join(r, 'merged');
+  try {
+    const lower = join(r, 'lower');
+    const upper = join(r, 'upper');
+    for (const d of ['lower/var/www', 'lower/etc', 'upper', 'work', 'merged']) mkdirSync(join(r, d), { recursive: true });
+    writeFileSync(join(lower, 'var', 'old'), 'o');
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${join(r, 'work')}`, merged]);
+    // what `rm -rf /var && mkdir -p /var/www /var/new` in a container does to its writable layer
+    rmSync(join(merged, 'var'), { recursive: true });
+    mkdirSync(join(merged, 'var', 'www'), { recursive: true });
+    mkdirSync(join(merged, 'var', 'new'));
+    mkdirSync(join(merged, 'etc', 'fresh'));
+    rmSync(join(merged, 'etc', 'fresh'), { recursive: true });
+    mkdirSync(join(merged, 'etc', 'again'));
+    execFileSync('umount', [merged]);
+    const opaque = await opaqueDirs(upper);
+    assert.deepEqual([...opaque], ['/var']);
+    assert.deepEqual(changes([{ dir: upper, opaque }, layer(lower)]), [
+      { Path: '/etc', Kind: 0 },
+      { Path: '/etc/again', Kind: 1 },
+      { Path: '/var', Kind: 0 },
+      { Path: '/var/new', Kind: 1 },
+      { Path: '/var/old', Kind: 2 },
+    ]);
+  } finally {
+    try {
+      execFileSync('umount', [merged], { stdio: 'ignore' });
+    } catch {
+      // not mounted
+    }
     rmSync(r, { recursive: true, force: true });
   }
 });

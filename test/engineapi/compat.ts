@@ -609,6 +609,17 @@ export function scenario(): Step[] {
       return r;
     } },
     { id: 'diff-missing', args: ['diff', 'nosuch'] },
+    // what dockerd's overlay2 compares (the container's tree against its parent's, mounted): a
+    // directory's time is no change, its mode is; a file's time is; every directory above a change
+    // is changed; a directory of the image removed and made again (opaque in the writable layer)
+    // is compared entry by entry
+    { id: 'diff-kinds', sortLines: true, fn: async (c) => {
+      await c.docker(['run', '--name', 'dk', ...NONE, 'busybox', 'sh', '-c',
+        'echo x >> /etc/passwd; mkdir /var/www/sub; touch /home; chmod 700 /tmp; echo -n > /x; touch -d 2020-01-01 /bin/ls; mkdir -p /root/a/b; rm /etc/group; echo >> /etc/passwd; rm -rf /var && mkdir -p /var/www /var/new && touch /var/new/f']);
+      const r = await c.docker(['diff', 'dk']);
+      await c.docker(['rm', 'dk']);
+      return r;
+    } },
     { id: 'cp-from-dir', fn: async (c) => {
       const dst = c.sub('${DIR}/cpout');
       rmSync(dst, { recursive: true, force: true });
