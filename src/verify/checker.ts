@@ -80,9 +80,13 @@ export interface CheckResult {
   model: string;
   states: number;
   transitions: number;
+  /** Every state computed, duplicates included (the initial states and each step's): TLC's "states generated". */
+  generated: number;
   depth: number;
   /** The depth or state bound cut the exploration. */
   bounded: boolean;
+  /** A safety violation ended the exploration before it was complete (stopAtFirst). */
+  stopped: boolean;
   violations: Violation[];
   liveness: 'held' | 'violated' | 'not checked';
   ms: number;
@@ -264,7 +268,8 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
   };
   const stepProps = model.steps ?? [];
   let frontier: number[] = [];
-  for (const s of await model.init()) {
+  const inits = await model.init();
+  for (const s of inits) {
     const id = add(s, -1, 'init', 0);
     if (id < 0) frontier.push(~id);
   }
@@ -312,14 +317,14 @@ export async function check<S>(model: Model<S>, opts: CheckOptions = {}): Promis
     if (next.length) depth = g.depth.at(next[0]!);
     frontier = next;
   }
-  if (frontier.length) bounded = true;
+  const stopped = done();
   let liveness: CheckResult['liveness'] = 'not checked';
-  if (model.goal && !opts.safetyOnly && !bounded && !done()) {
+  if (model.goal && !opts.safetyOnly && !bounded && !stopped) {
     const v = livenessViolation(model.goal, g, pathTo, describe);
     if (v) report(v);
     liveness = v ? 'violated' : 'held';
   }
-  return { model: model.name, states: g.size, transitions, depth, bounded, violations, liveness, ms: performance.now() - t0 };
+  return { model: model.name, states: g.size, transitions, generated: inits.length + transitions, depth, bounded, stopped, violations, liveness, ms: performance.now() - t0 };
 }
 
 interface Edge {
@@ -501,7 +506,7 @@ export function formatViolation(v: Violation): string {
 }
 
 export function formatResult(r: CheckResult): string {
-  const head = `${r.model}: ${r.states} states, ${r.transitions} transitions, depth ${r.depth}${r.bounded ? ' (bounded)' : ''}, ${(r.ms / 1000).toFixed(2)} s` +
+  const head = `${r.model}: ${r.states} states, ${r.transitions} transitions, depth ${r.depth}${r.bounded ? ' (bounded)' : ''}${r.stopped ? ' (stopped at the first violation)' : ''}, ${(r.ms / 1000).toFixed(2)} s` +
     `, ${Math.round(r.states / Math.max(r.ms / 1000, 1e-9))} states/s; safety ${r.violations.some((v) => v.kind === 'safety') ? 'VIOLATED' : 'held'}; liveness ${r.liveness}`;
   return [head, ...r.violations.map(formatViolation)].join('\n');
 }

@@ -43,6 +43,9 @@ test('a Deployment controller that scales the old ReplicaSet down before new pod
   const v = r.violations.find((x) => x.property === 'rolling-update');
   assert.ok(v, 'caught');
   assert.match(v.messages.join(), /INV-RU-2: 2 available < replicas 3 − maxUnavailable 0/);
+  // the violation ended the search, no bound did; and TLC's count of states generated is every successor computed
+  assert.deepEqual([r.stopped, r.bounded, r.liveness], [true, false, 'not checked']);
+  assert.equal(r.generated, r.transitions + 1);
   const labels = v.trace.map((s) => s.label);
   assert.equal(labels[1], 'env: roll out app:2');
   assert.ok(labels.some((l) => /deployment: update replicasets\/web-[a-z0-9]+ replicas=2/.test(l)), labels.join('\n'));
@@ -55,6 +58,7 @@ test('the real Deployment and ReplicaSet controllers keep the rollout bounds in 
   assert.equal(r.bounded, false);
   assert.equal(r.liveness, 'held');
   assert.ok(r.states > 10_000, `${r.states} states`);
+  assert.equal(r.stopped, false);
 });
 
 test('the memoized model takes exactly the steps the real code takes, and judges every state as the real properties do', async () => {
