@@ -345,8 +345,11 @@ function lstatBig(p: string): BigIntStats | undefined {
   }
 }
 
-/** The entry `name` of the merged directory `parent` (at `path`): the top layer's, merged with the directories below until an opaque one; a whiteout hides what is below. */
-function child(parent: Merged | undefined, path: string): Merged | undefined {
+/**
+ * The entry at `path` in the merged directory `parent` (its parent directory): the top layer's,
+ * a directory merged with the directories below it until an opaque one; a whiteout hides what is below.
+ */
+function mergedChild(parent: Merged | undefined, path: string): Merged | undefined {
   if (!parent || !parent.st.isDirectory()) return undefined;
   let found: Merged | undefined;
   for (const l of parent.layers) {
@@ -398,8 +401,8 @@ export function changes(layers: OverlayLayer[]): Change[] {
     }
     for (const name of [...names].sort()) {
       const p = posix.join(path, name);
-      const a = child(now, p);
-      const b = child(before, p);
+      const a = mergedChild(now, p);
+      const b = mergedChild(before, p);
       if (a) visit(p, a, b);
       else if (b) out.push({ Path: p, Kind: 2 });
     }
@@ -428,17 +431,17 @@ export async function opaqueDirs(upper: string): Promise<Set<string>> {
   walk('/');
   const out = new Set<string>();
   if (!dirs.length) return out;
-  const child = spawn('tar', ['-C', upper, '--xattrs', '--xattrs-include=trusted.overlay.opaque', '--no-recursion', '--null', '-T', '-', '--format=pax', '-cf', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const tarProc = spawn('tar', ['-C', upper, '--xattrs', '--xattrs-include=trusted.overlay.opaque', '--no-recursion', '--null', '-T', '-', '--format=pax', '-cf', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const errs: Buffer[] = [];
-  child.stderr!.on('data', (b: Buffer) => errs.push(b));
+  tarProc.stderr!.on('data', (b: Buffer) => errs.push(b));
   const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 128));
+    tarProc.on('error', reject);
+    tarProc.on('close', (code) => resolve(code ?? 128));
   });
-  child.stdin!.on('error', () => {});
-  child.stdin!.end(dirs.join('\0'));
+  tarProc.stdin!.on('error', () => {});
+  tarProc.stdin!.end(dirs.join('\0'));
   const extract = tar.extract();
-  const feed = pipeline(child.stdout!, extract as unknown as NodeJS.WritableStream);
+  const feed = pipeline(tarProc.stdout!, extract as unknown as NodeJS.WritableStream);
   feed.catch(() => {});
   for await (const e of extract) {
     const pax = (e.header.pax ?? {}) as Record<string, string>;
