@@ -9,14 +9,13 @@
 // the view (symlinks followed against the container's root, never the host's) before the host
 // touches it, as dockerd's FollowSymlinkInScope does.
 import { type BigIntStats, chmodSync, chownSync, closeSync, createReadStream, createWriteStream, existsSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { EngineError, invalidParameter, notFound } from './errors.js';
 import { run } from './sys.js';
-import { entry, type Hdr } from './build/layer.js';
+import { entry, gnuTar, type Hdr } from './build/layer.js';
 
 export interface FsView {
   /** The host directory that is the container's "/". */
@@ -431,26 +430,14 @@ export async function opaqueDirs(upper: string): Promise<Set<string>> {
   walk('/');
   const out = new Set<string>();
   if (!dirs.length) return out;
-  const tarProc = spawn('tar', ['-C', upper, '--xattrs', '--xattrs-include=trusted.overlay.opaque', '--no-recursion', '--null', '-T', '-', '--format=pax', '-cf', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const errs: Buffer[] = [];
-  tarProc.stderr!.on('data', (b: Buffer) => errs.push(b));
-  const exited = new Promise<number>((resolve, reject) => {
-    tarProc.on('error', reject);
-    tarProc.on('close', (code) => resolve(code ?? 128));
-  });
-  tarProc.stdin!.on('error', () => {});
-  tarProc.stdin!.end(dirs.join('\0'));
-  const extract = tar.extract();
-  const feed = pipeline(tarProc.stdout!, extract as unknown as NodeJS.WritableStream);
-  feed.catch(() => {});
+  const { extract, failure } = gnuTar(['-C', upper, '--xattrs', '--xattrs-include=trusted.overlay.opaque', '--no-recursion', '--null', '-T', '-', '--format=pax', '-cf', '-'], dirs.join('\0'));
   for await (const e of extract) {
     const pax = (e.header.pax ?? {}) as Record<string, string>;
     if (pax['SCHILY.xattr.trusted.overlay.opaque'] === 'y') out.add(`/${e.header.name.replace(/^\.\//, '').replace(/\/$/, '')}`);
     e.resume();
   }
-  await feed.catch(() => {});
-  const code = await exited;
-  if (code !== 0) throw new Error(`reading the overlay's opaque directories: tar exited ${code}: ${Buffer.concat(errs).toString().trim()}`);
+  const failed = await failure();
+  if (failed !== undefined) throw new Error(`reading the overlay's opaque directories: ${failed}`);
   return out;
 }
 

@@ -85,7 +85,7 @@ export interface CheckResult {
   depth: number;
   /** The depth or state bound cut the exploration. */
   bounded: boolean;
-  /** A safety violation ended the exploration before it was complete (stopAtFirst). */
+  /** A safety violation ended the exploration (stopAtFirst): what lay past it was not explored, and liveness not checked. */
   stopped: boolean;
   violations: Violation[];
   liveness: 'held' | 'violated' | 'not checked';

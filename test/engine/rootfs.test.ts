@@ -1,4 +1,4 @@
-// The container filesystem helpers behind docker cp, diff and export, on plain directories.
+// The container filesystem helpers behind docker cp, diff and export, on plain directories (and one real overlay mount, as root).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, existsSync, lstatSync } from 'node:fs';

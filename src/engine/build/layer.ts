@@ -95,16 +95,7 @@ export async function writeItems(path: string, items: LayerItem[], epoch: Date):
  * extended attributes); its entries are re-written in OCI form.
  */
 export async function writeUpperDir(path: string, upper: string, epoch: Date): Promise<WrittenLayer> {
-  const child = spawn('tar', ['-C', upper, '--numeric-owner', '--xattrs', '--xattrs-include=*', '--sort=name', '--format=pax', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const errs: Buffer[] = [];
-  child.stderr!.on('data', (b: Buffer) => errs.push(b));
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 128));
-  });
-  const extract = tar.extract();
-  const feed = pipeline(child.stdout!, extract as unknown as NodeJS.WritableStream);
-  feed.catch(() => {});
+  const { extract, failure } = gnuTar(['-C', upper, '--numeric-owner', '--xattrs', '--xattrs-include=*', '--sort=name', '--format=pax', '-cf', '-', '.']);
   const written = await packTo(path, async (pack) => {
     let n = 0;
     for await (const e of extract) {
@@ -150,12 +141,40 @@ export async function writeUpperDir(path: string, upper: string, epoch: Date): P
       else if (h.type === 'fifo') await entry(pack, { ...base, type: 'fifo' });
       n++;
     }
-    await feed;
     return n;
   });
-  const code = await exited;
-  if (code !== 0) throw systemError(`failed to capture the build step's changes: ${Buffer.concat(errs).toString().trim()}`);
+  const failed = await failure();
+  if (failed !== undefined) throw systemError(`failed to capture the build step's changes: ${failed}`);
   return written;
+}
+
+/**
+ * GNU tar writing an archive to its output (the one tool here that reads extended attributes,
+ * which Node cannot), read entry by entry; `input` is its standard input (a file list, say).
+ * Once the entries are read, failure() tells how it ended: undefined, or its message.
+ */
+export function gnuTar(args: string[], input?: string): { extract: tar.Extract; failure: () => Promise<string | undefined> } {
+  const proc = spawn('tar', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const errs: Buffer[] = [];
+  proc.stderr!.on('data', (b: Buffer) => errs.push(b));
+  const exited = new Promise<number>((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('close', (code) => resolve(code ?? 128));
+  });
+  if (input !== undefined) {
+    proc.stdin!.on('error', () => {}); // tar may exit before reading it all; its exit says why
+    proc.stdin!.end(input);
+  }
+  const extract = tar.extract();
+  const feed = pipeline(proc.stdout!, extract as unknown as NodeJS.WritableStream);
+  feed.catch(() => {});
+  const failure = async () => {
+    const fed = await feed.then(() => undefined, (e: unknown) => (e instanceof Error ? e.message : String(e)));
+    const code = await exited;
+    if (code !== 0) return `tar exited ${code}: ${Buffer.concat(errs).toString().trim()}`;
+    return fed;
+  };
+  return { extract, failure };
 }
 
 export interface StoredLayer {
