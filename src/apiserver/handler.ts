@@ -33,6 +33,7 @@ export interface ApiRequest {
   contentType?: string;
   body?: Buffer;
   user?: UserInfo;
+  userAgent?: string;
 }
 
 export interface StreamSink {
@@ -168,6 +169,11 @@ export class ApiHandler {
       if (!req.body || req.body.length === 0) throw errors.badRequest('the body of the request was empty');
       return decodeBody(req.contentType, req.body, intoKind(t, r.subresource));
     };
+    const writes = () => {
+      const o = writeOptions(q);
+      if (req.userAgent) o.userAgent = req.userAgent;
+      return o;
+    };
     const out = (status: number, obj: unknown, warnings: string[] = []): ApiResponse =>
       render(status, obj, rendering, t, q, warnings, this.rest.deps.clock.now());
 
@@ -202,11 +208,11 @@ export class ApiHandler {
         case 'get':
           return out(200, await rest.getSubresource(t, ns, name, r.subresource));
         case 'update': {
-          const w = await rest.writeSubresource(t, ns, name, r.subresource, body(), writeOptions(q));
+          const w = await rest.writeSubresource(t, ns, name, r.subresource, body(), writes());
           return out(200, w.object, w.warnings);
         }
         case 'patch': {
-          const w = await rest.writeSubresource(t, ns, name, r.subresource, body(), writeOptions(q), patchType(req.contentType));
+          const w = await rest.writeSubresource(t, ns, name, r.subresource, body(), writes(), patchType(req.contentType));
           return out(200, w.object, w.warnings);
         }
         default:
@@ -225,16 +231,16 @@ export class ApiHandler {
         return this.watch(t, ns, req, rendering);
       case 'create': {
         if (r.name !== undefined) throw errors.methodNotSupported({ group: t.group, name: t.plural }, 'create');
-        const w = await rest.create(t, ns, body(), { ...writeOptions(q), ...(req.user ? { user: req.user } : {}) });
+        const w = await rest.create(t, ns, body(), { ...writes(), ...(req.user ? { user: req.user } : {}) });
         return out(201, w.object, w.warnings);
       }
       case 'update': {
-        const w = await rest.update(t, ns, r.name!, body(), writeOptions(q));
+        const w = await rest.update(t, ns, r.name!, body(), writes());
         return out(w.created ? 201 : 200, w.object, w.warnings);
       }
       case 'patch': {
-        const w = await rest.patch(t, ns, r.name!, patchType(req.contentType), body(), writeOptions(q));
-        return out(200, w.object, w.warnings);
+        const w = await rest.patch(t, ns, r.name!, patchType(req.contentType), body(), writes());
+        return out(w.created ? 201 : 200, w.object, w.warnings);
       }
       case 'delete': {
         const opts = deleteOptions(q, req.body?.length ? decodeBody(req.contentType, req.body, DELETE_OPTIONS).value : undefined);

@@ -145,6 +145,7 @@ async function serve(handler: ApiHandler, opts: TransportOptions, req: IncomingM
   };
   if (req.headers.accept) apiReq.accept = req.headers.accept;
   if (req.headers['content-type']) apiReq.contentType = req.headers['content-type'];
+  if (req.headers['user-agent']) apiReq.userAgent = req.headers['user-agent'];
   if (user) apiReq.user = user;
 
   const answer = await handler.handle(apiReq);

@@ -15,6 +15,8 @@ export interface LocalClientOptions {
    * the stored object, deeply frozen, instead of a copy made for each write.
    */
   sharedResults?: boolean;
+  /** Who writes through this client, as an HTTP client's User-Agent says it (the manager of what it changes: fields.ts). */
+  userAgent?: string;
 }
 
 export class LocalClient implements ApiClient {
@@ -32,6 +34,7 @@ export class LocalClient implements ApiClient {
     const w: RestWriteOptions = { dryRun: !!o?.dryRun, fieldValidation: 'Ignore' };
     if (o?.fieldManager) w.fieldManager = o.fieldManager;
     if (this.options.sharedResults) w.sharedResult = true;
+    if (this.options.userAgent) w.userAgent = this.options.userAgent;
     return w;
   }
 

@@ -11,6 +11,10 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export interface WriteOptions {
   dryRun: boolean;
   fieldManager?: string;
+  /** An apply takes the fields of other managers it conflicts with (PatchOptions.force; set only when given). */
+  force?: boolean;
+  /** The client's User-Agent: who writes, when it names no fieldManager. */
+  userAgent?: string;
   fieldValidation: FieldValidation;
   /** Who asks (a create records it where the kind keeps its requestor: a CSR's spec.username). */
   user?: UserInfo;
@@ -69,6 +73,11 @@ export function writeOptions(q: Query, defaultValidation: FieldValidation = 'War
   const o: WriteOptions = { dryRun: dryRun(q.getAll('dryRun')), fieldValidation: fv };
   const fm = q.get('fieldManager');
   if (fm) o.fieldManager = fm;
+  const force = q.get('force');
+  if (force !== null) {
+    if (force !== 'true' && force !== 'false') throw errors.badRequest(`force: invalid value ${JSON.stringify(force)}: must be true or false`);
+    o.force = force === 'true';
+  }
   return o;
 }
 

@@ -21,6 +21,7 @@ import {
 import { toStored, fromStored, storageOf } from '../model/conversion.js';
 import type { Admission } from './admission.js';
 import type { ServiceAccountSigner } from './satoken.js';
+import * as fields from './fields.js';
 
 export interface Clock {
   now(): Instant;
@@ -169,7 +170,8 @@ export class Rest {
 
   // ---- create ------------------------------------------------------------------------------
 
-  async create(t: ResourceType, ns: string | undefined, body: Body, opts: WriteOptions): Promise<Written<KubeObject>> {
+  /** `managed`: the managedFields of an apply that creates the object (other creates keep none). */
+  async create(t: ResourceType, ns: string | undefined, body: Body, opts: WriteOptions, managed?: fields.ManagedFieldsEntry[]): Promise<Written<KubeObject>> {
     const warnings: string[] = [];
     const obj = this.decode(t, body, opts, warnings);
     const meta = obj.metadata;
@@ -189,6 +191,7 @@ export class Rest {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.managedFields;
+    if (managed?.length) meta.managedFields = managed as never;
     mm.defaults(t, obj);
     mm.prepareForCreate(t, obj, meta.uid, this.deps.clock.now());
     if (csr.isCSR(t)) {
@@ -236,12 +239,11 @@ export class Rest {
     return { object, warnings, created: false };
   }
 
-  /** PATCH of the main resource: the patch applies to the current object, retried on conflicts. */
-  async patch(t: ResourceType, ns: string | undefined, name: string, contentType: string, body: Body, opts: WriteOptions): Promise<Written<KubeObject>> {
+  /** PATCH of the main resource: the patch applies to the current object, retried on conflicts (an apply may create it). */
+  async patch(t: ResourceType, ns: string | undefined, name: string, contentType: string, body: Body, opts: WriteOptions): Promise<Written<KubeObject> & { created?: boolean }> {
     const warnings: string[] = [];
-    if (contentType === 'application/apply-patch+yaml') {
-      throw new StatusError(415, 'UnsupportedMediaType', 'the server does not support server-side apply (application/apply-patch+yaml) yet');
-    }
+    fields.checkPatchOptions(contentType, opts);
+    if (contentType === fields.APPLY) return this.apply(t, ns, name, body, opts);
     let unknownReported = false;
     const object = await this.writeLoop(t, ns, name, opts, undefined, (old) => {
       const patched = mm.patch(t, contentType, old, patchBody(body));
@@ -260,6 +262,35 @@ export class Rest {
   }
 
   /**
+   * Server-side apply: the configuration merged into the live object by field ownership
+   * (fields.ts, model/fieldmanager), or the object created from it when there is none.
+   */
+  private async apply(t: ResourceType, ns: string | undefined, name: string, body: Body, opts: WriteOptions): Promise<Written<KubeObject> & { created: boolean }> {
+    const warnings: string[] = [];
+    const raw = fields.applyConfig(t, body.value);
+    this.fieldValidation(t, raw, body.duplicates, opts, warnings);
+    const config = this.normalize(t, raw);
+    this.checkIdentity(t, ns, name, config);
+    const current = await this.deps.store.get(this.key(t, ns, name), SHARED);
+    if (!current) {
+      const r = fields.apply(t, undefined, config, opts, this.now());
+      const created = await this.create(t, ns, { value: r.object, duplicates: [] }, { ...opts, fieldValidation: 'Ignore' }, r.managed);
+      return { object: created.object, warnings: [...warnings, ...created.warnings], created: true };
+    }
+    let managed: fields.ManagedFieldsEntry[] | undefined;
+    const object = await this.writeLoop(t, ns, name, opts, undefined, (old) => {
+      const r = fields.apply(t, old, config, opts, this.now());
+      managed = r.managed;
+      // (a copy: the merge shares the stored object's parts, which are frozen)
+      const next = this.normalize(t, r.object);
+      this.checkIdentity(t, ns, name, next);
+      strategy.prepareForUpdate(t, next, old);
+      return next;
+    }, fromStored(t, current), true, undefined, () => managed);
+    return { object, warnings, created: false };
+  }
+
+  /**
    * The read-modify-write loop every update shares: build the next object from the stored one,
    * default and validate it, and write it only if it changed, with the stored resourceVersion as
    * the precondition. A conflict retries when the client gave no resourceVersion of its own.
@@ -275,6 +306,7 @@ export class Rest {
     first?: KubeObject,
     isPatch = false,
     validate: (next: KubeObject, old: KubeObject) => FieldError[] = (n, o) => mm.validateChange(t, n, o),
+    managed: (next: KubeObject, old: KubeObject) => fields.ManagedFieldsEntry[] | undefined = (n, o) => fields.updated(t, n, o, opts, '', this.now()),
   ): Promise<KubeObject> {
     const key = this.key(t, ns, name);
     let old = first;
@@ -294,6 +326,8 @@ export class Rest {
       mm.prune(t, next);
       this.keepSystemFields(next, old);
       mm.defaults(t, next);
+      const owners = managed(next, old);
+      if (owners?.length) next.metadata.managedFields = owners as never;
       await this.deps.admission.admitUpdate(t, next, old, opts.dryRun);
       try {
         return await this.commit(t, key, name, next, old, opts, precondition, validate);
@@ -358,7 +392,25 @@ export class Rest {
     this.subresource(t, sub, patchType ? 'patch' : 'update');
     const warnings: string[] = [];
     let precondition: number | undefined;
+    if (patchType) fields.checkPatchOptions(patchType, opts);
+    // An apply to status: the configuration is a whole object, of which the status is applied.
+    let config: KubeObject | undefined;
+    let applied: fields.ManagedFieldsEntry[] | undefined;
+    if (patchType === fields.APPLY) {
+      if (sub !== 'status') throw new StatusError(415, 'UnsupportedMediaType', `server-side apply to the ${sub} subresource is not supported (the main resource and status are)`);
+      const raw = fields.applyConfig(t, body.value);
+      this.fieldValidation(t, raw, body.duplicates, opts, warnings);
+      config = this.normalize(t, raw);
+      this.checkIdentity(t, ns, name, config);
+    }
     const incoming = (old: KubeObject): KubeObject => {
+      if (config) {
+        const r = fields.apply(t, old, config, opts, this.now(), sub);
+        applied = r.managed;
+        const o = deepClone(r.object) as KubeObject;
+        precondition = parseResourceVersion(o.metadata.resourceVersion);
+        return o;
+      }
       const view = sub === 'scale' ? toScale(t, old) : old;
       let value: unknown = body.value;
       if (patchType) value = mm.patch(sub === 'scale' ? scaleType : t, patchType, view, patchBody(body));
@@ -412,7 +464,7 @@ export class Rest {
       }
       if (sub === 'approval' || sub === 'ephemeralcontainers') return mm.validateSubresourceChange(t, sub, next, old);
       return sub === 'status' ? mm.validateStatusChange(t, next, old) : mm.validateChange(t, next, old);
-    });
+    }, (next, old) => applied ?? fields.updated(t, next, old, opts, sub, this.now()));
     void precondition;
     return { object: sub === 'scale' ? toScale(t, object) : object, warnings };
   }

@@ -75,7 +75,7 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
     throw e;
   }
   const controllers = f.controllers
-    ? startControllerManager(new LocalClient(server.rest), {}, {
+    ? startControllerManager(new LocalClient(server.rest, undefined, { userAgent: 'kube-controller-manager' }), {}, {
       nodeLifecycle: { gracePeriodMs: nodeMonitorGraceMs },
       localPath: { baseDir: join(dataDir, 'local-path') },
       rootCA: pki.caCert,
@@ -83,13 +83,13 @@ export async function startServer(args: string[], defaults: Partial<Record<keyof
       csrApproving: f['auto-approve-kubelet-serving'],
     })
     : undefined;
-  const scheduler = f.controllers ? new Scheduler(new LocalClient(server.rest)) : undefined;
+  const scheduler = f.controllers ? new Scheduler(new LocalClient(server.rest, undefined, { userAgent: 'kube-scheduler' })) : undefined;
   await Promise.all([controllers?.ready, scheduler?.start()]);
   const simTiming = { startDelayMs: parseDuration(f['sim-start-delay']), readyDelayMs: parseDuration(f['sim-ready-delay']) };
   const sim = f['sim-nodes'] > 0 ? new SimNodes(new LocalClient(server.rest), { count: f['sim-nodes'], timing: simTiming }) : undefined;
   await sim?.start();
   const node = f.kubelet
-    ? await startNode(new LocalClient(server.rest), dataDir, advertise, f['kubelet-port'], f['engine-socket'], f['remove-pods-on-exit'], { cgroupRoot: f['cgroup-root'], cgroupsPerQOS: f['cgroups-per-qos'] })
+    ? await startNode(new LocalClient(server.rest, undefined, { userAgent: 'kubelet' }), dataDir, advertise, f['kubelet-port'], f['engine-socket'], f['remove-pods-on-exit'], { cgroupRoot: f['cgroup-root'], cgroupsPerQOS: f['cgroups-per-qos'] })
     : undefined;
   const kubelet = node?.kubelet;
   // Diagnostics for performance work: per-controller work, every few seconds, on stderr.

@@ -8,6 +8,8 @@ class SchemaNode implements PatchSchema {
   readonly patchMergeKey?: string;
   readonly listType?: string;
   readonly listMapKeys?: readonly string[];
+  readonly mapType?: string;
+  readonly defaultValue?: unknown;
 
   /** `schema` is the schema at this position (a property or an items/values schema), unresolved. */
   constructor(private readonly schema: Schema) {
@@ -15,6 +17,9 @@ class SchemaNode implements PatchSchema {
     this.patchMergeKey = schema['x-kubernetes-patch-merge-key'];
     this.listType = schema['x-kubernetes-list-type'];
     this.listMapKeys = schema['x-kubernetes-list-map-keys'];
+    // (a struct's map type is on its definition, a property's on the property)
+    this.mapType = schema['x-kubernetes-map-type'] ?? (schema.$ref ? resolve(schema)?.['x-kubernetes-map-type'] : undefined);
+    this.defaultValue = schema.default;
   }
 
   field(name: string): PatchSchema | undefined {

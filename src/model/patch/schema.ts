@@ -14,4 +14,8 @@ export interface PatchSchema {
   /** Upstream's x-kubernetes-list-type ('atomic' | 'set' | 'map'), for server-side list semantics. */
   readonly listType?: string;
   readonly listMapKeys?: readonly string[];
+  /** Upstream's x-kubernetes-map-type ('atomic' | 'granular'), for a struct or map owned whole or field by field. */
+  readonly mapType?: string;
+  /** The schema's default, where it gives one (server-side apply keys list items by it when a key field is left out). */
+  readonly defaultValue?: unknown;
 }
