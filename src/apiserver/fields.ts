@@ -13,6 +13,7 @@ import { apiVersionOf, type ResourceType } from '../model/registry.js';
 import { errors, StatusError } from '../model/status.js';
 import { fieldErrors, FieldPath } from '../model/field.js';
 import { patchSchemaFor } from '../model/openapi/index.js';
+import { typeErrors } from '../model/fieldmanager/typed.js';
 import {
   apply as applyFields, conflictReport, decodeManagedFields, encodeManagedFields, update as updateFields,
   type Context, type ManagedFieldsEntry, type Owner,
@@ -70,7 +71,15 @@ function owners(o: KubeObject): Owner[] {
 
 /** An apply over the live object (undefined: it creates it): the object to write and its managedFields, or the 409 of its conflicts. */
 export function apply(t: ResourceType, live: KubeObject | undefined, config: Record<string, unknown>, opts: WriteOptions, now: string, subresource = ''): { object: Record<string, unknown>; managed: ManagedFieldsEntry[] } {
-  const r = applyFields(live, config, live ? owners(live) : [], opts.fieldManager!, !!opts.force, context(t, subresource, now));
+  const ctx = context(t, subresource, now);
+  const bad = typeErrors(config, ctx.schema);
+  if (bad.length) {
+    // Upstream's words and code (a 500: its typed conversion fails before any check names a field).
+    const meta = config.metadata as { name?: string; namespace?: string };
+    const what = `${meta.namespace ?? ''}/${meta.name ?? ''}; ${t.group}/${t.version}, Kind=${t.kind}`;
+    throw new StatusError(500, '', `failed to create typed patch object (${what}): ${bad.length === 1 ? bad[0] : `errors:\n  ${bad.join('\n  ')}`}`);
+  }
+  const r = applyFields(live, config, live ? owners(live) : [], opts.fieldManager!, !!opts.force, ctx);
   if ('conflicts' in r) {
     const { message, causes } = conflictReport(r.conflicts);
     throw new StatusError(409, 'Conflict', message, { causes });

@@ -153,6 +153,10 @@ status:
     assert.match(forced.body.message, /force: Forbidden: may not be specified for non-apply patch/);
     const created = await patch('/api/v1/namespaces/ssa/configmaps/c?fieldManager=me', 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "1"}\n');
     assert.equal(created.code, 201, 'an apply that creates answers 201');
+    const dup = await patch('/api/v1/namespaces/ssa/configmaps/c?fieldManager=me', 'application/apply-patch+yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: [a, a]}\n');
+    assert.equal(dup.code, 500, 'as upstream: its typed conversion fails');
+    assert.equal(dup.body.message, 'failed to create typed patch object (ssa/c; /v1, Kind=ConfigMap): .metadata.finalizers: duplicate entries for key [="a"]');
   });
 
   function patch(path: string, contentType: string, body: string): Promise<{ code: number; body: { message: string } }> {

@@ -3,9 +3,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FieldSet, pathString } from '../../src/model/fieldmanager/fieldset.js';
-import { compare, fieldsOf, merge } from '../../src/model/fieldmanager/typed.js';
+import { compare, fieldsOf, merge, typeErrors } from '../../src/model/fieldmanager/typed.js';
 import { apply, conflictReport, decodeManagedFields, encodeManagedFields, update, type Context, type Owner } from '../../src/model/fieldmanager/manager.js';
 import { patchSchemaFor } from '../../src/model/openapi/index.js';
+import type { PatchSchema } from '../../src/model/patch/schema.js';
 
 const deploymentSchema = patchSchemaFor('apps', 'v1', 'Deployment');
 const ctx: Context = { schema: deploymentSchema, apiVersion: 'apps/v1', subresource: '', hasStatus: true, now: '2026-01-01T00:00:00Z' };
@@ -84,6 +85,24 @@ describe('field sets', () => {
     // atomic lists are replaced whole; an empty configuration list merged into a keyed one changes nothing
     assert.deepEqual(merge({ args: ['x', 'y'] }, { args: ['z'] }, s!.items()), { args: ['z'] });
     assert.deepEqual(merge(live, [], s), live);
+  });
+
+  it('finds what upstream cannot read as a typed value: duplicate keys, an item without a key field that has no default', () => {
+    const cfg = config('nginx', 1, [{ name: 'A', value: '1' }, { name: 'A', value: '2' }]);
+    assert.deepEqual(typeErrors(cfg, deploymentSchema), ['.spec.template.spec.containers[name="web"].env: duplicate entries for key [name="A"]']);
+    assert.deepEqual(typeErrors(config('nginx', 1), deploymentSchema), [], 'protocol is left out but has a default');
+    // (the built-in key fields all have defaults; a schema whose key has none)
+    const item: PatchSchema = { field: (n) => (n === 'id' ? { field: () => undefined, items: () => undefined } : undefined), items: () => undefined };
+    const list: PatchSchema = { field: () => undefined, items: () => item, listType: 'map', listMapKeys: ['id'] };
+    const root: PatchSchema = { field: (n) => (n === 'things' ? list : undefined), items: () => undefined };
+    assert.deepEqual(typeErrors({ things: [{ id: 'a' }, { other: 1 }] }, root), ['.things: element 1: associative list with keys has an element that omits key field "id"']);
+  });
+
+  it('a live list with duplicate keys is one value: compared and replaced whole', () => {
+    const s = deploymentSchema!.field('spec')!.field('template')!.field('spec')!.field('containers')!.items()!.field('env');
+    const live = [{ name: 'A', value: '1' }, { name: 'A', value: '2' }];
+    assert.deepEqual(merge(live, [{ name: 'B', value: '3' }], s), [{ name: 'B', value: '3' }]);
+    assert.deepEqual(compare({ env: live }, { env: [{ name: 'A', value: '1' }] }, deploymentSchema!.field('spec')!.field('template')!.field('spec')!.field('containers')!.items()).modified.toFieldsV1(), { 'f:env': {} });
   });
 });
 

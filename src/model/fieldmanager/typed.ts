@@ -5,7 +5,7 @@
 // maps owned key by key, lists are atomic.
 import { deepClone, deepEqual, isPlainObject } from '../object.js';
 import type { PatchSchema } from '../patch/schema.js';
-import { FieldSet } from './fieldset.js';
+import { FieldSet, pathString } from './fieldset.js';
 
 type Schema = PatchSchema | undefined;
 type Obj = Record<string, unknown>;
@@ -67,6 +67,41 @@ export function fieldsOf(v: unknown, s: Schema, set = new FieldSet(), path: stri
   return set;
 }
 
+/**
+ * What makes a value unreadable as a typed value (upstream refuses such an applied
+ * configuration): an associative list's item without a key field that has no default, or two
+ * items with the same key.
+ */
+export function typeErrors(v: unknown, s: Schema, path: string[] = [], out: string[] = []): string[] {
+  const shape = shapeOf(v, s);
+  if (shape === 'map') {
+    for (const [k, c] of Object.entries(v as Obj)) typeErrors(c, fieldSchema(s, k), [...path, `f:${k}`], out);
+  } else if (shape === 'assoc' || shape === 'set') {
+    const seen = new Set<string>();
+    (v as unknown[]).forEach((item, i) => {
+      if (shape === 'assoc') {
+        for (const k of s!.listMapKeys!) {
+          const present = isPlainObject(item) && item[k] !== undefined && item[k] !== null;
+          if (!present && s?.items()?.field(k)?.defaultValue === undefined) {
+            out.push(`${pathString(path)}: element ${i}: associative list with keys has an element that omits key field ${JSON.stringify(k)}`);
+            return;
+          }
+        }
+      }
+      const pe = itemElement(item, s, shape);
+      if (seen.has(pe)) out.push(`${pathString(path)}: duplicate entries for key ${pathString([pe])}`);
+      seen.add(pe);
+      typeErrors(item, s?.items(), [...path, pe], out);
+    });
+  }
+  return out;
+}
+
+/** A list whose items cannot all be told apart by key: upstream treats it as one value. */
+function ambiguous(list: unknown[], s: Schema, shape: 'assoc' | 'set'): boolean {
+  return items(list, s, shape).size !== list.length;
+}
+
 export interface Comparison {
   added: FieldSet;
   modified: FieldSet;
@@ -104,6 +139,10 @@ function walkCompare(a: unknown, b: unknown, s: Schema, path: string[], c: Compa
     for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) walkCompare(ao[k], bo[k], fieldSchema(s, k), [...path, `f:${k}`], c);
     return;
   }
+  if (ambiguous(a as unknown[], s, sa) || ambiguous(b as unknown[], s, sa)) {
+    if (!deepEqual(a, b)) c.modified.insert(path);
+    return;
+  }
   const ai = items(a as unknown[], s, sa);
   const bi = items(b as unknown[], s, sa);
   for (const pe of new Set([...ai.keys(), ...bi.keys()])) walkCompare(ai.get(pe), bi.get(pe), s?.items(), [...path, pe], c);
@@ -131,6 +170,8 @@ export function merge(live: unknown, config: unknown, s: Schema): unknown {
     for (const [k, v] of Object.entries(config as Obj)) out[k] = merge((live as Obj)[k], v, fieldSchema(s, k));
     return out;
   }
+  // A live list with duplicate keys (written by an update) cannot be merged item by item: replaced.
+  if (ambiguous(live as unknown[], s, sc)) return deepClone(config);
   const li = items(live as unknown[], s, sc);
   const ci = items(config as unknown[], s, sc);
   const configOrder = [...ci.keys()];
