@@ -267,10 +267,7 @@ export class Rest {
    */
   private async apply(t: ResourceType, ns: string | undefined, name: string, body: Body, opts: WriteOptions): Promise<Written<KubeObject> & { created: boolean }> {
     const warnings: string[] = [];
-    const raw = fields.applyConfig(t, body.value);
-    this.fieldValidation(t, raw, body.duplicates, opts, warnings);
-    const config = this.normalize(t, raw);
-    this.checkIdentity(t, ns, name, config);
+    const config = this.appliedConfig(t, ns, name, body, opts, warnings);
     const current = await this.deps.store.get(this.key(t, ns, name), SHARED);
     if (!current) {
       const r = fields.apply(t, undefined, config, opts, this.now());
@@ -288,6 +285,15 @@ export class Rest {
       return next;
     }, fromStored(t, current), true, undefined, () => managed);
     return { object, warnings, created: false };
+  }
+
+  /** An apply's configuration, checked (fields.applyConfig, field validation) and named as the URL names it. */
+  private appliedConfig(t: ResourceType, ns: string | undefined, name: string, body: Body, opts: WriteOptions, warnings: string[]): KubeObject {
+    const raw = fields.applyConfig(t, body.value);
+    this.fieldValidation(t, raw, body.duplicates, opts, warnings);
+    const config = this.normalize(t, raw);
+    this.checkIdentity(t, ns, name, config);
+    return config;
   }
 
   /**
@@ -398,10 +404,7 @@ export class Rest {
     let applied: fields.ManagedFieldsEntry[] | undefined;
     if (patchType === fields.APPLY) {
       if (sub !== 'status') throw new StatusError(415, 'UnsupportedMediaType', `server-side apply to the ${sub} subresource is not supported (the main resource and status are)`);
-      const raw = fields.applyConfig(t, body.value);
-      this.fieldValidation(t, raw, body.duplicates, opts, warnings);
-      config = this.normalize(t, raw);
-      this.checkIdentity(t, ns, name, config);
+      config = this.appliedConfig(t, ns, name, body, opts, warnings);
     }
     const incoming = (old: KubeObject): KubeObject => {
       if (config) {
