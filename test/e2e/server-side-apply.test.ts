@@ -75,6 +75,7 @@ describe('kubectl apply --server-side against berth server', { skip: which('kube
     // the controller's status writes are its own entry
     const status = d.metadata.managedFields!.find((e) => e.subresource === 'status');
     assert.equal(status?.manager, 'kube-controller-manager');
+    assert.deepEqual(status?.fieldsV1['f:metadata'], { 'f:annotations': { '.': {}, 'f:deployment.kubernetes.io/revision': {} } }, 'the revision annotation comes with its status write');
     await ok(['apply', '--server-side', '-f', '-'], deployment({ replicas: 2 }));
     assert.equal((await get()).metadata.resourceVersion, d.metadata.resourceVersion, 'the same configuration writes nothing');
   });

@@ -153,6 +153,12 @@ describe('apply and update', () => {
     const entries = encodeManagedFields(status);
     assert.deepEqual(entries.map((e) => [e.manager, e.operation, e.subresource ?? '']), [['kubectl', 'Apply', ''], ['kube-controller-manager', 'Update', 'status'], ['hpa', 'Update', '']]);
     assert.deepEqual(entries[1]!.fieldsV1, { 'f:status': { 'f:replicas': {} } });
+    // a status write may carry metadata (the deployment controller's revision annotation): its writer owns that too
+    const annotated = { ...next, metadata: { ...(first.object.metadata as object), annotations: { 'deployment.kubernetes.io/revision': '1' } }, status: { replicas: 4 } };
+    const withAnnotation = update(next, annotated, owners, 'kube-controller-manager', { ...ctx, subresource: 'status' });
+    assert.deepEqual(withAnnotation.find((o) => o.subresource === 'status')!.set.toFieldsV1(), {
+      'f:metadata': { 'f:annotations': { '.': {}, 'f:deployment.kubernetes.io/revision': {} } }, 'f:status': { 'f:replicas': {} },
+    });
     // and they read back as the same owners
     const back = decodeManagedFields(entries);
     assert.ok(Array.isArray(back));

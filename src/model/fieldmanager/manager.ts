@@ -37,16 +37,20 @@ const STRIP = FieldSet.of([
   ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map((f) => ['f:metadata', `f:${f}`]),
 ]);
 
-/** The fields a write to the main resource or to a subresource may own (the others are reset by the strategy). */
-export function ownable(set: FieldSet, subresource: string, hasStatus: boolean): FieldSet {
-  let s = set.difference(STRIP);
-  if (subresource === 'status') {
-    const only = new FieldSet();
-    const status = s.children.get('f:status');
-    if (status) only.children.set('f:status', status);
-    s = only;
-  } else if (hasStatus) s = s.without(FieldSet.of([['f:status']]));
-  return s;
+/**
+ * The fields a write may own. Through the main resource, no status (the strategy resets it).
+ * Through status, an apply owns only status; an update owns what it changed but spec (the status
+ * strategies keep spec and may let metadata through: the deployment controller's status write
+ * carries its revision annotation, which upstream shows it owning).
+ */
+export function ownable(set: FieldSet, subresource: string, hasStatus: boolean, operation: Owner['operation']): FieldSet {
+  const s = set.difference(STRIP);
+  if (subresource !== 'status') return hasStatus ? s.without(FieldSet.of([['f:status']])) : s;
+  if (operation === 'Update') return s.without(FieldSet.of([['f:spec']]));
+  const only = new FieldSet();
+  const status = s.children.get('f:status');
+  if (status) only.children.set('f:status', status);
+  return only;
 }
 
 const ownerKey = (o: Pick<Owner, 'manager' | 'operation' | 'subresource' | 'apiVersion'>): string =>
@@ -134,7 +138,7 @@ export type ApplyOutcome = { object: Obj; owners: Owner[] } | { conflicts: Confl
  * first given to before-first-apply, as upstream does, so that the apply conflicts with them.
  */
 export function apply(live: Obj | undefined, config: Obj, owners: readonly Owner[], manager: string, force: boolean, ctx: Context): ApplyOutcome {
-  const own = (s: FieldSet) => ownable(s, ctx.subresource, ctx.hasStatus);
+  const own = (s: FieldSet) => ownable(s, ctx.subresource, ctx.hasStatus, 'Apply');
   let current = owners.map((o) => ({ ...o }));
   if (live && current.length === 0) {
     const set = own(fieldsOf(live, ctx.schema));
@@ -166,7 +170,7 @@ export function apply(live: Obj | undefined, config: Obj, owners: readonly Owner
 
 /** The owners after `manager` changed old into next by an update (it takes what it changed from the others). */
 export function update(old: Obj, next: Obj, owners: readonly Owner[], manager: string, ctx: Context): Owner[] {
-  const own = (s: FieldSet) => ownable(s, ctx.subresource, ctx.hasStatus);
+  const own = (s: FieldSet) => ownable(s, ctx.subresource, ctx.hasStatus, 'Update');
   const diff = compare(old, next, ctx.schema);
   const changed = own(diff.modified.union(diff.added));
   const removed = own(diff.removed);
